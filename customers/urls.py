@@ -1,0 +1,5 @@
+from customers.views import CustomerViewSet
+from mechanic_shop.routers import OptionalSlashRouter
+
+router = OptionalSlashRouter()
+router.register("customers", CustomerViewSet)

@@ -1,0 +1,104 @@
+import functools
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import cache_page, never_cache
+from django.views.decorators.vary import vary_on_headers
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from customers.models import Customer
+from customers.serializers import CustomerLoginSerializer, CustomerSerializer, CustomerTokenSerializer
+from customers.services import customer_list_cache_prefix
+from mechanic_shop.authentication import ROLE_CUSTOMER, caller_customer, is_staff_caller, issue_tokens
+from mechanic_shop.permissions import IsAnonymous, IsCustomerCaller, StaffModelPermissions
+from mechanic_shop.throttling import LoginThrottle, RegisterThrottle
+
+LOGIN_FAILED = "Invalid email or password."
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when no customer matches, so a wrong email costs as much time as a wrong password."""
+    return make_password("not-a-real-password")
+
+
+def cached_customer_list(view_func):
+    """cache_page on the list, keyed by a generation that every customer write bumps (never stale).
+
+    It wraps `list`, so authentication, permissions and throttles have already run when a page is served.
+    The stored page varies on the query string and Accept; browsers and proxies are told not to keep it.
+    """
+    varied = vary_on_headers("Accept")(view_func)
+
+    def wrapper(request, *args, **kwargs):
+        cached = cache_page(settings.CUSTOMER_LIST_CACHE_SECONDS, key_prefix=customer_list_cache_prefix())(varied)
+        return cached(request, *args, **kwargs)
+
+    return never_cache(wrapper)
+
+
+class CustomerViewSet(viewsets.ModelViewSet):
+    """Customers: self-registration, staff management, and each customer's own record."""
+
+    queryset = Customer.objects.all()
+    serializer_class = CustomerSerializer
+    search_fields = ["name", "email", "phone_number"]
+    ordering_fields = ["id", "name", "created_at"]
+    ordering = ["id"]
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [(IsAnonymous | StaffModelPermissions)()]
+        if self.action in ("retrieve", "update", "partial_update", "destroy"):
+            return [(IsCustomerCaller | StaffModelPermissions)()]
+        if self.action == "login":
+            return [AllowAny()]
+        return [StaffModelPermissions()]
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.action == "create":
+            throttles.append(RegisterThrottle())
+        if self.action == "login":
+            throttles.append(LoginThrottle())
+        return throttles
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if is_staff_caller(self.request):
+            return queryset
+        customer = caller_customer(self.request)
+        if customer is not None:
+            return queryset.filter(pk=customer.pk)
+        return queryset.none()
+
+    @method_decorator(cached_customer_list)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=CustomerLoginSerializer,
+        responses={200: CustomerTokenSerializer, 401: OpenApiResponse(description=LOGIN_FAILED)},
+    )
+    @action(detail=False, methods=["post"], authentication_classes=[])
+    def login(self, request):
+        """Customer login by email and password: `{"token", "refresh"}`."""
+        payload = CustomerLoginSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        email = payload.validated_data["email"].strip().lower()
+        customer = Customer.objects.select_related("user").filter(email=email).first()
+        user = customer.user if customer is not None else None
+        if user is None:
+            check_password(payload.validated_data["password"], _dummy_hash())
+            raise AuthenticationFailed(LOGIN_FAILED)
+        if not (user.check_password(payload.validated_data["password"]) and user.is_active):
+            raise AuthenticationFailed(LOGIN_FAILED)
+        refresh, access = issue_tokens(user, ROLE_CUSTOMER)
+        return Response({"token": access, "refresh": refresh}, status=status.HTTP_200_OK)

@@ -1,0 +1,22 @@
+from rest_framework import serializers
+
+from inventory.models import Part
+
+
+class PartSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(max_length=100, min_length=1)
+    price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    quantity_in_stock = serializers.IntegerField(min_value=0, max_value=2_147_483_647)
+
+    class Meta:
+        model = Part
+        fields = ["id", "name", "price", "quantity_in_stock", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def update(self, instance, validated_data):
+        for field, value in validated_data.items():
+            setattr(instance, field, value)
+        # Write only what was sent: a PATCH of the name must not write back a stock level read before a
+        # concurrent add-part changed it.
+        instance.save(update_fields=[*validated_data, "updated_at"])
+        return instance

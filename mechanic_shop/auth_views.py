@@ -1,0 +1,100 @@
+"""Staff tokens, refresh and logout (API.md §3). Customer login lives with the customers."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from mechanic_shop.authentication import ROLE_CLAIM, ROLE_STAFF
+from mechanic_shop.throttling import LoginThrottle
+
+
+class StaffTokenObtainSerializer(TokenObtainPairSerializer):
+    """Username and password of a staff account; any other account gets the same 401 as a wrong password."""
+
+    def validate(self, attrs):
+        data = super().validate(attrs)
+        if not self.user.is_staff:
+            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+        return data
+
+    @classmethod
+    def get_token(cls, user):
+        token = super().get_token(user)
+        token[ROLE_CLAIM] = ROLE_STAFF
+        return token
+
+
+class ShopTokenRefreshSerializer(TokenRefreshSerializer):
+    """Rotates the refresh token; a deleted or deactivated account, or a reused token, answers 401."""
+
+    def validate(self, attrs):
+        with transaction.atomic():
+            refresh = RefreshToken(attrs["refresh"])
+            # Lock the token's row so two refreshes of one token cannot both succeed.
+            jti = refresh.payload.get(api_settings.JTI_CLAIM)
+            outstanding = OutstandingToken.objects.select_for_update().filter(jti=jti).first()
+            if outstanding is not None and hasattr(outstanding, "blacklistedtoken"):
+                raise InvalidToken("Token is blacklisted")
+            user_id = refresh.payload.get(api_settings.USER_ID_CLAIM)
+            user = get_user_model().objects.filter(**{api_settings.USER_ID_FIELD: user_id}).first()
+            if user is None or not api_settings.USER_AUTHENTICATION_RULE(user):
+                raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+            return super().validate(attrs)
+
+
+_token_pair = inline_serializer("TokenPair", {"access": serializers.CharField(), "refresh": serializers.CharField()})
+
+
+@extend_schema(tags=["auth"], responses={200: _token_pair, 401: OpenApiResponse(description="Wrong credentials.")})
+class StaffTokenView(TokenObtainPairView):
+    """Staff login: `{"username", "password"}` → `{"access", "refresh"}`."""
+
+    serializer_class = StaffTokenObtainSerializer
+    throttle_classes = [LoginThrottle]
+    authentication_classes = []
+
+
+@extend_schema(tags=["auth"], responses={200: _token_pair, 401: OpenApiResponse(description="Token not valid.")})
+class ShopTokenRefreshView(TokenRefreshView):
+    """`{"refresh"}` → a new `{"access", "refresh"}`; the refresh token sent is blacklisted."""
+
+    authentication_classes = []
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class LogoutView(APIView):
+    """`{"refresh"}` → 205: that refresh token no longer works. The token itself is the proof."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(
+        tags=["auth"],
+        request=LogoutSerializer,
+        responses={
+            205: OpenApiResponse(description="Logged out."),
+            401: OpenApiResponse(description="Token not valid."),
+        },
+    )
+    def post(self, request):
+        payload = LogoutSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            RefreshToken(payload.validated_data["refresh"]).blacklist()
+        except TokenError as exc:
+            raise InvalidToken(str(exc)) from exc
+        return Response(status=status.HTTP_205_RESET_CONTENT)

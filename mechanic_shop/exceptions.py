@@ -1,0 +1,71 @@
+"""The domain's exceptions and the DRF exception handler that turns them into API errors.
+
+Services raise Django's ValidationError for bad input and Conflict for a clash with the state of the data;
+they never import DRF. This handler maps them to 400 and 409 with DRF's error shapes.
+"""
+
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from django.http import JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class Conflict(Exception):
+    """The request is valid but clashes with the current state (closed ticket, not enough stock)."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+class ConflictError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+def _protected_detail(exc: ProtectedError | RestrictedError) -> str:
+    holders = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", None) or ()
+    names = sorted({str(obj._meta.verbose_name_plural) for obj in holders})
+    if not names:
+        return "Other records still refer to this object, so it cannot be deleted."
+    return f"This object is still referenced by {', '.join(names)}, so it cannot be deleted."
+
+
+def shop_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, Conflict):
+        exc = ConflictError(exc.detail)
+    elif isinstance(exc, (ProtectedError, RestrictedError)):
+        exc = ConflictError(_protected_detail(exc))
+    elif isinstance(exc, IntegrityError):
+        # A backstop for races the validators cannot see (two registrations of one email at once).
+        logger.warning("Integrity error answered as 409: %s", exc)
+        exc = ConflictError("The change conflicts with existing data; reload and try again.")
+    return exception_handler(exc, context)
+
+
+def json_not_found(request, exception=None):
+    """Django's 404 handler: a path that matches nothing answers JSON like the API does."""
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
+def json_server_error(request):
+    return JsonResponse({"detail": "Server error."}, status=500)
+
+
+def json_bad_request(request, exception=None):
+    return JsonResponse({"detail": "Bad request."}, status=400)
+
+
+def json_permission_denied(request, exception=None):
+    return JsonResponse({"detail": "You do not have permission to perform this action."}, status=403)

@@ -1,0 +1,11 @@
+"""A pytest plugin loaded before Django (`-p mechanic_shop.testenv` in pytest.ini).
+
+Tests run with DEBUG off (pytest-django's default), so the secrets must exist before settings load; these
+are for tests only. Values already in the environment (CI's DATABASE_URL, REDIS_URL) win.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdef")
+os.environ.setdefault("JWT_SIGNING_KEY", "test-only-jwt-signing-key-not-for-production-0123456789")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")

@@ -1,0 +1,43 @@
+from django.contrib import admin
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from customers.urls import router as customers_router
+from inventory.urls import router as inventory_router
+from mechanic_shop import views
+from mechanic_shop.auth_views import LogoutView, ShopTokenRefreshView, StaffTokenView
+from mechanic_shop.routers import OptionalSlashRouter
+from mechanics.urls import router as mechanics_router
+from tickets.urls import router as tickets_router
+
+# One router for the whole API. `tickets` comes last: its `customers/my-tickets` route sits beside the
+# customers' own, whose ids are digits only, so neither shadows the other.
+api = OptionalSlashRouter()
+for app_router in (customers_router, mechanics_router, inventory_router, tickets_router):
+    api.registry.extend(app_router.registry)
+
+auth_patterns = [
+    re_path(r"^auth/token/?$", StaffTokenView.as_view(), name="token-obtain"),
+    re_path(r"^auth/token/refresh/?$", ShopTokenRefreshView.as_view(), name="token-refresh"),
+    re_path(r"^auth/logout/?$", LogoutView.as_view(), name="logout"),
+]
+
+docs_patterns = [
+    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(authentication_classes=[]), name="schema"),
+    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    re_path(r"^api/redoc/?$", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    re_path(r"^$", views.root, name="root"),
+    re_path(r"^health/?$", views.health, name="health"),
+    *auth_patterns,
+    *docs_patterns,
+    *api.urls,
+]
+
+handler400 = "mechanic_shop.exceptions.json_bad_request"
+handler403 = "mechanic_shop.exceptions.json_permission_denied"
+handler404 = "mechanic_shop.exceptions.json_not_found"
+handler500 = "mechanic_shop.exceptions.json_server_error"

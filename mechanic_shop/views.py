@@ -1,0 +1,81 @@
+"""Site-wide endpoints: `/` and `/health`."""
+
+import logging
+import uuid
+
+from django.core.cache import cache
+from django.db import connection
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
+
+
+@extend_schema(responses=inline_serializer("Status", {"status": serializers.CharField()}), tags=["status"])
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([])
+def root(request):
+    """The API answers."""
+    return Response({"status": "ok"})
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        logger.exception("Health check: the database is down")
+        return False
+
+
+def _cache_ok() -> bool:
+    key, value = "health:probe", uuid.uuid4().hex
+    try:
+        # With Redis and IGNORE_EXCEPTIONS an outage reads as a miss, so check the value came back.
+        cache.set(key, value, timeout=10)
+        if cache.get(key) == value:
+            return True
+    except Exception:
+        logger.exception("Health check: the cache raised")
+        return False
+    logger.error("Health check: the cache is down (a value written could not be read back)")
+    return False
+
+
+@extend_schema(
+    responses={
+        200: inline_serializer(
+            "Health",
+            {"status": serializers.CharField(), "database": serializers.CharField(), "cache": serializers.CharField()},
+        ),
+        503: inline_serializer(
+            "HealthDown",
+            {
+                "status": serializers.CharField(),
+                "database": serializers.CharField(),
+                "cache": serializers.CharField(),
+                "detail": serializers.CharField(),
+            },
+        ),
+    },
+    tags=["status"],
+)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@throttle_classes([])  # load balancers poll this; it must never be rate limited
+def health(request):
+    """Checks the database and the cache: 200, or 503 naming what is down."""
+    checks = {"database": _database_ok(), "cache": _cache_ok()}
+    down = [name for name, ok in checks.items() if not ok]
+    body = {"status": "ok" if not down else "unavailable", **{k: "ok" if v else "down" for k, v in checks.items()}}
+    if down:
+        body["detail"] = f"Down: {', '.join(down)}."
+        return Response(body, status=503)
+    return Response(body)

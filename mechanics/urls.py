@@ -1,0 +1,5 @@
+from mechanic_shop.routers import OptionalSlashRouter
+from mechanics.views import MechanicViewSet
+
+router = OptionalSlashRouter()
+router.register("mechanics", MechanicViewSet)

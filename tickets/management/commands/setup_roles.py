@@ -1,0 +1,47 @@
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+ACTIONS = ("view", "add", "change", "delete")
+
+# Group → {"app.model": actions}. Part lines and mechanic links change only through ticket permissions.
+ROLES = {
+    "Front desk": {
+        "customers.customer": ACTIONS,
+        "tickets.serviceticket": ("view", "add", "change"),
+        "mechanics.mechanic": ("view",),
+        "inventory.part": ("view",),
+    },
+    "Mechanic": {
+        "tickets.serviceticket": ("view", "change"),
+        "inventory.part": ("view",),
+    },
+    "Manager": {
+        "customers.customer": ACTIONS,
+        "mechanics.mechanic": ACTIONS,
+        "inventory.part": ACTIONS,
+        "tickets.serviceticket": ACTIONS,
+        "tickets.ticketmechanic": ACTIONS,
+        "tickets.ticketpart": ACTIONS,
+    },
+}
+
+
+class Command(BaseCommand):
+    help = "Create or update the groups Front desk, Mechanic and Manager with their model permissions."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        for name, grants in ROLES.items():
+            wanted = []
+            for label, actions in grants.items():
+                app_label, model = label.split(".")
+                codenames = [f"{action}_{model}" for action in actions]
+                found = list(Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
+                if len(found) != len(codenames):
+                    raise RuntimeError(f"Missing permissions for {label}; run `python manage.py migrate` first.")
+                wanted += found
+            group, _ = Group.objects.get_or_create(name=name)
+            group.permissions.set(wanted)
+        summary = ", ".join(f"{name} ({sum(len(a) for a in g.values())} permissions)" for name, g in ROLES.items())
+        self.stdout.write(f"Roles ready: {summary}.")

@@ -1,0 +1,112 @@
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinLengthValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+
+vin_validator = RegexValidator(
+    regex=r"^[A-HJ-NPR-Z0-9]{17}$",
+    message="A VIN is 17 characters of A-Z and 0-9, without I, O or Q.",
+)
+
+
+class ServiceTicket(models.Model):
+    """A work order: one vehicle's visit, with the mechanics on it and the parts it used."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    CLOSED_STATUSES = frozenset({Status.COMPLETED, Status.CANCELLED})
+
+    vin = models.CharField("VIN", max_length=17, validators=[vin_validator], db_index=True)
+    service_date = models.DateField(db_index=True)
+    description = models.TextField(max_length=1000, validators=[MinLengthValidator(1)])
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="service_tickets")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
+    pickup_date = models.DateField(null=True, blank=True)
+    labor_cost = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(0)]
+    )
+    mechanics = models.ManyToManyField("mechanics.Mechanic", through="TicketMechanic", related_name="service_tickets")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="ticket_newest_first_idx"),
+            models.Index(fields=["customer", "-created_at", "-id"], name="ticket_customer_newest_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(labor_cost__gte=0), name="ticket_labor_cost_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(pickup_date__isnull=True) | models.Q(pickup_date__gte=models.F("service_date")),
+                name="ticket_pickup_not_before_service",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.vin} ({self.get_status_display()})"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in self.CLOSED_STATUSES
+
+    @property
+    def parts_total(self) -> Decimal:
+        # Sums the prefetched lines when the queryset prefetched them (no query per ticket).
+        return sum((line.line_total for line in self.lines.all()), Decimal("0.00"))
+
+    @property
+    def total_cost(self) -> Decimal:
+        return self.labor_cost + self.parts_total
+
+    def clean(self):
+        super().clean()
+        if self.vin:
+            self.vin = self.vin.strip().upper()
+        if self.pickup_date and self.service_date and self.pickup_date < self.service_date:
+            raise ValidationError({"pickup_date": "The pickup date cannot be before the service date."})
+
+
+class TicketMechanic(models.Model):
+    """A mechanic assigned to a ticket. PROTECT keeps a mechanic who worked a ticket from being deleted."""
+
+    ticket = models.ForeignKey(ServiceTicket, on_delete=models.CASCADE, related_name="mechanic_links")
+    mechanic = models.ForeignKey("mechanics.Mechanic", on_delete=models.PROTECT, related_name="ticket_links")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "mechanic"], name="ticket_mechanic_once")]
+        indexes = [models.Index(fields=["mechanic", "ticket"], name="ticketmechanic_mechanic_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.mechanic} on ticket #{self.ticket_id}"
+
+
+class TicketPart(models.Model):
+    """A part line on a ticket; `unit_price` is the part's price when the line was first added."""
+
+    ticket = models.ForeignKey(ServiceTicket, on_delete=models.CASCADE, related_name="lines")
+    part = models.ForeignKey("inventory.Part", on_delete=models.PROTECT, related_name="ticket_lines")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "part"], name="ticket_part_once"),
+            models.CheckConstraint(condition=models.Q(quantity__gte=0), name="ticketpart_quantity_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.part} on ticket #{self.ticket_id}"
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.quantity * self.unit_price

@@ -1,0 +1,176 @@
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from inventory.models import Part
+from mechanic_shop.authentication import caller_customer, is_staff_caller
+from mechanic_shop.permissions import IsCustomerCaller, IsStaffCaller, StaffModelPermissions
+from mechanics.models import Mechanic
+from tickets.filters import ServiceTicketFilterSet
+from tickets.models import ServiceTicket, TicketPart
+from tickets.serializers import (
+    AddPartSerializer,
+    RemovePartSerializer,
+    ServiceTicketSerializer,
+    TicketCreateSerializer,
+    TicketMechanicsEditSerializer,
+)
+from tickets.services import (
+    ticket_add_part,
+    ticket_assign_mechanic,
+    ticket_create,
+    ticket_delete,
+    ticket_edit_mechanics,
+    ticket_remove_mechanic,
+    ticket_remove_part,
+    ticket_update,
+)
+
+ID = r"[0-9]{1,18}"
+
+
+def tickets_with_relations():
+    """Tickets with their mechanics and part lines prefetched: two queries per page instead of two per ticket."""
+    return ServiceTicket.objects.prefetch_related(
+        Prefetch("mechanics", queryset=Mechanic.objects.only("id", "name").order_by("id")),
+        Prefetch(
+            "lines",
+            queryset=TicketPart.objects.select_related("part")
+            .only("id", "ticket_id", "part_id", "quantity", "unit_price", "part__id", "part__name")
+            .order_by("id"),
+        ),
+    )
+
+
+class ServiceTicketViewSet(viewsets.ModelViewSet):
+    """Service tickets: staff by model permissions; a customer reads its own."""
+
+    queryset = tickets_with_relations()
+    serializer_class = ServiceTicketSerializer
+    filterset_class = ServiceTicketFilterSet
+    search_fields = ["description", "vin"]
+    ordering_fields = ["id", "service_date", "created_at", "status"]
+    ordering = ["-created_at", "-id"]
+    lookup_value_regex = ID
+
+    def get_permissions(self):
+        if self.action in ("list", "retrieve"):
+            return [(IsCustomerCaller | StaffModelPermissions)()]
+        return [StaffModelPermissions()]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if is_staff_caller(self.request):
+            return queryset
+        customer = caller_customer(self.request)
+        if customer is not None:
+            return queryset.filter(customer=customer)
+        return queryset.none()
+
+    def get_serializer_class(self):
+        return {
+            "create": TicketCreateSerializer,
+            "edit": TicketMechanicsEditSerializer,
+            "add_part": AddPartSerializer,
+            "remove_part": RemovePartSerializer,
+        }.get(self.action, ServiceTicketSerializer)
+
+    def _ticket_response(self, ticket: ServiceTicket, code: int = status.HTTP_200_OK) -> Response:
+        # Re-read with relations: the service has just changed them.
+        fresh = tickets_with_relations().get(pk=ticket.pk)
+        return Response(ServiceTicketSerializer(fresh, context=self.get_serializer_context()).data, status=code)
+
+    @extend_schema(request=TicketCreateSerializer, responses={201: ServiceTicketSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = TicketCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        ticket = ticket_create(**payload.validated_data)
+        return self._ticket_response(ticket, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        ticket = self.get_object()
+        payload = ServiceTicketSerializer(ticket, data=request.data, partial=kwargs.get("partial", False))
+        payload.is_valid(raise_exception=True)
+        ticket_update(ticket=ticket, **payload.validated_data)
+        return self._ticket_response(ticket)
+
+    def destroy(self, request, *args, **kwargs):
+        ticket_delete(ticket=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=TicketMechanicsEditSerializer, responses=ServiceTicketSerializer)
+    @action(detail=True, methods=["put"])
+    def edit(self, request, pk=None):
+        """Add and remove mechanics in one step; on any error nothing changes."""
+        ticket = self.get_object()
+        payload = TicketMechanicsEditSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        ticket_edit_mechanics(ticket=ticket, **payload.validated_data)
+        return self._ticket_response(ticket)
+
+    @extend_schema(request=None, responses=ServiceTicketSerializer)
+    @action(detail=True, methods=["put"], url_path=rf"assign-mechanic/(?P<mechanic_id>{ID})")
+    def assign_mechanic(self, request, pk=None, mechanic_id=None):
+        """Put one mechanic on this ticket; already assigned is fine."""
+        ticket = self.get_object()
+        ticket_assign_mechanic(ticket=ticket, mechanic=get_object_or_404(Mechanic, pk=mechanic_id))
+        return self._ticket_response(ticket)
+
+    @extend_schema(request=None, responses=ServiceTicketSerializer)
+    @action(detail=True, methods=["put"], url_path=rf"remove-mechanic/(?P<mechanic_id>{ID})")
+    def remove_mechanic(self, request, pk=None, mechanic_id=None):
+        """Take one mechanic off this ticket; not assigned is fine."""
+        ticket = self.get_object()
+        ticket_remove_mechanic(ticket=ticket, mechanic=get_object_or_404(Mechanic, pk=mechanic_id))
+        return self._ticket_response(ticket)
+
+    @extend_schema(request=AddPartSerializer, responses=ServiceTicketSerializer)
+    @action(detail=True, methods=["put"], url_path=rf"add-part/(?P<part_id>{ID})")
+    def add_part(self, request, pk=None, part_id=None):
+        """Take `quantity` (default 1) of a part from stock and put it on this ticket."""
+        ticket = self.get_object()
+        part = get_object_or_404(Part, pk=part_id)
+        payload = AddPartSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        ticket_add_part(ticket=ticket, part=part, **payload.validated_data)
+        return self._ticket_response(ticket)
+
+    @extend_schema(request=RemovePartSerializer, responses=ServiceTicketSerializer)
+    @action(detail=True, methods=["put"], url_path=rf"remove-part/(?P<part_id>{ID})")
+    def remove_part(self, request, pk=None, part_id=None):
+        """Give `quantity` (default: all) of a part on this ticket back to stock."""
+        ticket = self.get_object()
+        part = get_object_or_404(Part, pk=part_id)
+        payload = RemovePartSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        ticket_remove_part(ticket=ticket, part=part, **payload.validated_data)
+        return self._ticket_response(ticket)
+
+
+class CustomerTicketsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """GET /customers/my-tickets: the calling customer's tickets, newest first."""
+
+    serializer_class = ServiceTicketSerializer
+    permission_classes = [IsCustomerCaller]
+    filter_backends = []
+
+    def get_queryset(self):
+        return tickets_with_relations().filter(customer=caller_customer(self.request)).order_by("-created_at", "-id")
+
+
+class MechanicTicketsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """GET /mechanics/my-tickets: the tickets of the mechanic linked to the calling staff account."""
+
+    serializer_class = ServiceTicketSerializer
+    permission_classes = [IsStaffCaller]
+    filter_backends = []
+
+    def get_queryset(self):
+        mechanic = Mechanic.objects.filter(user=self.request.user).only("id").first()
+        if mechanic is None:
+            raise PermissionDenied("This staff account is not linked to a mechanic.")
+        return tickets_with_relations().filter(mechanic_links__mechanic=mechanic).order_by("-created_at", "-id")
