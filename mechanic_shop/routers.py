@@ -5,4 +5,5 @@ class OptionalSlashRouter(SimpleRouter):
     """`/customers` and `/customers/` answer the same, with no redirect (a redirect would drop a POST body)."""
 
     def __init__(self):
-        super().__init__(trailing_slash="/?")
+        super().__init__()
+        self.trailing_slash = "/?"
