@@ -48,4 +48,4 @@ lint: $(VENV)/.installed-dev
 	$(DEV_ENV) $(PY) manage.py check
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .test-db.sqlite3*
+	rm -rf $(VENV) .pytest_cache .ruff_cache
