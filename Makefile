@@ -29,7 +29,7 @@ install-mysql: $(VENV)/.installed-dev
 run: $(VENV)/.installed
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py setup_roles
-	$(DEV_ENV) $(PY) manage.py seed_shop --if-empty
+	$(DEV_ENV) $(PY) manage.py seed_shop
 	@echo ""
 	@echo "Mechanic Shop API on http://127.0.0.1:8000  (docs: /api/docs, admin: /admin/)"
 	@echo "  staff login:    POST /auth/token      {\"username\": \"demo\", \"password\": \"demo-mechanic-shop\"}"
