@@ -2,8 +2,9 @@ import functools
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.decorators import method_decorator
-from django.views.decorators.cache import cache_page, never_cache
+from django.views.decorators.cache import cache_page
 from django.views.decorators.vary import vary_on_headers
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
@@ -28,19 +29,38 @@ def _dummy_hash() -> str:
     return make_password("not-a-real-password")
 
 
+def _keep_out_of_client_caches(response):
+    # The server-side copy is the one that is invalidated; a browser's copy would go stale after a write.
+    if response.has_header("Expires"):
+        del response.headers["Expires"]
+    add_never_cache_headers(response)
+
+
 def cached_customer_list(view_func):
     """cache_page on the list, keyed by a generation that every customer write bumps (never stale).
 
     It wraps `list`, so authentication, permissions and throttles have already run when a page is served.
-    The stored page varies on the query string and Accept; browsers and proxies are told not to keep it.
+    The stored page varies on the query string and Accept, not on the caller: every caller allowed here sees the
+    same page. Browsers and proxies are told not to keep it.
     """
-    varied = vary_on_headers("Accept")(view_func)
+
+    def same_for_every_caller(request, *args, **kwargs):
+        response = view_func(request, *args, **kwargs)
+        # Without `public`, Django's cache middleware keys the page per Authorization header (one copy per token).
+        patch_cache_control(response, public=True)
+        return response
+
+    varied = vary_on_headers("Accept")(same_for_every_caller)
 
     def wrapper(request, *args, **kwargs):
         cached = cache_page(settings.CUSTOMER_LIST_CACHE_SECONDS, key_prefix=customer_list_cache_prefix())(varied)
-        return cached(request, *args, **kwargs)
+        response = cached(request, *args, **kwargs)
+        # A post-render callback: cache_page stores the page from its own callback, which runs first, so only
+        # what leaves for the client gets these headers (on a hit the page is already rendered: it runs at once).
+        response.add_post_render_callback(_keep_out_of_client_caches)
+        return response
 
-    return never_cache(wrapper)
+    return wrapper
 
 
 class CustomerViewSet(viewsets.ModelViewSet):
