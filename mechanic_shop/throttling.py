@@ -1,39 +1,85 @@
-"""Rate limits (API.md §5). Two rates per scope need two classes; counts live in the default cache.
+"""Rate limits (API.md §5): fixed-window counters in the default cache, two rates per scope as two classes.
 
-Rates are read from settings.THROTTLE_RATES on each request (DRF's own classes read theirs once at import),
-and settings.THROTTLE_ENABLED switches every class off.
+DRF's SimpleRateThrottle keeps a list of every request's timestamp and writes it back with get-then-set: each
+request costs O(requests in the window) and two workers counting at once lose counts. Here each window is one
+integer that the cache increments atomically (INCR in Redis), so a limit holds across every worker and server
+and a request costs one cache round trip. A window allows at most N requests; at its boundary a client may fit
+up to 2N into one window's length, which is fine for over-use protection (throttles are not a security control).
+
+Rates come from settings.THROTTLE_RATES on each request and settings.THROTTLE_ENABLED switches every class off.
+If the cache is down (Redis outage with IGNORE_EXCEPTIONS), counting fails open: requests are served.
 """
 
+import math
+import time
+
 from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 
-class ShopRateThrottle(SimpleRateThrottle):
-    def get_rate(self):
+class ShopRateThrottle(BaseThrottle):
+    scope: str = ""
+
+    def __init__(self):
+        self.wait_seconds: float | None = None
+
+    def get_rate(self) -> str | None:
         return settings.THROTTLE_RATES.get(self.scope)
 
-    def allow_request(self, request, view):
+    def get_ident_key(self, request) -> str | None:
+        """Who is counted; None means this class does not apply to the request."""
+        raise NotImplementedError
+
+    def allow_request(self, request, view) -> bool:
         if not settings.THROTTLE_ENABLED:
             return True
-        return super().allow_request(request, view)
+        rate = self.get_rate()
+        ident = self.get_ident_key(request) if rate else None
+        if ident is None:
+            return True
+        limit, duration = SimpleRateThrottle.parse_rate(None, rate)
+        now = time.time()
+        window = int(now // duration)
+        count = _count(f"throttle:{self.scope}:{ident}:{window}", timeout=duration + 1)
+        if count is None or count <= limit:
+            return True
+        self.wait_seconds = (window + 1) * duration - now
+        return False
+
+    def wait(self) -> float | None:
+        return None if self.wait_seconds is None else max(1, math.ceil(self.wait_seconds))
+
+
+def _count(key: str, timeout: int) -> int | None:
+    """Add one to the counter at `key` and return it; None if the cache cannot count (fail open)."""
+    try:
+        return cache.incr(key)
+    except ValueError:  # no counter yet in this window
+        if cache.add(key, 1, timeout=timeout):
+            return 1
+        try:
+            return cache.incr(key)  # another worker created it first
+        except ValueError:
+            return None
 
 
 class _PerClientIP(ShopRateThrottle):
-    """Counts anonymous callers by client IP (see NUM_PROXIES)."""
+    """Counts anonymous callers by client IP (NUM_PROXIES decides whether X-Forwarded-For is trusted)."""
 
-    def get_cache_key(self, request, view):
+    def get_ident_key(self, request):
         if request.user and request.user.is_authenticated:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return self.get_ident(request)
 
 
 class _PerAccount(ShopRateThrottle):
     """Counts authenticated callers by account, whichever server or worker they reach."""
 
-    def get_cache_key(self, request, view):
+    def get_ident_key(self, request):
         if not (request.user and request.user.is_authenticated):
             return None
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+        return f"user-{request.user.pk}"
 
 
 class AnonShortThrottle(_PerClientIP):
@@ -57,8 +103,8 @@ class LoginThrottle(ShopRateThrottle):
 
     scope = "login"
 
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+    def get_ident_key(self, request):
+        return self.get_ident(request)
 
 
 class RegisterThrottle(_PerClientIP):
