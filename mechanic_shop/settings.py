@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "mechanic_shop",
     "customers",
     "mechanics",
     "inventory",
@@ -161,6 +162,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "mechanic-shop"}}
 
 CUSTOMER_LIST_CACHE_SECONDS = env_int("CUSTOMER_LIST_CACHE_SECONDS", 120)
+
+AUTHENTICATION_BACKENDS = ["mechanic_shop.auth_backends.CachedPermissionsBackend"]
 
 # --- Passwords ----------------------------------------------------------------------------------------------------
 PASSWORD_HASHERS = [
