@@ -1,4 +1,3 @@
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -11,7 +10,8 @@ from mechanic_shop.authentication import caller_customer, is_staff_caller
 from mechanic_shop.permissions import IsCustomerCaller, IsStaffCaller, StaffModelPermissions
 from mechanics.models import Mechanic
 from tickets.filters import ServiceTicketFilterSet
-from tickets.models import ServiceTicket, TicketPart
+from tickets.models import ServiceTicket
+from tickets.representations import ticket_representation, ticket_representations, ticket_rows
 from tickets.serializers import (
     AddPartSerializer,
     RemovePartSerializer,
@@ -33,23 +33,21 @@ from tickets.services import (
 ID = r"[0-9]{1,18}"
 
 
-def tickets_with_relations():
-    """Tickets with their mechanics and part lines prefetched: two queries per page instead of two per ticket."""
-    return ServiceTicket.objects.prefetch_related(
-        Prefetch("mechanics", queryset=Mechanic.objects.only("id", "name").order_by("id")),
-        Prefetch(
-            "lines",
-            queryset=TicketPart.objects.select_related("part")
-            .only("id", "ticket_id", "part_id", "quantity", "unit_price", "part__id", "part__name")
-            .order_by("id"),
-        ),
-    )
+class TicketListMixin:
+    """Lists and shows tickets through tickets.representations: a constant number of queries per page."""
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(ticket_rows(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(ticket_representations(page))
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(ticket_representation(self.get_object()))
 
 
-class ServiceTicketViewSet(viewsets.ModelViewSet):
+class ServiceTicketViewSet(TicketListMixin, viewsets.ModelViewSet):
     """Service tickets: staff by model permissions; a customer reads its own."""
 
-    queryset = tickets_with_relations()
+    queryset = ServiceTicket.objects.all()
     serializer_class = ServiceTicketSerializer
     filterset_class = ServiceTicketFilterSet
     search_fields = ["description", "vin"]
@@ -80,9 +78,8 @@ class ServiceTicketViewSet(viewsets.ModelViewSet):
         }.get(self.action, ServiceTicketSerializer)
 
     def _ticket_response(self, ticket: ServiceTicket, code: int = status.HTTP_200_OK) -> Response:
-        # Re-read with relations: the service has just changed them.
-        fresh = tickets_with_relations().get(pk=ticket.pk)
-        return Response(ServiceTicketSerializer(fresh, context=self.get_serializer_context()).data, status=code)
+        # Re-read: the service has just changed the ticket, its mechanics or its lines.
+        return Response(ticket_representation(ticket), status=code)
 
     @extend_schema(request=TicketCreateSerializer, responses={201: ServiceTicketSerializer})
     def create(self, request, *args, **kwargs):
@@ -151,7 +148,7 @@ class ServiceTicketViewSet(viewsets.ModelViewSet):
         return self._ticket_response(ticket)
 
 
-class CustomerTicketsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class CustomerTicketsViewSet(TicketListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """GET /customers/my-tickets: the calling customer's tickets, newest first."""
 
     serializer_class = ServiceTicketSerializer
@@ -159,10 +156,10 @@ class CustomerTicketsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends = []
 
     def get_queryset(self):
-        return tickets_with_relations().filter(customer=caller_customer(self.request)).order_by("-created_at", "-id")
+        return ServiceTicket.objects.filter(customer=caller_customer(self.request)).order_by("-created_at", "-id")
 
 
-class MechanicTicketsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class MechanicTicketsViewSet(TicketListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """GET /mechanics/my-tickets: the tickets of the mechanic linked to the calling staff account."""
 
     serializer_class = ServiceTicketSerializer
@@ -173,4 +170,4 @@ class MechanicTicketsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         mechanic = Mechanic.objects.filter(user=self.request.user).only("id").first()
         if mechanic is None:
             raise PermissionDenied("This staff account is not linked to a mechanic.")
-        return tickets_with_relations().filter(mechanic_links__mechanic=mechanic).order_by("-created_at", "-id")
+        return ServiceTicket.objects.filter(mechanic_links__mechanic=mechanic).order_by("-created_at", "-id")

@@ -1,0 +1,108 @@
+"""Tickets as JSON on the hot read paths (list, detail, my-tickets, and the answer to every ticket change).
+
+With DRF's nested serializers, building the page was about 80% of a ticket-list request: field objects copied
+per serializer, attribute lookups, and a model instance for every mechanic and part line. These functions give
+exactly what ServiceTicketSerializer gives — tests compare the two on the same tickets — from plain rows: the
+page's tickets, then one query for their mechanics and one for their part lines, whatever the page size.
+ServiceTicketSerializer stays the definition of the shape: it validates input and documents the schema.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from tickets.models import ServiceTicket, TicketMechanic, TicketPart
+
+TICKET_COLUMNS = (
+    "id",
+    "vin",
+    "service_date",
+    "description",
+    "customer_id",
+    "status",
+    "pickup_date",
+    "labor_cost",
+    "created_at",
+    "updated_at",
+    "completed_at",
+)
+CENT = Decimal("0.01")
+
+
+def _money(value: Decimal) -> str:
+    return str(value.quantize(CENT))
+
+
+def _timestamp(value: datetime | None) -> str | None:
+    # As DRF renders them: ISO 8601 in UTC (TIME_ZONE), with "Z".
+    if value is None:
+        return None
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def ticket_rows(queryset) -> list[dict]:
+    """The columns a representation needs, for every ticket of `queryset` (keeps its order and slicing)."""
+    return list(queryset.values(*TICKET_COLUMNS))
+
+
+def ticket_representations(rows: Iterable[dict]) -> list[dict]:
+    """Tickets shaped like ServiceTicketSerializer's output, in the order given: two queries for all of them."""
+    rows = list(rows)
+    ids = [row["id"] for row in rows]
+    mechanics = defaultdict(list)
+    for ticket_id, mechanic_id, name in (
+        TicketMechanic.objects.filter(ticket_id__in=ids)
+        .order_by("mechanic_id")
+        .values_list("ticket_id", "mechanic_id", "mechanic__name")
+    ):
+        mechanics[ticket_id].append({"id": mechanic_id, "name": name})
+    lines = defaultdict(list)
+    for ticket_id, part_id, name, quantity, unit_price in (
+        TicketPart.objects.filter(ticket_id__in=ids)
+        .order_by("id")
+        .values_list("ticket_id", "part_id", "part__name", "quantity", "unit_price")
+    ):
+        lines[ticket_id].append((part_id, name, quantity, unit_price))
+
+    result = []
+    for row in rows:
+        parts, parts_total = [], Decimal("0.00")
+        for part_id, name, quantity, unit_price in lines[row["id"]]:
+            line_total = quantity * unit_price
+            parts_total += line_total
+            parts.append(
+                {
+                    "id": part_id,
+                    "name": name,
+                    "quantity": quantity,
+                    "unit_price": _money(unit_price),
+                    "line_total": _money(line_total),
+                }
+            )
+        result.append(
+            {
+                "id": row["id"],
+                "vin": row["vin"],
+                "service_date": row["service_date"].isoformat(),
+                "description": row["description"],
+                "customer_id": row["customer_id"],
+                "status": row["status"],
+                "pickup_date": row["pickup_date"].isoformat() if row["pickup_date"] else None,
+                "labor_cost": _money(row["labor_cost"]),
+                "mechanics": mechanics[row["id"]],
+                "parts": parts,
+                "parts_total": _money(parts_total),
+                "total_cost": _money(row["labor_cost"] + parts_total),
+                "created_at": _timestamp(row["created_at"]),
+                "updated_at": _timestamp(row["updated_at"]),
+                "completed_at": _timestamp(row["completed_at"]),
+            }
+        )
+    return result
+
+
+def ticket_representation(ticket: ServiceTicket) -> dict:
+    """One ticket, read fresh from the database (its lines may just have changed)."""
+    return ticket_representations(ticket_rows(ServiceTicket.objects.filter(pk=ticket.pk)))[0]
