@@ -42,9 +42,9 @@ def _timestamp(value: datetime | None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def ticket_rows(queryset) -> list[dict]:
-    """The columns a representation needs, for every ticket of `queryset` (keeps its order and slicing)."""
-    return list(queryset.values(*TICKET_COLUMNS))
+def ticket_rows(queryset):
+    """The columns a representation needs, as a lazy values() queryset: paginate it before it runs."""
+    return queryset.values(*TICKET_COLUMNS)
 
 
 def ticket_representations(rows: Iterable[dict]) -> list[dict]:

@@ -4,6 +4,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from model_bakery import baker
 
 from tickets.models import ServiceTicket
@@ -76,3 +79,14 @@ def test_page_costs_three_queries_whatever_its_size(tickets, django_assert_num_q
         ticket_representations(ticket_rows(ServiceTicket.objects.all()[:1]))
     with django_assert_num_queries(3):
         ticket_representations(ticket_rows(ServiceTicket.objects.all()))
+
+
+def test_list_reads_only_the_requested_page(tickets, admin_client_api):
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client_api.get(reverse("serviceticket-list"), {"page_size": 2})
+    assert response.status_code == 200
+    assert [t["id"] for t in response.json()["results"]] == [tickets[3].pk, tickets[2].pk]
+    ticket_selects = [
+        q["sql"] for q in queries if 'FROM "tickets_serviceticket"' in q["sql"] and "COUNT" not in q["sql"]
+    ]
+    assert ticket_selects and all("LIMIT 2" in sql for sql in ticket_selects)
