@@ -167,7 +167,7 @@ AUTHENTICATION_BACKENDS = ["mechanic_shop.auth_backends.CachedPermissionsBackend
 
 # --- Passwords ----------------------------------------------------------------------------------------------------
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "mechanic_shop.hashers.ShopArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
