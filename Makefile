@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 # Development settings for `make run`; a real deployment sets its own environment (README, "Deploying").
 DEV_ENV := DEBUG=true
 
-.PHONY: run test lint check venv install install-dev install-mysql test-mysql clean
+.PHONY: run test lint check venv install install-dev install-mysql test-mysql clean bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,8 @@ lint: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Benchmark (needs wrk: apt-get install wrk). SQLite by default; MariaDB + Redis when DATABASE_URL / REDIS_URL
+# are set. Pass e.g. BENCH_ARGS="--tickets 50 --customers 50 --mechanics 10 --parts 20" for the small scale.
+bench: $(VENV)/.installed
+	GUNICORN_ACCESSLOG= $(PY) bench/run.py $(BENCH_ARGS)

@@ -1,0 +1,325 @@
+"""`make bench`: seed a database at scale, serve it with gunicorn, drive each endpoint with wrk, print a table.
+
+Usage: python bench/run.py [--tickets 100000 --customers 10000 --mechanics 100 --parts 1000]
+                           [--duration 10 --connections 16 --threads 2] [--only NAME ...]
+
+It runs on SQLite by default and on MariaDB + Redis when DATABASE_URL / REDIS_URL say so. Columns: requests per
+second, p50 and p99 latency (wrk --latency), SQL queries per request and response bytes (one request made
+in-process with Django's test client and CaptureQueriesContext), the share of non-2xx answers, and each
+endpoint's rate as a ratio of `GET /` measured in the same run (the framework floor).
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench-results"
+PASSWORD = "bench-Password-9"
+HUGE_RATE = "100000000/hour"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(base_env: dict) -> dict:
+    env = dict(os.environ)
+    env.update(base_env)
+    return env
+
+
+def manage(env: dict, *args: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    return out.stdout.strip()
+
+
+def http(method: str, url: str, body: dict | None = None, token: str | None = None) -> tuple[int, bytes]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+PREPARE = """
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from customers.models import Customer
+from customers.services import customer_set_password
+from inventory.models import Part
+from tickets.models import ServiceTicket
+from tickets.services import ticket_create
+User = get_user_model()
+staff, _ = User.objects.get_or_create(username="bench-staff", defaults={{"is_staff": True}})
+staff.set_password("{password}"); staff.is_staff = True; staff.save()
+staff.groups.set([Group.objects.get(name="Manager")])
+customer = Customer.objects.order_by("id").first()
+customer_set_password(customer=customer, password="{password}")
+part, _ = Part.objects.get_or_create(name="Bench bolt", defaults={{"price": "0.10", "quantity_in_stock": 10**9}})
+Part.objects.filter(pk=part.pk).update(quantity_in_stock=10**9)
+ticket = ServiceTicket.objects.filter(status="open", description="Bench write path").first() or ticket_create(
+    customer=customer, vin="1HGCM82633A004352", service_date="2026-01-05", description="Bench write path")
+print(customer.email, customer.pk, part.pk, ticket.pk, ServiceTicket.objects.order_by("-id").values_list("pk", flat=True).first())
+"""
+
+WRK_LUA = """
+wrk.method = "{method}"
+wrk.headers["Content-Type"] = "application/json"
+{auth}
+{body}
+{request}
+"""
+
+UNCACHED_REQUEST = """
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, "{path}&bust=" .. counter)
+end
+"""
+
+
+def wrk(url: str, path: str, method: str, token: str | None, body: dict | None, args, bust: bool) -> dict:
+    script = WRK_LUA.format(
+        method=method,
+        auth=f'wrk.headers["Authorization"] = "Bearer {token}"' if token else "",
+        body=f"wrk.body = '{json.dumps(body)}'" if body is not None else "",
+        request=UNCACHED_REQUEST.format(path=path) if bust else "",
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "-s", handle.name]
+    out = subprocess.run([*cmd, url + path], capture_output=True, text=True, check=True).stdout
+    os.unlink(handle.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+
+    def pct(label: str) -> float:
+        value, unit = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return {
+        "rps": rps,
+        "p50": pct("50"),
+        "p99": pct("99"),
+        "requests": total,
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": errors.group(1) if errors else "",
+    }
+
+
+def measure_in_process(env: dict, cases: list[dict]) -> dict:
+    """Queries and bytes for one request of each case, through Django's test client on the same database."""
+    code = r"""
+import json, sys
+import django
+django.setup()
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+cases = json.loads(sys.stdin.read())
+result = {}
+client = Client()
+for case in cases:
+    headers = {"HTTP_AUTHORIZATION": "Bearer " + case["token"]} if case["token"] else {}
+    call = getattr(client, case["method"].lower())
+    kwargs = dict(content_type="application/json", **headers)
+    if case["body"] is not None:
+        kwargs["data"] = json.dumps(case["body"])
+    call(case["path"], **kwargs)  # warm: the first request fills caches
+    with CaptureQueriesContext(connection) as queries:
+        response = call(case["path"], **kwargs)
+    result[case["name"]] = {"queries": len(queries), "bytes": len(response.content), "status": response.status_code}
+print(json.dumps(result))
+"""
+    env = {**env, "DJANGO_SETTINGS_MODULE": "mechanic_shop.settings", "ALLOWED_HOSTS": "testserver"}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def worker_rss_mb(master_pid: int) -> list[float]:
+    children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master_pid)], capture_output=True, text=True).stdout
+    sizes = []
+    for pid in children.split():
+        status = Path(f"/proc/{pid}/status").read_text()
+        sizes.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024)
+    return sizes
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=10_000)
+    parser.add_argument("--mechanics", type=int, default=100)
+    parser.add_argument("--parts", type=int, default=1_000)
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("GUNICORN_WORKERS", "2")))
+    parser.add_argument("--only", nargs="*", help="Endpoint names to run (default: all).")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is not installed: apt-get install wrk (Debian/Ubuntu) or brew install wrk (macOS).")
+        return 2
+
+    RESULTS.mkdir(exist_ok=True)
+    backend = "mysql" if os.environ.get("DATABASE_URL", "").startswith("mysql") else "sqlite"
+    cache = "redis" if os.environ.get("REDIS_URL") else "locmem"
+    scale = f"{args.customers}c-{args.mechanics}m-{args.parts}p-{args.tickets}t"
+    base = {
+        "DEBUG": "false",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"),
+        "JWT_SIGNING_KEY": os.environ.get("JWT_SIGNING_KEY", "bench-only-jwt-key-0123456789-abcdefghijklmnopqrstuvwxyz"),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # Throttles stay on (their cost is part of every request) with limits a benchmark cannot reach.
+        "THROTTLE_ANON_RATES": f"{HUGE_RATE},{HUGE_RATE}",
+        "THROTTLE_USER_RATES": f"{HUGE_RATE},{HUGE_RATE}",
+        "THROTTLE_LOGIN_RATE": HUGE_RATE,
+        "THROTTLE_REGISTER_RATE": HUGE_RATE,
+        "LOG_LEVEL": "WARNING",
+    }
+    if backend == "sqlite":
+        base["DATABASE_URL"] = os.environ.get("DATABASE_URL") or f"sqlite:///{RESULTS / f'bench-{scale}.sqlite3'}"
+    env = server_env(base)
+
+    started = time.monotonic()
+    manage(env, "migrate", "--noinput")
+    manage(env, "setup_roles")
+    marker = RESULTS / f".seeded-{backend}-{scale}"
+    if not marker.exists():
+        print(
+            manage(
+                env,
+                "seed_shop",
+                "--flush",
+                "--seed",
+                "1",
+                f"--customers={args.customers}",
+                f"--mechanics={args.mechanics}",
+                f"--parts={args.parts}",
+                f"--tickets={args.tickets}",
+            )
+        )
+        marker.touch()
+    email, customer_id, part_id, write_ticket_id, newest_ticket_id = (
+        manage(env, "shell", "-c", PREPARE.format(password=PASSWORD)).splitlines()[-1].split()
+    )
+    print(f"Prepared in {time.monotonic() - started:.1f}s ({backend} + {cache}, {scale}).")
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "mechanic_shop.wsgi:application"],
+        cwd=ROOT,
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(args.workers)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                if http("GET", url + "/health")[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not answer /health")
+        status, body = http("POST", url + "/auth/token", {"username": "bench-staff", "password": PASSWORD})
+        staff = json.loads(body)["access"]
+        status, body = http("POST", url + "/customers/login", {"email": email, "password": PASSWORD})
+        customer = json.loads(body)["token"]
+
+        endpoints = [
+            ("GET /", "GET", "/", None, None, False),
+            ("GET /customers (cached)", "GET", "/customers?page=1&per_page=10", staff, None, False),
+            ("GET /customers (uncached)", "GET", "/customers?page=1&per_page=10", staff, None, True),
+            ("GET /customers/{id}", "GET", f"/customers/{customer_id}", staff, None, False),
+            ("GET /customers/my-tickets", "GET", "/customers/my-tickets", customer, None, False),
+            ("GET /mechanics/leaderboard/most-tickets", "GET", "/mechanics/leaderboard/most-tickets", staff, None, False),
+            ("GET /inventory", "GET", "/inventory", staff, None, False),
+            ("GET /service-tickets (10)", "GET", "/service-tickets?page_size=10", staff, None, False),
+            ("GET /service-tickets (100)", "GET", "/service-tickets?page_size=100", staff, None, False),
+            ("GET /service-tickets/{id}", "GET", f"/service-tickets/{newest_ticket_id}", staff, None, False),
+            (
+                "PUT /service-tickets/{id}/add-part/{id}",
+                "PUT",
+                f"/service-tickets/{write_ticket_id}/add-part/{part_id}",
+                staff,
+                {"quantity": 1},
+                False,
+            ),
+            ("POST /customers/login", "POST", "/customers/login", None, {"email": email, "password": PASSWORD}, False),
+        ]
+        if args.only:
+            endpoints = [e for e in endpoints if e[0] == "GET /" or any(o in e[0] for o in args.only)]
+        inproc = measure_in_process(
+            env,
+            [{"name": n, "method": m, "path": p, "token": t, "body": b} for n, m, p, t, b, _ in endpoints],
+        )
+        rows = []
+        for name, method, path, token, body, bust in endpoints:
+            result = wrk(url, path, method, token, body, args, bust)
+            result.update(inproc[name])
+            if result["status"] >= 300:
+                print(f"  warning: {name} answered {result['status']} in-process", flush=True)
+            rows.append((name, result))
+            print(f"  {name}: {result['rps']:.0f} req/s, p99 {result['p99']:.1f} ms", flush=True)
+        rss = worker_rss_mb(server.pid)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+    floor = rows[0][1]["rps"]
+    lines = [
+        f"### {backend} + {cache}, {scale}, gunicorn {args.workers} workers, "
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s",
+        "",
+        "| endpoint | req/s | p50 ms | p99 ms | SQL/req | bytes | non-2xx | × `GET /` |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in rows:
+        lines.append(
+            f"| `{name}` | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['queries']} | {r['bytes']} "
+            f"| {r['non2xx']}/{r['requests']} | {r['rps'] / floor:.2f} |"
+        )
+    lines += ["", f"Worker RSS after the run: {', '.join(f'{mb:.0f} MB' for mb in rss)}."]
+    table = "\n".join(lines)
+    print("\n" + table)
+    (RESULTS / f"{backend}-{cache}-{scale}.md").write_text(table + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
