@@ -1,6 +1,6 @@
 import orjson
-from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.renderers import JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
 
 _fallback = JSONEncoder().default  # lazy translation strings, Decimals outside serializers, and the like
 

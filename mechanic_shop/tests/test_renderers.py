@@ -1,13 +1,17 @@
+import json
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy
+from rest_framework.renderers import JSONRenderer
 
 from mechanic_shop.renderers import ORJSONRenderer
 
 
-def test_renders_what_drf_hands_it():
-    body = ORJSONRenderer().render({"detail": gettext_lazy("Not found."), "price": Decimal("12.99"), "ids": [1, 2]})
-    assert body == b'{"detail":"Not found.","price":"12.99","ids":[1,2]}'
+def test_renders_the_same_json_as_drf():
+    data = {"detail": gettext_lazy("Not found."), "price": Decimal("12.99"), "ids": [1, 2], "next": None}
+    body = ORJSONRenderer().render(data)
+    assert json.loads(body) == json.loads(JSONRenderer().render(data))
+    assert json.loads(body)["detail"] == "Not found."
 
 
 def test_no_data_renders_an_empty_body():
