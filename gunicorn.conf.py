@@ -1,4 +1,4 @@
-"""gunicorn settings for production and for the benchmark: `gunicorn -c gunicorn.conf.py mechanic_shop.wsgi:application`.
+"""gunicorn settings for production and the benchmark: `gunicorn -c gunicorn.conf.py mechanic_shop.wsgi:application`.
 
 Every value can be set from the environment (GUNICORN_*). Logs go to stdout/stderr for the platform to collect.
 """

@@ -8,12 +8,13 @@ from rest_framework.validators import UniqueValidator
 from customers.models import Customer
 from customers.services import customer_set_password
 from mechanic_shop.authentication import caller_customer
+from mechanic_shop.fields import ShopModelSerializer, StrictCharField, StrictEmailField
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(ShopModelSerializer):
     """A customer. `password` is write-only; a customer changing its own sends `current_password` too."""
 
-    email = serializers.EmailField(
+    email = StrictEmailField(
         max_length=254,
         validators=[
             UniqueValidator(
@@ -21,11 +22,11 @@ class CustomerSerializer(serializers.ModelSerializer):
             )
         ],
     )
-    name = serializers.CharField(max_length=100, min_length=1)
-    password = serializers.CharField(
+    name = StrictCharField(max_length=100, min_length=1)
+    password = StrictCharField(
         write_only=True, required=False, max_length=128, trim_whitespace=False, style={"input_type": "password"}
     )
-    current_password = serializers.CharField(
+    current_password = StrictCharField(
         write_only=True, required=False, max_length=128, trim_whitespace=False, style={"input_type": "password"}
     )
 
@@ -83,10 +84,10 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 
 class CustomerLoginSerializer(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
-    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+    email = StrictCharField(max_length=254)
+    password = StrictCharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
 
 
 class CustomerTokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="Access token: send as `Authorization: Bearer <token>`.")
-    refresh = serializers.CharField(help_text="Refresh token for POST /auth/token/refresh and /auth/logout.")
+    token = StrictCharField(help_text="Access token: send as `Authorization: Bearer <token>`.")
+    refresh = StrictCharField(help_text="Refresh token for POST /auth/token/refresh and /auth/logout.")

@@ -1,5 +1,6 @@
 """Serializer fields shared by the apps."""
 
+from django.db import models
 from rest_framework import serializers
 
 from mechanic_shop.filters import MAX_ID
@@ -18,3 +19,34 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
         if not 1 <= number <= MAX_ID:
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(number)
+
+
+class StrictCharField(serializers.CharField):
+    """A string, and only a string: DRF's CharField would turn 12 or 1.5 into "12" or "1.5"."""
+
+    default_error_messages = {"invalid": "Not a valid string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(serializers.EmailField):
+    default_error_messages = {"invalid": "Enter a valid email address."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ShopModelSerializer(serializers.ModelSerializer):
+    """ModelSerializer whose text fields accept only JSON strings."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.EmailField: StrictEmailField,
+    }

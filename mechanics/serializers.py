@@ -2,15 +2,15 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from mechanic_shop.fields import IdRelatedField
+from mechanic_shop.fields import IdRelatedField, ShopModelSerializer, StrictCharField, StrictEmailField
 from mechanics.models import Mechanic
 
 
-class MechanicSerializer(serializers.ModelSerializer):
+class MechanicSerializer(ShopModelSerializer):
     """A mechanic; `user_id` links the staff account it logs in with (at most one mechanic per account)."""
 
-    name = serializers.CharField(max_length=100, min_length=1)
-    email = serializers.EmailField(
+    name = StrictCharField(max_length=100, min_length=1)
+    email = StrictEmailField(
         max_length=254,
         validators=[
             UniqueValidator(
@@ -39,7 +39,7 @@ class MechanicSerializer(serializers.ModelSerializer):
         return value.strip().lower()
 
 
-class LeaderboardEntrySerializer(serializers.ModelSerializer):
+class LeaderboardEntrySerializer(ShopModelSerializer):
     ticket_count = serializers.IntegerField(source="completed_ticket_count", read_only=True)
 
     class Meta:

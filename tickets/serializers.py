@@ -3,7 +3,7 @@ import re
 from rest_framework import serializers
 
 from customers.models import Customer
-from mechanic_shop.fields import IdRelatedField
+from mechanic_shop.fields import IdRelatedField, ShopModelSerializer, StrictCharField
 from mechanic_shop.filters import MAX_ID
 from mechanics.models import Mechanic
 from tickets.models import ServiceTicket, TicketPart
@@ -11,7 +11,7 @@ from tickets.models import ServiceTicket, TicketPart
 VIN_PATTERN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 
 
-class VinField(serializers.CharField):
+class VinField(StrictCharField):
     """17 characters of A-Z and 0-9 without I, O, Q; accepted in any case, stored upper-case."""
 
     def __init__(self, **kwargs):
@@ -24,16 +24,16 @@ class VinField(serializers.CharField):
         return value
 
 
-class TicketMechanicSerializer(serializers.ModelSerializer):
+class TicketMechanicSerializer(ShopModelSerializer):
     class Meta:
         model = Mechanic
         fields = ["id", "name"]
         read_only_fields = fields
 
 
-class TicketLineSerializer(serializers.ModelSerializer):
+class TicketLineSerializer(ShopModelSerializer):
     id = serializers.IntegerField(source="part_id", read_only=True, help_text="The part's id.")
-    name = serializers.CharField(source="part.name", read_only=True)
+    name = StrictCharField(source="part.name", read_only=True)
     line_total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
 
     class Meta:
@@ -42,11 +42,11 @@ class TicketLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ServiceTicketSerializer(serializers.ModelSerializer):
+class ServiceTicketSerializer(ShopModelSerializer):
     """A ticket as clients see it; also the body of PUT/PATCH (mechanics and parts change by their actions)."""
 
     vin = VinField()
-    description = serializers.CharField(max_length=1000, min_length=1)
+    description = StrictCharField(max_length=1000, min_length=1)
     customer_id = IdRelatedField(source="customer", queryset=Customer.objects.all())
     status = serializers.ChoiceField(choices=ServiceTicket.Status.choices, required=False)
     labor_cost = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
@@ -81,7 +81,7 @@ class ServiceTicketSerializer(serializers.ModelSerializer):
 class TicketCreateSerializer(serializers.Serializer):
     vin = VinField()
     service_date = serializers.DateField()
-    description = serializers.CharField(max_length=1000, min_length=1)
+    description = StrictCharField(max_length=1000, min_length=1)
     customer_id = IdRelatedField(source="customer", queryset=Customer.objects.all())
     mechanic_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=100
