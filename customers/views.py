@@ -16,7 +16,13 @@ from rest_framework.response import Response
 from customers.models import Customer
 from customers.serializers import CustomerLoginSerializer, CustomerSerializer, CustomerTokenSerializer
 from customers.services import customer_list_cache_prefix
-from mechanic_shop.authentication import ROLE_CUSTOMER, caller_customer, is_staff_caller, issue_tokens
+from mechanic_shop.authentication import (
+    ROLE_CUSTOMER,
+    BearerChallengeMixin,
+    caller_customer,
+    is_staff_caller,
+    issue_tokens,
+)
 from mechanic_shop.permissions import IsAnonymous, IsCustomerCaller, StaffModelPermissions
 from mechanic_shop.throttling import LoginThrottle, RegisterThrottle
 
@@ -63,7 +69,7 @@ def cached_customer_list(view_func):
     return wrapper
 
 
-class CustomerViewSet(viewsets.ModelViewSet):
+class CustomerViewSet(BearerChallengeMixin, viewsets.ModelViewSet):
     """Customers: self-registration, staff management, and each customer's own record."""
 
     queryset = Customer.objects.all()

@@ -15,7 +15,7 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from mechanic_shop.authentication import ROLE_CLAIM, ROLE_STAFF
+from mechanic_shop.authentication import ROLE_CLAIM, ROLE_STAFF, BearerChallengeMixin
 from mechanic_shop.throttling import LoginThrottle
 
 
@@ -76,7 +76,7 @@ class LogoutSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
-class LogoutView(APIView):
+class LogoutView(BearerChallengeMixin, APIView):
     """`{"refresh"}` → 205: that refresh token no longer works. The token itself is the proof."""
 
     permission_classes = [AllowAny]

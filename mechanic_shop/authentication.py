@@ -18,6 +18,16 @@ class ShopJWTAuthentication(JWTAuthentication):
     www_authenticate_realm = "mechanic-shop"
 
 
+class BearerChallengeMixin:
+    """For views that authenticate no one (login, logout): their 401s still carry the Bearer challenge.
+
+    Without an authenticator DRF turns 401 into 403, because it has no WWW-Authenticate header to send.
+    """
+
+    def get_authenticate_header(self, request):
+        return ShopJWTAuthentication().authenticate_header(request)
+
+
 def token_role(request) -> str | None:
     """The role claim of the request's bearer token, or None for a session or no token."""
     token = getattr(request, "auth", None)
