@@ -52,9 +52,8 @@ def make_staff(db):
     """A staff user holding the given permissions, e.g. make_staff("customers.view_customer")."""
 
     def make(*perms: str, username: str | None = None, **fields):
-        user = baker.make(
-            get_user_model(), is_staff=True, is_active=True, username=username or f"staff{next(_serial)}", **fields
-        )
+        fields = {"is_staff": True, "is_active": True, **fields}
+        user = baker.make(get_user_model(), username=username or f"staff{next(_serial)}", **fields)
         for perm in perms:
             app_label, codename = perm.split(".")
             user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
