@@ -103,6 +103,8 @@ def ticket_representations(rows: Iterable[dict]) -> list[dict]:
     return result
 
 
-def ticket_representation(ticket: ServiceTicket) -> dict:
-    """One ticket, read fresh from the database (its lines may just have changed)."""
-    return ticket_representations(ticket_rows(ServiceTicket.objects.filter(pk=ticket.pk)))[0]
+def ticket_representation(ticket: ServiceTicket, *, reread: bool = True) -> dict:
+    """One ticket; re-read from the database unless `ticket` was just loaded (a service may have changed it)."""
+    if reread:
+        return ticket_representations(ticket_rows(ServiceTicket.objects.filter(pk=ticket.pk)))[0]
+    return ticket_representations([{column: getattr(ticket, column) for column in TICKET_COLUMNS}])[0]

@@ -41,7 +41,7 @@ class TicketListMixin:
         return self.get_paginated_response(ticket_representations(page))
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(ticket_representation(self.get_object()))
+        return Response(ticket_representation(self.get_object(), reread=False))
 
 
 class ServiceTicketViewSet(TicketListMixin, viewsets.ModelViewSet):

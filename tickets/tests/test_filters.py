@@ -1,0 +1,86 @@
+"""Ticket filters, search and ordering (API.md §1, §4)."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+from model_bakery import baker
+
+from mechanics.models import Mechanic
+from tickets.models import ServiceTicket
+from tickets.services import ticket_create, ticket_set_status
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("serviceticket-list")
+
+
+@pytest.fixture
+def world(make_customer):
+    alice, bob = make_customer(with_login=False), make_customer(with_login=False)
+    mo, zed = (baker.make(Mechanic, is_active=True, salary=1) for _ in range(2))
+    tickets = {
+        "a1": ticket_create(customer=alice, vin="1HGCM82633A004352", service_date=date(2026, 1, 10),
+                            description="Brake pads", mechanic_ids=[mo.pk]),
+        "a2": ticket_create(customer=alice, vin="JH4KA7561PC008269", service_date=date(2026, 1, 20),
+                            description="Oil change", mechanic_ids=[mo.pk, zed.pk]),
+        "b1": ticket_create(customer=bob, vin="WVWZZZ1JZXW000001", service_date=date(2026, 1, 31),
+                            description="Timing belt", mechanic_ids=[zed.pk]),
+    }  # fmt: skip
+    ticket_set_status(ticket=tickets["a2"], status=ServiceTicket.Status.IN_PROGRESS)
+    return {"alice": alice, "bob": bob, "mo": mo, "zed": zed, **tickets}
+
+
+def ids(client, **params):
+    response = client.get(LIST, params)
+    assert response.status_code == 200, response.json()
+    return {t["id"] for t in response.json()["results"]}
+
+
+def test_filters(admin_client_api, world):
+    w = world
+    assert ids(admin_client_api, status="in_progress") == {w["a2"].pk}
+    assert ids(admin_client_api, customer_id=w["alice"].pk) == {w["a1"].pk, w["a2"].pk}
+    assert ids(admin_client_api, mechanic_id=w["zed"].pk) == {w["a2"].pk, w["b1"].pk}
+    assert ids(admin_client_api, vin="jh4ka7561pc008269") == {w["a2"].pk}
+
+
+def test_date_range_includes_both_ends(admin_client_api, world):
+    w = world
+    found = ids(admin_client_api, service_date_after="2026-01-10", service_date_before="2026-01-20")
+    assert found == {w["a1"].pk, w["a2"].pk}
+    assert ids(admin_client_api, service_date_after="2026-01-31") == {w["b1"].pk}
+
+
+def test_search_description_and_vin(admin_client_api, world):
+    assert ids(admin_client_api, search="timing") == {world["b1"].pk}
+    assert ids(admin_client_api, search="WVWZZZ") == {world["b1"].pk}
+
+
+def test_default_order_is_newest_first(admin_client_api, world):
+    results = admin_client_api.get(LIST).json()["results"]
+    assert [t["id"] for t in results] == [world["b1"].pk, world["a2"].pk, world["a1"].pk]
+
+
+@pytest.mark.parametrize("ordering", ["service_date", "-service_date", "id", "-id", "status", "created_at"])
+def test_ordering(admin_client_api, world, ordering):
+    results = admin_client_api.get(LIST, {"ordering": ordering}).json()["results"]
+    key = ordering.lstrip("-")
+    values = [t[key] for t in results]
+    assert values == sorted(values, reverse=ordering.startswith("-"))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"status": "finished"},
+        {"customer_id": "abc"},
+        {"customer_id": "99999999999999999999999"},
+        {"mechanic_id": "-1"},
+        {"service_date_after": "31/01/2026"},
+    ],
+)
+def test_invalid_filter_values_are_400(admin_client_api, world, params):
+    response = admin_client_api.get(LIST, params)
+    assert response.status_code == 400
+    name = next(iter(params))
+    assert any(name.startswith(key) for key in response.json())

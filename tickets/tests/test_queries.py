@@ -1,0 +1,83 @@
+"""Query budgets: the same number of queries whatever the page size."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from model_bakery import baker
+
+from inventory.models import Part
+from mechanics.models import Mechanic
+from tickets.services import ticket_add_part, ticket_create, ticket_set_status
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def linked_staff(staff_client):
+    client = staff_client("tickets.view_serviceticket", "mechanics.view_mechanic", "inventory.view_part")
+    client.mechanic = baker.make(Mechanic, user=client.user, is_active=True, salary=1)
+    return client
+
+
+@pytest.fixture
+def tickets(customer, linked_staff):
+    mechanics = [linked_staff.mechanic, baker.make(Mechanic, is_active=True, salary=1)]
+    parts = baker.make(Part, quantity_in_stock=1000, price=Decimal("3.00"), _quantity=2)
+    made = []
+    for i in range(30):
+        ticket = ticket_create(
+            customer=customer,
+            vin="1HGCM82633A004352",
+            service_date="2026-01-01",
+            description=f"Job {i}",
+            mechanic_ids=[m.pk for m in mechanics],
+        )
+        for part in parts:
+            ticket_add_part(ticket=ticket, part=part, quantity=1)
+        if i % 3 == 0:
+            ticket_set_status(ticket=ticket, status="in_progress")
+            ticket_set_status(ticket=ticket, status="completed")
+        made.append(ticket)
+    return made
+
+
+@pytest.mark.parametrize(
+    "client_name, url_name, budget",
+    [
+        # user + count + page + mechanics + lines (staff permissions come from the cache after the first call)
+        ("linked_staff", "serviceticket-list", 5),
+        ("customer_client", "customer-my-tickets-list", 6),
+        ("linked_staff", "mechanic-my-tickets-list", 6),
+        ("linked_staff", "mechanic-leaderboard", 3),
+        ("linked_staff", "part-list", 3),
+        ("linked_staff", "mechanic-list", 3),
+    ],
+)
+def test_lists_cost_the_same_for_3_and_30_items(
+    request, tickets, django_assert_max_num_queries, client_name, url_name, budget
+):
+    client = request.getfixturevalue(client_name)
+    url = reverse(url_name)
+    client.get(url)  # warm the permission cache
+    for size in (3, 30):
+        with django_assert_max_num_queries(budget):
+            response = client.get(url, {"page_size": size})
+        assert response.status_code == 200
+        assert len(response.json()["results"]) == min(size, response.json()["count"])
+
+
+def test_ticket_detail_is_constant(linked_staff, tickets, django_assert_max_num_queries):
+    linked_staff.get(reverse("serviceticket-detail", args=[tickets[0].pk]))
+    with django_assert_max_num_queries(4):
+        response = linked_staff.get(reverse("serviceticket-detail", args=[tickets[0].pk]))
+    assert len(response.json()["parts"]) == 2 and len(response.json()["mechanics"]) == 2
+
+
+def test_leaderboard_is_one_indexed_read_of_mechanics(linked_staff, tickets, django_assert_num_queries):
+    linked_staff.get(reverse("mechanic-leaderboard"))
+    with django_assert_num_queries(3) as captured:  # user, count, page
+        response = linked_staff.get(reverse("mechanic-leaderboard"))
+    ranking = response.json()["results"]
+    assert [r["ticket_count"] for r in ranking] == [10, 10]
+    assert all("tickets_" not in q["sql"] for q in captured.captured_queries)
