@@ -93,6 +93,7 @@ class ServiceTicketAdmin(admin.ModelAdmin):
             obj.refresh_from_db()
 
     def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # the inlines are read-only: this changes nothing
         wanted = {m.pk for m in form.cleaned_data.get("assigned_mechanics", [])}
         current = set(form.instance.mechanics.values_list("pk", flat=True))
         if wanted == current:

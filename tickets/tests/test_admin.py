@@ -1,0 +1,146 @@
+"""The Django admin: smoke tests, and the ticket and stock rules it must keep."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from model_bakery import baker
+
+from inventory.models import Part
+from mechanics.models import Mechanic
+from tickets.models import ServiceTicket
+from tickets.services import ticket_add_part, ticket_create, ticket_set_status
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ticket(customer):
+    mechanic = baker.make(Mechanic, name="Mo", is_active=True, salary=1)
+    return ticket_create(
+        customer=customer,
+        vin="1HGCM82633A004352",
+        service_date="2026-01-01",
+        description="Brakes",
+        mechanic_ids=[mechanic.pk],
+    )
+
+
+@pytest.mark.parametrize(
+    "model", ["customers_customer", "mechanics_mechanic", "inventory_part", "tickets_serviceticket"]
+)
+def test_changelist_search_and_add_pages_answer(admin_client, ticket, model):
+    assert admin_client.get(reverse(f"admin:{model}_changelist")).status_code == 200
+    assert admin_client.get(reverse(f"admin:{model}_changelist"), {"q": "brakes"}).status_code == 200
+    assert admin_client.get(reverse(f"admin:{model}_add")).status_code == 200
+
+
+def test_ticket_change_page_shows_mechanics_and_parts_inline(admin_client, ticket):
+    part = baker.make(Part, name="Brake pad set", price=Decimal("54.00"), quantity_in_stock=4)
+    ticket_add_part(ticket=ticket, part=part, quantity=2)
+    page = admin_client.get(reverse("admin:tickets_serviceticket_change", args=[ticket.pk])).content.decode()
+    assert "Mechanics on this ticket" in page and "Mo" in page
+    assert "Parts on this ticket" in page and "Brake pad set" in page
+
+
+def test_ticket_filter_by_status(admin_client, ticket):
+    response = admin_client.get(reverse("admin:tickets_serviceticket_changelist"), {"status__exact": "open"})
+    assert response.status_code == 200 and "1HGCM82633A004352" in response.content.decode()
+
+
+def test_status_actions_follow_the_lifecycle(admin_client, ticket):
+    url = reverse("admin:tickets_serviceticket_changelist")
+    admin_client.post(url, {"action": "complete", "_selected_action": [ticket.pk]})
+    ticket.refresh_from_db()
+    assert ticket.status == "open"  # open → completed is refused
+    admin_client.post(url, {"action": "start_work", "_selected_action": [ticket.pk]})
+    admin_client.post(url, {"action": "complete", "_selected_action": [ticket.pk]})
+    ticket.refresh_from_db()
+    assert ticket.status == "completed" and ticket.completed_at is not None
+    assert Mechanic.objects.get().completed_ticket_count == 1
+
+
+def test_cancel_action_returns_parts(admin_client, ticket):
+    part = baker.make(Part, price=1, quantity_in_stock=4)
+    ticket_add_part(ticket=ticket, part=part, quantity=3)
+    admin_client.post(
+        reverse("admin:tickets_serviceticket_changelist"), {"action": "cancel", "_selected_action": [ticket.pk]}
+    )
+    part.refresh_from_db()
+    assert part.quantity_in_stock == 4 and not ticket.lines.exists()
+
+
+def test_completed_ticket_cannot_be_deleted_in_admin(admin_client, ticket):
+    ticket_set_status(ticket=ticket, status="in_progress")
+    ticket_set_status(ticket=ticket, status="completed")
+    response = admin_client.post(reverse("admin:tickets_serviceticket_delete", args=[ticket.pk]), {"post": "yes"})
+    assert response.status_code == 403
+    assert ServiceTicket.objects.filter(pk=ticket.pk).exists()
+
+
+def test_admin_delete_returns_parts(admin_client, ticket):
+    part = baker.make(Part, price=1, quantity_in_stock=4)
+    ticket_add_part(ticket=ticket, part=part, quantity=3)
+    admin_client.post(reverse("admin:tickets_serviceticket_delete", args=[ticket.pk]), {"post": "yes"})
+    part.refresh_from_db()
+    assert part.quantity_in_stock == 4 and not ServiceTicket.objects.exists()
+
+
+def test_admin_mechanics_field_refuses_inactive_mechanics(admin_client, ticket, customer):
+    retired = baker.make(Mechanic, is_active=False, salary=1)
+    current = list(ticket.mechanics.values_list("pk", flat=True))
+    form = {
+        "vin": ticket.vin,
+        "service_date": "2026-01-01",
+        "description": "Brakes",
+        "customer": customer.pk,
+        "labor_cost": "0.00",
+        "assigned_mechanics": [*current, retired.pk],
+        "mechanic_links-TOTAL_FORMS": "1",
+        "mechanic_links-INITIAL_FORMS": "1",
+        "lines-TOTAL_FORMS": "0",
+        "lines-INITIAL_FORMS": "0",
+    }
+    admin_client.post(reverse("admin:tickets_serviceticket_change", args=[ticket.pk]), form)
+    assert list(ticket.mechanics.values_list("pk", flat=True)) == current
+
+
+def test_part_stock_changes_by_a_delta(admin_client):
+    part = baker.make(Part, name="Bolt", price=Decimal("0.10"), quantity_in_stock=10)
+    url = reverse("admin:inventory_part_change", args=[part.pk])
+    # Meanwhile an API request took 4: the admin form, opened before, must not write its stale 10 back.
+    Part.objects.filter(pk=part.pk).update(quantity_in_stock=6)
+    response = admin_client.post(url, {"name": "Bolt", "price": "0.10", "stock_change": "5"})
+    assert response.status_code == 302
+    part.refresh_from_db()
+    assert part.quantity_in_stock == 11
+
+
+def test_part_stock_never_goes_negative_in_admin(admin_client):
+    part = baker.make(Part, name="Bolt", price=Decimal("0.10"), quantity_in_stock=2)
+    admin_client.post(reverse("admin:inventory_part_change", args=[part.pk]), {"name": "Bolt", "price": "0.10",
+                                                                                "stock_change": "-3"})  # fmt: skip
+    part.refresh_from_db()
+    assert part.quantity_in_stock == 2
+
+
+def test_admin_mechanics_field_adds_an_active_mechanic(admin_client, ticket, customer):
+    newcomer = baker.make(Mechanic, is_active=True, salary=1)
+    current = list(ticket.mechanics.values_list("pk", flat=True))
+    form = {
+        "vin": ticket.vin,
+        "service_date": "2026-01-01",
+        "description": "Brakes, and the pads",
+        "customer": customer.pk,
+        "labor_cost": "10.00",
+        "assigned_mechanics": [*current, newcomer.pk],
+        "mechanic_links-TOTAL_FORMS": "1",
+        "mechanic_links-INITIAL_FORMS": "1",
+        "lines-TOTAL_FORMS": "0",
+        "lines-INITIAL_FORMS": "0",
+    }
+    response = admin_client.post(reverse("admin:tickets_serviceticket_change", args=[ticket.pk]), form)
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert set(ticket.mechanics.values_list("pk", flat=True)) == {*current, newcomer.pk}
+    assert ticket.description == "Brakes, and the pads" and ticket.labor_cost == Decimal("10.00")
