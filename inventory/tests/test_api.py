@@ -1,0 +1,115 @@
+"""The parts inventory through the API, and stock adjustments."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from model_bakery import baker
+
+from inventory.models import Part
+from inventory.services import part_adjust_stock
+from mechanic_shop.exceptions import Conflict
+from tickets.services import ticket_add_part, ticket_create
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("part-list")
+
+
+def detail(pk):
+    return reverse("part-detail", args=[pk])
+
+
+def test_create_with_decimal_price(admin_client_api):
+    response = admin_client_api.post(LIST, {"name": "Oil filter", "price": 8.5, "quantity_in_stock": 4}, format="json")
+    assert response.status_code == 201
+    assert response.json()["price"] == "8.50" and response.json()["quantity_in_stock"] == 4
+    assert Part.objects.get().price == Decimal("8.50")
+
+
+def test_stock_defaults_to_zero(admin_client_api):
+    response = admin_client_api.post(LIST, {"name": "Bolt", "price": "0.10"}, format="json")
+    assert response.status_code == 201 and response.json()["quantity_in_stock"] == 0
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("price", "-0.01"), ("price", "1.001"), ("price", "free"), ("quantity_in_stock", -1),
+     ("quantity_in_stock", 1.5), ("quantity_in_stock", "many"), ("name", ""), ("name", "x" * 101)],
+)  # fmt: skip
+def test_invalid_part_is_400(admin_client_api, field, value):
+    body = {"name": "Bolt", "price": "1.00", "quantity_in_stock": 1, field: value}
+    response = admin_client_api.post(LIST, body, format="json")
+    assert response.status_code == 400 and field in response.json()
+    assert not Part.objects.exists()
+
+
+def test_patch_of_the_name_never_writes_stock(admin_client_api):
+    part = baker.make(Part, name="Bolt", price=1, quantity_in_stock=10)
+    stale = Part.objects.get(pk=part.pk)
+    Part.objects.filter(pk=part.pk).update(quantity_in_stock=7)  # an add-part meanwhile
+    from inventory.serializers import PartSerializer
+
+    serializer = PartSerializer(stale, data={"name": "Hex bolt"}, partial=True)
+    serializer.is_valid(raise_exception=True)
+    serializer.save()
+    part.refresh_from_db()
+    assert (part.name, part.quantity_in_stock) == ("Hex bolt", 7)
+    assert admin_client_api.patch(detail(part.pk), {"name": "Bolt M8"}, format="json").json()["quantity_in_stock"] == 7
+
+
+def test_low_stock_filter_is_inclusive(admin_client_api):
+    low, edge, high = (baker.make(Part, price=1, quantity_in_stock=q) for q in (1, 3, 9))
+    ids = [p["id"] for p in admin_client_api.get(LIST, {"low_stock": 3}).json()["results"]]
+    assert ids == [low.pk, edge.pk]
+    assert admin_client_api.get(LIST, {"low_stock": "-1"}).status_code == 400
+    assert admin_client_api.get(LIST, {"low_stock": "lots"}).status_code == 400
+
+
+def test_search_and_ordering(admin_client_api):
+    baker.make(Part, name="Oil filter", price=Decimal("8.99"), quantity_in_stock=5)
+    baker.make(Part, name="Air filter", price=Decimal("14.50"), quantity_in_stock=2)
+    baker.make(Part, name="Battery", price=Decimal("139.00"), quantity_in_stock=1)
+    names = [p["name"] for p in admin_client_api.get(LIST, {"search": "filter"}).json()["results"]]
+    assert names == ["Oil filter", "Air filter"]
+    by_price = [p["price"] for p in admin_client_api.get(LIST, {"ordering": "-price"}).json()["results"]]
+    assert by_price == ["139.00", "14.50", "8.99"]
+    by_stock = [p["quantity_in_stock"] for p in admin_client_api.get(LIST, {"ordering": "quantity_in_stock"}).json()[
+        "results"]]  # fmt: skip
+    assert by_stock == [1, 2, 5]
+
+
+def test_part_on_a_ticket_cannot_be_deleted(admin_client_api, customer):
+    part = baker.make(Part, price=1, quantity_in_stock=5)
+    ticket = ticket_create(customer=customer, vin="1HGCM82633A004352", service_date="2026-01-01", description="x")
+    ticket_add_part(ticket=ticket, part=part)
+    response = admin_client_api.delete(detail(part.pk))
+    assert response.status_code == 409 and "ticket part" in response.json()["detail"]
+    assert Part.objects.filter(pk=part.pk).exists()
+
+
+def test_free_part_is_deleted(admin_client_api):
+    part = baker.make(Part, price=1)
+    assert admin_client_api.delete(detail(part.pk)).status_code == 204
+    assert not Part.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "client_name, perms, expected",
+    [("anon_client", (), 401), ("customer_client", (), 403), ("staff", (), 403), ("staff", ("view",), 200)],
+)
+def test_inventory_permissions(request, staff_client, client_name, perms, expected):
+    if client_name == "staff":
+        client = staff_client(*(f"inventory.{p}_part" for p in perms))
+    else:
+        client = request.getfixturevalue(client_name)
+    assert client.get(LIST).status_code == expected
+
+
+def test_adjust_stock_adds_and_takes_but_never_below_zero():
+    part = baker.make(Part, name="Bolt", price=1, quantity_in_stock=3)
+    assert part_adjust_stock(part=part, delta=5) == 8
+    assert part_adjust_stock(part=part, delta=-8) == 0
+    with pytest.raises(Conflict):
+        part_adjust_stock(part=part, delta=-1)
+    part.refresh_from_db()
+    assert part.quantity_in_stock == 0

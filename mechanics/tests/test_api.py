@@ -1,0 +1,134 @@
+"""Mechanics through the API, and the leaderboard."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from model_bakery import baker
+
+from mechanics.models import Mechanic
+from tickets.services import ticket_create, ticket_set_status
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("mechanic-list")
+BOARD = reverse("mechanic-leaderboard")
+NEW = {"name": "Mo Mechanic", "email": "Mo@Shop.com", "phone_number": "555-0001", "salary": "52000.00"}
+
+
+def detail(pk):
+    return reverse("mechanic-detail", args=[pk])
+
+
+def test_create_and_read(admin_client_api):
+    response = admin_client_api.post(LIST, NEW, format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["email"] == "mo@shop.com" and body["salary"] == "52000.00"
+    assert body["is_active"] is True and body["user_id"] is None
+    assert set(body) == {"id", "name", "email", "phone_number", "salary", "is_active", "user_id", "created_at",
+                         "updated_at"}  # fmt: skip
+    assert Mechanic.objects.get(pk=body["id"]).email == "mo@shop.com"
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("salary", "-1"), ("salary", "abc"), ("name", ""), ("name", "x" * 101), ("phone_number", "12"), ("email", "x")],
+)
+def test_invalid_mechanic_is_400(admin_client_api, field, value):
+    response = admin_client_api.post(LIST, NEW | {field: value}, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Mechanic.objects.exists()
+
+
+def test_email_unique_regardless_of_case(admin_client_api):
+    admin_client_api.post(LIST, NEW, format="json")
+    response = admin_client_api.post(LIST, NEW | {"email": "MO@SHOP.COM"}, format="json")
+    assert response.status_code == 400 and "email" in response.json()
+    assert Mechanic.objects.count() == 1
+
+
+def test_user_id_links_one_staff_account(admin_client_api, make_staff):
+    staff = make_staff()
+    first = admin_client_api.post(LIST, NEW | {"user_id": staff.pk}, format="json")
+    assert first.status_code == 201 and first.json()["user_id"] == staff.pk
+    second = admin_client_api.post(LIST, NEW | {"email": "b@shop.com", "user_id": staff.pk}, format="json")
+    assert second.status_code == 400 and "user_id" in second.json()
+    plain = get_user_model().objects.create_user("plain")
+    third = admin_client_api.post(LIST, NEW | {"email": "c@shop.com", "user_id": plain.pk}, format="json")
+    assert third.status_code == 400 and "user_id" in third.json()
+    huge = admin_client_api.post(LIST, NEW | {"email": "d@shop.com", "user_id": 10**30}, format="json")
+    assert huge.status_code == 400
+    assert Mechanic.objects.count() == 1
+
+
+def test_patch_retires_a_mechanic(admin_client_api):
+    mechanic = baker.make(Mechanic, salary=1, is_active=True)
+    response = admin_client_api.patch(detail(mechanic.pk), {"is_active": False}, format="json")
+    assert response.status_code == 200 and response.json()["is_active"] is False
+    mechanic.refresh_from_db()
+    assert mechanic.is_active is False
+
+
+def test_mechanic_on_a_ticket_cannot_be_deleted(admin_client_api, customer):
+    mechanic = baker.make(Mechanic, salary=1, is_active=True)
+    ticket_create(customer=customer, vin="1HGCM82633A004352", service_date="2026-01-01", description="x",
+                  mechanic_ids=[mechanic.pk])  # fmt: skip
+    response = admin_client_api.delete(detail(mechanic.pk))
+    assert response.status_code == 409
+    assert "ticket mechanic" in response.json()["detail"]
+    assert Mechanic.objects.filter(pk=mechanic.pk).exists()
+
+
+def test_free_mechanic_is_deleted(admin_client_api):
+    mechanic = baker.make(Mechanic, salary=1)
+    assert admin_client_api.delete(detail(mechanic.pk)).status_code == 204
+    assert not Mechanic.objects.exists()
+
+
+def test_search_and_ordering(admin_client_api):
+    baker.make(Mechanic, name="Zed", email="zed@shop.com", salary=1)
+    baker.make(Mechanic, name="Ann", email="ann@shop.com", salary=1)
+    assert [m["name"] for m in admin_client_api.get(LIST, {"search": "zed@"}).json()["results"]] == ["Zed"]
+    assert [m["name"] for m in admin_client_api.get(LIST, {"ordering": "name"}).json()["results"]] == ["Ann", "Zed"]
+
+
+@pytest.mark.parametrize("client_name, expected", [("anon_client", 401), ("customer_client", 403)])
+def test_mechanics_are_staff_only(request, client_name, expected):
+    client = request.getfixturevalue(client_name)
+    assert client.get(LIST).status_code == expected
+    assert client.get(BOARD).status_code == expected
+
+
+def test_staff_need_view_mechanic(staff_client):
+    assert staff_client().get(LIST).status_code == 403
+    assert staff_client().get(BOARD).status_code == 403
+    assert staff_client("mechanics.view_mechanic").get(BOARD).status_code == 200
+
+
+def test_leaderboard_ranks_active_mechanics_by_completed_tickets(admin_client_api, customer):
+    ann, bob, cid, retired = (baker.make(Mechanic, name=n, salary=Decimal(1), is_active=n != "Ret")
+                              for n in ("Ann", "Bob", "Cid", "Ret"))  # fmt: skip
+
+    def ticket(mechanics, status):
+        t = ticket_create(customer=customer, vin="1HGCM82633A004352", service_date="2026-01-01", description="x",
+                          mechanic_ids=[m.pk for m in mechanics])  # fmt: skip
+        if status in ("in_progress", "completed"):
+            ticket_set_status(ticket=t, status="in_progress")
+        if status == "completed":
+            ticket_set_status(ticket=t, status="completed")
+
+    ticket([bob, cid], "completed")
+    ticket([bob], "completed")
+    ticket([cid], "completed")
+    ticket([ann], "in_progress")  # not completed: does not count
+    ticket([ann], "open")
+    Mechanic.objects.filter(pk=retired.pk).update(completed_ticket_count=99)
+    body = admin_client_api.get(BOARD).json()
+    assert body["results"] == [
+        {"id": bob.pk, "name": "Bob", "ticket_count": 2},
+        {"id": cid.pk, "name": "Cid", "ticket_count": 2},
+        {"id": ann.pk, "name": "Ann", "ticket_count": 0},
+    ]
+    assert body["count"] == 3 and admin_client_api.get(BOARD, {"per_page": 1}).json()["next"]
