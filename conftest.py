@@ -1,11 +1,23 @@
 """Shared fixtures: one API client per kind of caller (API.md §2), with real JWTs."""
 
 import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
+from django.db import connection
 from model_bakery import baker
 from rest_framework.test import APIClient
 
@@ -113,3 +125,75 @@ def customer_client(customer):
 @pytest.fixture
 def other_customer_client(other_customer):
     return client_with_token(other_customer.user, ROLE_CUSTOMER)
+
+
+@pytest.fixture
+def live_server_workers(transactional_db, settings):
+    """Start real gunicorn workers on the test database: live_server_workers(workers=4, **env) → base URL.
+
+    The data a test makes before the call is committed (transactional_db), so the workers see it. The server
+    gets the test process's secrets, and REDIS_URL when set, so tokens and the shared cache work across both.
+    """
+    servers = []
+
+    def start(workers: int = 4, **env_overrides) -> str:
+        db = connection.settings_dict
+        if db["ENGINE"].endswith("sqlite3"):
+            database_url = f"sqlite:///{db['NAME']}"
+        else:
+            database_url = (
+                f"mysql://{quote(db['USER'])}:{quote(db['PASSWORD'])}@{db['HOST'] or '127.0.0.1'}:"
+                f"{db['PORT'] or 3306}/{db['NAME']}"
+            )
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        env = {
+            **os.environ,
+            "DEBUG": "false",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "JWT_SIGNING_KEY": settings.SIMPLE_JWT["SIGNING_KEY"],
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "DATABASE_URL": database_url,
+            "THROTTLE_ENABLED": "false",
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": str(workers),
+            "GUNICORN_ACCESSLOG": "",
+            "LOG_LEVEL": "WARNING",
+            **env_overrides,
+        }
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "mechanic_shop.wsgi:application"],
+            cwd=Path(__file__).parent,
+            env=env,
+            start_new_session=True,
+        )
+        servers.append(server)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        return url
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not answer /health within 30 s")
+
+    yield start
+    for server in servers:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def http_json(method: str, url: str, body=None, token: str | None = None) -> tuple[int, dict]:
+    """One request on a new connection (so requests spread over the workers): (status, JSON body)."""
+    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
