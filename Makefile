@@ -6,7 +6,7 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 # Development settings for `make run`; a real deployment sets its own environment (README, "Deploying").
 DEV_ENV := DEBUG=true
 
-.PHONY: run test lint check venv install install-dev install-mysql test-mysql clean bench
+.PHONY: run test lint check venv install install-dev install-mysql test-mysql deploy-check clean bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,26 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest
+
+# The whole suite again on MySQL/MariaDB + Redis, for a machine where both servers already run, e.g.
+#   DATABASE_URL=mysql://shop:secret@127.0.0.1:3306/mechanic_shop REDIS_URL=redis://127.0.0.1:6379/0 make test-mysql
+# The user needs rights on the database and on test_<name>, which the suite creates and drops.
+test-mysql: install-mysql
+	@case "$$DATABASE_URL" in mysql://*) ;; *) echo "test-mysql: set DATABASE_URL=mysql://... (and REDIS_URL)" >&2; exit 2;; esac
+	@test -n "$$REDIS_URL" || { echo "test-mysql: set REDIS_URL=redis://..." >&2; exit 2; }
+	$(PY) -m pytest
+
+# Production settings pass `check --deploy` with no warning; migrations and collectstatic run on DATABASE_URL.
+PROD_ENV := DEBUG=false ALLOWED_HOSTS=api.example.com SECURE_SSL_REDIRECT=true SECURE_HSTS_SECONDS=31536000 \
+	SECURE_HSTS_PRELOAD=true SECURE_PROXY_SSL_HEADER=true
+deploy-check: $(VENV)/.installed
+	@SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	JWT_SIGNING_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	STATIC_ROOT=$$(mktemp -d) $(PROD_ENV) sh -ec '\
+		$(PY) manage.py check --deploy --fail-level WARNING; \
+		$(PY) manage.py migrate --noinput; \
+		$(PY) manage.py collectstatic --noinput; \
+		$(PY) manage.py setup_roles'
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

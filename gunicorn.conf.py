@@ -22,3 +22,8 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # Load the app once in the master, so workers share its memory pages and start fast.
 preload_app = True
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket sits at one path per user ($HOME/.gunicorn/gunicorn.ctl), so two servers on one machine
+# (tests, benchmark, several apps) would fight over it. Off unless asked for.
+control_socket_disable = os.environ.get("GUNICORN_CONTROL_SOCKET", "") == ""
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]

@@ -1,0 +1,89 @@
+"""Rate limits and the customer-list cache hold across gunicorn workers when they share Redis.
+
+With the local-memory cache each worker would count and cache on its own: these tests only mean something on a
+real Redis server, so they run where REDIS_URL is set (CI's MariaDB + Redis run, `make test-mysql`). The outage
+test needs no Redis at all: it points the server at a port where nothing listens.
+"""
+
+import os
+import socket
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conftest import http_json
+from customers.models import Customer
+from mechanic_shop.authentication import ROLE_STAFF, issue_tokens
+
+pytestmark = pytest.mark.live
+needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (a real Redis server)")
+
+WORKERS = 4
+
+
+def parallel(calls, threads: int = 8):
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(lambda call: call(), calls))
+
+
+@pytest.mark.redis
+@needs_redis
+def test_per_account_rate_limit_holds_across_workers(live_server_workers, make_staff, customer):
+    _refresh, token = issue_tokens(make_staff("customers.view_customer"), ROLE_STAFF)
+    other_refresh, other_token = issue_tokens(make_staff("customers.view_customer"), ROLE_STAFF)
+    url = live_server_workers(
+        workers=WORKERS, THROTTLE_ENABLED="true", THROTTLE_USER_RATES="10/hour,1000/day", THROTTLE_ANON_RATES=""
+    )
+
+    results = parallel([lambda: http_json("GET", f"{url}/customers/{customer.pk}", token=token)] * 30)
+
+    statuses = sorted(status for status, _ in results)
+    # Per worker counters would let up to 4 x 10 through; one shared counter lets exactly 10.
+    assert statuses == [200] * 10 + [429] * 20
+    assert all("throttled" in body["detail"].lower() for status, body in results if status == 429)
+    # The limit is per account: another staff account is not affected.
+    assert http_json("GET", f"{url}/customers/{customer.pk}", token=other_token)[0] == 200
+
+
+@pytest.mark.redis
+@needs_redis
+def test_customer_list_cache_is_invalidated_on_every_worker(live_server_workers, make_staff, customer):
+    _refresh, token = issue_tokens(make_staff("customers.view_customer", "customers.change_customer"), ROLE_STAFF)
+    url = live_server_workers(workers=WORKERS)
+
+    def list_names():
+        status, body = http_json("GET", f"{url}/customers?page_size=5", token=token)
+        assert status == 200
+        return [row["name"] for row in body["results"]]
+
+    # Warm the cache from every worker, then rename the customer through one of them.
+    assert parallel([list_names] * 24) == [[customer.name]] * 24
+    status, body = http_json(
+        "PUT",
+        f"{url}/customers/{customer.pk}",
+        {"name": "Renamed Everywhere", "email": customer.email, "phone_number": customer.phone_number},
+        token,
+    )
+    assert status == 200, body
+    assert Customer.objects.get(pk=customer.pk).name == "Renamed Everywhere"
+
+    assert parallel([list_names] * 24) == [["Renamed Everywhere"]] * 24
+
+
+def test_redis_outage_degrades_instead_of_failing(live_server_workers, make_staff, customer):
+    with socket.socket() as sock:  # a port where nothing listens
+        sock.bind(("127.0.0.1", 0))
+        dead_port = sock.getsockname()[1]
+    _refresh, token = issue_tokens(make_staff("customers.view_customer"), ROLE_STAFF)
+    url = live_server_workers(workers=2, REDIS_URL=f"redis://127.0.0.1:{dead_port}/0", THROTTLE_ENABLED="true")
+
+    status, body = http_json("GET", f"{url}/health")
+    assert (status, body["cache"], body["database"]) == (503, "down", "ok")
+    assert body["detail"] == "Down: cache."
+
+    # Requests are still served from the database: no cache, rate limits open, permissions read directly.
+    status, body = http_json("GET", f"{url}/customers", token=token)
+    assert status == 200
+    assert [row["id"] for row in body["results"]] == [customer.pk]
+    status, body = http_json("GET", f"{url}/customers/{customer.pk}", token=token)
+    assert (status, body["email"]) == (200, customer.email)
