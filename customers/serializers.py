@@ -8,7 +8,7 @@ from rest_framework.validators import UniqueValidator
 from customers.models import Customer
 from customers.services import customer_set_password
 from mechanic_shop.authentication import caller_customer
-from mechanic_shop.fields import ShopModelSerializer, StrictCharField, StrictEmailField
+from mechanic_shop.fields import ShopModelSerializer, StrictCharField, StrictEmailField, iso_timestamp
 
 
 class CustomerSerializer(ShopModelSerializer):
@@ -34,6 +34,18 @@ class CustomerSerializer(ShopModelSerializer):
         model = Customer
         fields = ["id", "name", "email", "phone_number", "password", "current_password", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+    def to_representation(self, instance):
+        # The read shape built directly: DRF would build and copy eight field objects for every response, which
+        # was a fifth of GET /customers/{id}. A test holds it equal to ModelSerializer's own output.
+        return {
+            "id": instance.pk,
+            "name": instance.name,
+            "email": instance.email,
+            "phone_number": instance.phone_number,
+            "created_at": iso_timestamp(instance.created_at),
+            "updated_at": iso_timestamp(instance.updated_at),
+        }
 
     def validate_email(self, value: str) -> str:
         return value.strip().lower()

@@ -5,17 +5,64 @@ grants staff rights even if the account behind it were later made staff, and a s
 its account still has `is_staff`.
 """
 
+from django.contrib.auth import get_user_model
+from django.db import connections, router
+from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.settings import api_settings
 
 ROLE_CLAIM = "role"
 ROLE_CUSTOMER = "customer"
 ROLE_STAFF = "staff"
 
 
+# What a request needs of its user; the other columns load on first access (Django's deferred fields).
+USER_COLUMNS = {"id", "is_active", "is_staff", "is_superuser"}
+
+
 class ShopJWTAuthentication(JWTAuthentication):
-    """SimpleJWT bearer tokens; the user is loaded (and checked active) on every request."""
+    """SimpleJWT bearer tokens; the user's row is read, and checked active, on every request.
+
+    Reading the row each time is what refuses a deactivated or deleted account at once, so it stays. What goes is
+    the ORM's per-call work: the query is one fixed statement, so it is built once per database and run as such
+    (measured: a third of a cached list request's time was building the same SELECT again).
+    """
 
     www_authenticate_realm = "mechanic-shop"
+    _user_sql: dict[str, tuple[str, list[str]]] = {}
+
+    def get_user(self, validated_token):
+        try:
+            user_id = int(validated_token[api_settings.USER_ID_CLAIM])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidToken(_("Token contained no recognizable user identification")) from exc
+        user_model = get_user_model()
+        alias = router.db_for_read(user_model)
+        sql, names = self._select_user_sql(user_model, alias)
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, [user_id])
+            row = cursor.fetchone()
+        if row is None:
+            raise AuthenticationFailed(_("User not found"), code="user_not_found")
+        values = [value if name == "id" else bool(value) for name, value in zip(names, row, strict=True)]
+        user = user_model.from_db(alias, names, values)
+        if not user.is_active:
+            raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
+        return user
+
+    @classmethod
+    def _select_user_sql(cls, user_model, alias: str) -> tuple[str, list[str]]:
+        """The SELECT for one user by id on database `alias`, and its columns' names in the model's field order
+        (the order Model.from_db expects)."""
+        if alias not in cls._user_sql:
+            quote = connections[alias].ops.quote_name
+            fields = [field for field in user_model._meta.concrete_fields if field.attname in USER_COLUMNS]
+            columns = ", ".join(quote(field.column) for field in fields)
+            pk = quote(user_model._meta.pk.column)
+            sql = f"SELECT {columns} FROM {quote(user_model._meta.db_table)} WHERE {pk} = %s"
+            cls._user_sql[alias] = (sql, [field.attname for field in fields])
+        return cls._user_sql[alias]
 
 
 class BearerChallengeMixin:

@@ -1,5 +1,7 @@
 """Serializer fields shared by the apps."""
 
+from datetime import UTC, datetime
+
 from django.db import models
 from rest_framework import serializers
 
@@ -50,3 +52,11 @@ class ShopModelSerializer(serializers.ModelSerializer):
         models.TextField: StrictCharField,
         models.EmailField: StrictEmailField,
     }
+
+
+def iso_timestamp(value: datetime | None) -> str | None:
+    """A timestamp as DRF's DateTimeField renders it here: ISO 8601 in UTC (TIME_ZONE), with "Z"."""
+    if value is None:
+        return None
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

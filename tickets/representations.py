@@ -9,9 +9,9 @@ ServiceTicketSerializer stays the definition of the shape: it validates input an
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from decimal import Decimal
 
+from mechanic_shop.fields import iso_timestamp
 from tickets.models import ServiceTicket, TicketMechanic, TicketPart
 
 TICKET_COLUMNS = (
@@ -32,14 +32,6 @@ CENT = Decimal("0.01")
 
 def _money(value: Decimal) -> str:
     return str(value.quantize(CENT))
-
-
-def _timestamp(value: datetime | None) -> str | None:
-    # As DRF renders them: ISO 8601 in UTC (TIME_ZONE), with "Z".
-    if value is None:
-        return None
-    text = value.astimezone(UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def ticket_rows(queryset):
@@ -95,9 +87,9 @@ def ticket_representations(rows: Iterable[dict]) -> list[dict]:
                 "parts": parts,
                 "parts_total": _money(parts_total),
                 "total_cost": _money(row["labor_cost"] + parts_total),
-                "created_at": _timestamp(row["created_at"]),
-                "updated_at": _timestamp(row["updated_at"]),
-                "completed_at": _timestamp(row["completed_at"]),
+                "created_at": iso_timestamp(row["created_at"]),
+                "updated_at": iso_timestamp(row["updated_at"]),
+                "completed_at": iso_timestamp(row["completed_at"]),
             }
         )
     return result

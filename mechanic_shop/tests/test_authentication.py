@@ -1,0 +1,69 @@
+"""ShopJWTAuthentication reads the caller's row on every request with one fixed statement."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from rest_framework.test import APIRequestFactory
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.tokens import AccessToken
+
+from conftest import client_with_token
+from mechanic_shop.authentication import ROLE_STAFF, ShopJWTAuthentication, issue_tokens
+
+pytestmark = pytest.mark.django_db
+
+
+def authenticate(access: str):
+    request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {access}")
+    return ShopJWTAuthentication().authenticate(request)
+
+
+def test_loads_the_caller_in_one_query_with_the_rest_deferred(make_staff):
+    staff = make_staff(username="deskclerk", email="desk@example.com")
+    _refresh, access = issue_tokens(staff, ROLE_STAFF)
+    with CaptureQueriesContext(connection) as queries:
+        user, token = authenticate(access)
+    assert len(queries) == 1
+    assert (user.pk, user.is_active, user.is_staff, user.is_superuser) == (staff.pk, True, True, False)
+    assert token["role"] == ROLE_STAFF
+    # Fields a request rarely needs load on first access, and are the real ones.
+    assert user.get_deferred_fields() >= {"username", "email", "password"}
+    assert (user.username, user.email) == ("deskclerk", "desk@example.com")
+
+
+def test_flags_are_booleans_as_the_orm_gives_them(make_staff):
+    _refresh, access = issue_tokens(make_staff(is_superuser=True), ROLE_STAFF)
+    user, _token = authenticate(access)
+    assert user.is_superuser is True and user.is_staff is True and user.is_active is True
+
+
+def test_bulk_deactivation_is_refused_at_once(make_staff):
+    """No signal, no cache: an UPDATE that bypasses the model still locks the account out on the next request."""
+    staff = make_staff("customers.view_customer")
+    client = client_with_token(staff, ROLE_STAFF)
+    assert client.get(reverse("customer-list")).status_code == 200
+    get_user_model().objects.filter(pk=staff.pk).update(is_active=False)
+    response = client.get(reverse("customer-list"))
+    assert response.status_code == 401
+    assert response.json()["code"] == "user_inactive"
+
+
+def test_bulk_demotion_from_staff_is_refused_at_once(make_staff):
+    staff = make_staff("customers.view_customer")
+    client = client_with_token(staff, ROLE_STAFF)
+    get_user_model().objects.filter(pk=staff.pk).update(is_staff=False)
+    assert client.get(reverse("customer-list")).status_code == 403
+
+
+def test_deleted_user_and_bad_claims(make_staff):
+    staff = make_staff()
+    _refresh, access = issue_tokens(staff, ROLE_STAFF)
+    get_user_model().objects.filter(pk=staff.pk).delete()
+    with pytest.raises(AuthenticationFailed):
+        authenticate(access)
+    token = AccessToken()
+    token["user_id"] = "not-a-number"
+    with pytest.raises(InvalidToken):
+        authenticate(str(token))
