@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django_filters.rest_framework import DjangoFilterBackend
 
 # Ids and counts fit a signed 64-bit column on every database; a larger number is a 400, not an overflow.
 MAX_ID = 2**63 - 1
@@ -24,3 +25,20 @@ class CountFilter(IdFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 0)
         super().__init__(*args, **kwargs)
+
+
+class ShopFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, skipped when the query string holds nothing it could filter on.
+
+    Binding and validating a FilterSet's form costs the same whether or not a filter is given: it was a fifth of
+    an unfiltered ticket-list request. With only paging, ordering and search parameters (handled by the other
+    backends) nothing can be filtered, so the queryset goes on untouched; any other parameter — known or not —
+    takes the full path, which validates it as before.
+    """
+
+    NOT_FILTERS = frozenset({"page", "page_size", "per_page", "ordering", "search", "format"})
+
+    def filter_queryset(self, request, queryset, view):
+        if self.NOT_FILTERS.issuperset(request.query_params.keys()):
+            return queryset
+        return super().filter_queryset(request, queryset, view)

@@ -84,3 +84,26 @@ def test_invalid_filter_values_are_400(admin_client_api, world, params):
     assert response.status_code == 400
     name = next(iter(params))
     assert any(name.startswith(key) for key in response.json())
+
+
+def test_paging_ordering_and_search_alone_skip_the_filterset(admin_client_api, world, monkeypatch):
+    """The filter backend only binds a FilterSet when the query string could filter; results are the same."""
+    from tickets.filters import ServiceTicketFilterSet
+
+    bound = []
+    original_init = ServiceTicketFilterSet.__init__
+
+    def counting_init(self, *args, **kwargs):
+        bound.append(1)
+        original_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(ServiceTicketFilterSet, "__init__", counting_init)
+    w = world
+    assert ids(admin_client_api, page=1, page_size=2, ordering="-id") == {w["b1"].pk, w["a2"].pk}
+    assert ids(admin_client_api, search="belt", per_page=5) == {w["b1"].pk}
+    assert bound == []
+    # Any other parameter takes the full path: filters apply, bad values are still a 400.
+    assert ids(admin_client_api, status="in_progress", page=1) == {w["a2"].pk}
+    response = admin_client_api.get(LIST, {"status": "bogus", "page": 1})
+    assert response.status_code == 400 and "status" in response.json()
+    assert len(bound) == 2
