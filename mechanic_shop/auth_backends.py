@@ -11,33 +11,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
+
+from mechanic_shop.generations import bump_generation, current_generation
 
 GENERATION_KEY = "auth:perms:generation"
 TIMEOUT = 300
 
 
-def _generation() -> int:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        generation = cache.get(GENERATION_KEY, 1)
-    return generation
-
-
 def permissions_changed(**kwargs) -> None:
     """Forget every cached permission set, now and again when the transaction commits."""
-
-    def bump():
-        try:
-            cache.incr(GENERATION_KEY)
-        except ValueError:
-            cache.add(GENERATION_KEY, 1, timeout=None)
-
-    bump()
-    transaction.on_commit(bump)
+    bump_generation(GENERATION_KEY)
 
 
 class CachedPermissionsBackend(ModelBackend):
@@ -45,7 +30,7 @@ class CachedPermissionsBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            key = f"auth:perms:{_generation()}:{user_obj.pk}"
+            key = f"auth:perms:{current_generation(GENERATION_KEY)}:{user_obj.pk}"
             perms = cache.get(key)
             if perms is None:
                 perms = super().get_all_permissions(user_obj)

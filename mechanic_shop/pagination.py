@@ -1,9 +1,22 @@
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
+
+
+class CountHintPaginator(Paginator):
+    """Django's paginator, taking the total from `object_list.count_hint()` when the view attached one (a count
+    kept up to date elsewhere), instead of running COUNT(*)."""
+
+    @cached_property
+    def count(self):
+        hint = getattr(self.object_list, "count_hint", None)
+        return hint() if hint is not None else Paginator.count.func(self)
 
 
 class ShopPagination(PageNumberPagination):
     """`?page=N&page_size=M`; `per_page` is the old Flask service's name for `page_size`."""
 
+    django_paginator_class = CountHintPaginator
     page_size = 10
     page_size_query_param = "page_size"
     legacy_page_size_query_param = "per_page"

@@ -84,7 +84,10 @@ class ServiceTicketAdmin(admin.ModelAdmin):
     ordering = ["-created_at", "-id"]
 
     def save_model(self, request, obj, form, change):
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields if name in form.cleaned_data}
+        # The ticket's own fields; the admin's generated form also lists assigned_mechanics (see save_related).
+        fields = {
+            name: form.cleaned_data[name] for name in ServiceTicketAdminForm.Meta.fields if name in form.cleaned_data
+        }
         if change:
             ticket_update(ticket=obj, **fields)
         else:

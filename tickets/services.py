@@ -19,10 +19,19 @@ from django.utils import timezone
 from customers.models import Customer
 from inventory.models import Part
 from mechanic_shop.exceptions import Conflict
+from mechanic_shop.generations import bump_generation, cached_count, count_generation_key
 from mechanics.models import Mechanic
 from tickets.models import ServiceTicket, TicketMechanic, TicketPart
 
 Status = ServiceTicket.Status
+# The total of every ticket changes only in ticket_create and ticket_delete (and seed_shop), which bump this.
+ALL_TICKETS_COUNT_KEY = count_generation_key("tickets")
+
+
+def ticket_count_all() -> int:
+    """How many tickets there are, from the cache unless a ticket was created or deleted since it was counted."""
+    return cached_count("tickets", ServiceTicket.objects.all())
+
 
 ALLOWED_TRANSITIONS = {
     Status.OPEN: {Status.IN_PROGRESS, Status.CANCELLED},
@@ -97,6 +106,7 @@ def ticket_create(
         status=Status.OPEN,
     )
     TicketMechanic.objects.bulk_create([TicketMechanic(ticket=ticket, mechanic=m) for m in mechanics])
+    bump_generation(ALL_TICKETS_COUNT_KEY)
     return ticket
 
 
@@ -147,6 +157,7 @@ def ticket_delete(*, ticket: ServiceTicket) -> None:
         raise Conflict(f"Ticket #{ticket.pk} is completed and is kept as the shop's history; it cannot be deleted.")
     _return_parts(ticket)
     ticket.delete()
+    bump_generation(ALL_TICKETS_COUNT_KEY)
 
 
 @transaction.atomic

@@ -2,7 +2,8 @@
 
 Fast enough for benchmarks (100,000 tickets on SQLite in seconds): rows are built in Python with explicit ids
 and written with bulk_create in batches, inside one transaction. Signals do not fire on bulk_create, so the
-customer-list cache is invalidated by hand and the mechanics' completed-ticket counts are computed here.
+customer-list cache and the cached ticket total are invalidated by hand, and the mechanics' completed-ticket
+counts are computed here.
 """
 
 import random
@@ -22,8 +23,10 @@ from django.utils import timezone
 from customers.models import Customer
 from customers.services import customer_list_cache_invalidate
 from inventory.models import Part
+from mechanic_shop.generations import bump_generation
 from mechanics.models import Mechanic
 from tickets.models import ServiceTicket, TicketMechanic, TicketPart
+from tickets.services import ALL_TICKETS_COUNT_KEY
 
 DEMO_PASSWORD = "demo-mechanic-shop"
 DEMO_STAFF_USERNAME = "demo"
@@ -115,6 +118,7 @@ class Command(BaseCommand):
                 return
             counts = self._seed(rng, opts, demo_logins)
         customer_list_cache_invalidate()
+        bump_generation(ALL_TICKETS_COUNT_KEY)
         elapsed = time.monotonic() - started
         logins = (
             f"; demo logins: staff {DEMO_STAFF_USERNAME!r}, customer {DEMO_CUSTOMER_EMAIL}, password {DEMO_PASSWORD!r}"
