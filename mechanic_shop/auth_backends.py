@@ -30,11 +30,17 @@ class CachedPermissionsBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            key = f"auth:perms:{current_generation(GENERATION_KEY)}:{user_obj.pk}"
-            perms = cache.get(key)
-            if perms is None:
+            # One round trip for the generation and the user's entry, which remembers the generation it was
+            # computed under: an entry from an older generation is recomputed.
+            key = f"auth:perms:{user_obj.pk}"
+            found = cache.get_many([GENERATION_KEY, key])
+            generation = found.get(GENERATION_KEY) or current_generation(GENERATION_KEY)
+            entry = found.get(key)
+            if entry is not None and entry[0] == generation:
+                perms = entry[1]
+            else:
                 perms = super().get_all_permissions(user_obj)
-                cache.set(key, perms, timeout=TIMEOUT)
+                cache.set(key, (generation, perms), timeout=TIMEOUT)
             user_obj._perm_cache = perms
         return user_obj._perm_cache
 
