@@ -12,4 +12,10 @@ class ORJSONRenderer(JSONRenderer):
         if data is None:
             return b""
         indent = self.get_indent(accepted_media_type, renderer_context or {})
-        return orjson.dumps(data, default=_fallback, option=orjson.OPT_INDENT_2 if indent else 0)
+        option = orjson.OPT_INDENT_2 if indent else 0
+        try:
+            return orjson.dumps(data, default=_fallback, option=option)
+        except TypeError:
+            # DRF keys a list's item errors by index ({"add_ids": {0: [...]}}); orjson takes such keys only with
+            # OPT_NON_STR_KEYS, which doubles the time of every dump, so only the rare body that needs it pays.
+            return orjson.dumps(data, default=_fallback, option=option | orjson.OPT_NON_STR_KEYS)

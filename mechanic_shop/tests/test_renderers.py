@@ -16,3 +16,9 @@ def test_renders_the_same_json_as_drf():
 
 def test_no_data_renders_an_empty_body():
     assert ORJSONRenderer().render(None) == b""
+
+
+def test_integer_keys_render_as_strings():
+    # DRF keys the errors of a ListField's items by index: {"add_ids": {0: ["..."]}}.
+    body = ORJSONRenderer().render({"add_ids": {0: ["A valid integer is required."]}})
+    assert json.loads(body) == {"add_ids": {"0": ["A valid integer is required."]}}

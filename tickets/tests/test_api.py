@@ -218,6 +218,13 @@ def test_edit_with_an_id_in_both_lists_is_400(api, ticket, mechanic):
     assert str(mechanic.pk) in response.json()["add_ids"][0]
 
 
+def test_edit_with_an_invalid_id_names_it_by_its_index(api, ticket, mechanic):
+    response = api.put(action("edit", ticket.pk), {"remove_ids": [mechanic.pk, "AAA"]}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["remove_ids"]) == ["1"]
+    assert list(ticket.mechanics.all()) == [mechanic]
+
+
 def test_edit_with_no_lists_answers_the_ticket(api, ticket, mechanic):
     response = api.put(action("edit", ticket.pk), {}, format="json")
     assert response.status_code == 200 and response.json()["mechanics"][0]["id"] == mechanic.pk
