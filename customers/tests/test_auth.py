@@ -63,6 +63,15 @@ def test_login_with_missing_fields_is_400(anon_client):
     assert "password" in response.json()
 
 
+@pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
+def test_login_answers_405_to_other_methods(anon_client, admin_client_api, method):
+    # Like /auth/token: a public path refuses a method it does not take, whoever asks.
+    for client in (anon_client, admin_client_api):
+        response = getattr(client, method)(LOGIN)
+        assert response.status_code == 405
+        assert "POST" in response["Allow"]
+
+
 def test_staff_token_pair(anon_client, staff_user):
     response = anon_client.post(TOKEN, {"username": "frontdesk", "password": STAFF_PASSWORD}, format="json")
     assert response.status_code == 200
