@@ -1,13 +1,11 @@
-from rest_framework import serializers
-
 from inventory.models import Part
-from mechanic_shop.fields import ShopModelSerializer, StrictCharField
+from mechanic_shop.fields import MoneyField, ShopModelSerializer, StrictCharField, StrictIntegerField
 
 
 class PartSerializer(ShopModelSerializer):
     name = StrictCharField(max_length=100, min_length=1)
-    price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
-    quantity_in_stock = serializers.IntegerField(min_value=0, max_value=2_147_483_647, required=False)
+    price = MoneyField(max_digits=10, decimal_places=2)
+    quantity_in_stock = StrictIntegerField(min_value=0, max_value=2_147_483_647, required=False)
 
     class Meta:
         model = Part

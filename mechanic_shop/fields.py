@@ -1,5 +1,6 @@
 """Serializer fields shared by the apps."""
 
+import re
 from datetime import UTC, datetime
 
 from django.db import models
@@ -12,15 +13,12 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
     """A related object by id; an id too large for the database is "does not exist", not an overflow."""
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, (int, str)):
+        # A JSON integer only (API.md §1: a wrong type is a 400); PrimaryKeyRelatedField would also take "12".
+        if isinstance(data, bool) or not isinstance(data, int):
             self.fail("incorrect_type", data_type=type(data).__name__)
-        try:
-            number = int(data)
-        except ValueError:
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        if not 1 <= number <= MAX_ID:
+        if not 1 <= data <= MAX_ID:
             self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(number)
+        return super().to_internal_value(data)
 
 
 class StrictCharField(serializers.CharField):
@@ -43,14 +41,58 @@ class StrictEmailField(serializers.EmailField):
         return super().to_internal_value(data)
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """A whole JSON number, and only that: DRF's IntegerField would also take the string "12"."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false, and only that: DRF's BooleanField would also take 0, 1, "yes" or "off"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class MoneyField(serializers.DecimalField):
+    """Money (API.md §1): out as a string with two decimals; in as a JSON number or a string of digits ("12.99").
+
+    DRF's DecimalField also takes " 12.99 ", "1.2e1", "1_2" or "-0" in a string; here a string is digits with an
+    optional fraction and nothing else, which is what the schema's pattern promises. Never negative.
+    """
+
+    TEXT = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float, str)):
+            self.fail("invalid")
+        if isinstance(data, str) and not self.TEXT.fullmatch(data):
+            self.fail("invalid")
+        value = super().to_internal_value(data)
+        return abs(value) if value == 0 else value  # -0.0 is zero, not a negative amount
+
+
 class ShopModelSerializer(serializers.ModelSerializer):
-    """ModelSerializer whose text fields accept only JSON strings."""
+    """ModelSerializer whose fields take only their own JSON type (API.md §1: a wrong type is a 400)."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
         models.EmailField: StrictEmailField,
+        models.DecimalField: MoneyField,
+        models.IntegerField: StrictIntegerField,
+        models.PositiveIntegerField: StrictIntegerField,
+        models.BooleanField: StrictBooleanField,
     }
 
 

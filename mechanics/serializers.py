@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from mechanic_shop.fields import IdRelatedField, ShopModelSerializer, StrictCharField, StrictEmailField
+from mechanic_shop.fields import IdRelatedField, MoneyField, ShopModelSerializer, StrictCharField, StrictEmailField
 from mechanics.models import Mechanic
 
 
@@ -18,7 +18,7 @@ class MechanicSerializer(ShopModelSerializer):
             )
         ],
     )
-    salary = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    salary = MoneyField(max_digits=12, decimal_places=2)
     user_id = IdRelatedField(
         source="user",
         queryset=get_user_model().objects.filter(is_staff=True),

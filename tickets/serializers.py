@@ -3,7 +3,7 @@ import re
 from rest_framework import serializers
 
 from customers.models import Customer
-from mechanic_shop.fields import IdRelatedField, ShopModelSerializer, StrictCharField
+from mechanic_shop.fields import IdRelatedField, MoneyField, ShopModelSerializer, StrictCharField, StrictIntegerField
 from mechanic_shop.filters import MAX_ID
 from mechanics.models import Mechanic
 from tickets.models import ServiceTicket, TicketPart
@@ -49,7 +49,7 @@ class ServiceTicketSerializer(ShopModelSerializer):
     description = StrictCharField(max_length=1000, min_length=1)
     customer_id = IdRelatedField(source="customer", queryset=Customer.objects.all())
     status = serializers.ChoiceField(choices=ServiceTicket.Status.choices, required=False)
-    labor_cost = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
+    labor_cost = MoneyField(max_digits=10, decimal_places=2, required=False)
     pickup_date = serializers.DateField(allow_null=True, required=False)
     mechanics = TicketMechanicSerializer(many=True, read_only=True)
     parts = TicketLineSerializer(source="lines", many=True, read_only=True)
@@ -84,18 +84,18 @@ class TicketCreateSerializer(serializers.Serializer):
     description = StrictCharField(max_length=1000, min_length=1)
     customer_id = IdRelatedField(source="customer", queryset=Customer.objects.all())
     mechanic_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=100
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=100
     )
-    labor_cost = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, required=False)
+    labor_cost = MoneyField(max_digits=10, decimal_places=2, required=False)
     pickup_date = serializers.DateField(allow_null=True, required=False)
 
 
 class TicketMechanicsEditSerializer(serializers.Serializer):
     add_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=100
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=100
     )
     remove_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=100
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=100
     )
 
     def validate(self, attrs):
@@ -107,10 +107,8 @@ class TicketMechanicsEditSerializer(serializers.Serializer):
 
 
 class AddPartSerializer(serializers.Serializer):
-    quantity = serializers.IntegerField(min_value=1, max_value=1000, default=1)
+    quantity = StrictIntegerField(min_value=1, max_value=1000, default=1)
 
 
 class RemovePartSerializer(serializers.Serializer):
-    quantity = serializers.IntegerField(
-        min_value=1, max_value=2_147_483_647, required=False, help_text="Default: all of it."
-    )
+    quantity = StrictIntegerField(min_value=1, max_value=2_147_483_647, required=False, help_text="Default: all of it.")

@@ -33,8 +33,9 @@ def test_stock_defaults_to_zero(admin_client_api):
 
 @pytest.mark.parametrize(
     "field, value",
-    [("price", "-0.01"), ("price", "1.001"), ("price", "free"), ("quantity_in_stock", -1),
-     ("quantity_in_stock", 1.5), ("quantity_in_stock", "many"), ("name", ""), ("name", "x" * 101)],
+    [("price", "-0.01"), ("price", "1.001"), ("price", "free"), ("price", " 1.00"), ("price", "1e2"), ("price", True),
+     ("quantity_in_stock", -1), ("quantity_in_stock", 1.5), ("quantity_in_stock", "many"), ("quantity_in_stock", "5"),
+     ("name", ""), ("name", "x" * 101)],
 )  # fmt: skip
 def test_invalid_part_is_400(admin_client_api, field, value):
     body = {"name": "Bolt", "price": "1.00", "quantity_in_stock": 1, field: value}

@@ -33,8 +33,9 @@ def test_create_and_read(admin_client_api):
 
 @pytest.mark.parametrize(
     "field, value",
-    [("salary", "-1"), ("salary", "abc"), ("name", ""), ("name", "x" * 101), ("phone_number", "12"), ("email", "x")],
-)
+    [("salary", "-1"), ("salary", "abc"), ("name", ""), ("name", "x" * 101), ("phone_number", "12"), ("email", "x"),
+     ("is_active", 0), ("is_active", "false"), ("is_active", None), ("user_id", "1")],
+)  # fmt: skip
 def test_invalid_mechanic_is_400(admin_client_api, field, value):
     response = admin_client_api.post(LIST, NEW | {field: value}, format="json")
     assert response.status_code == 400

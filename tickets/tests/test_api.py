@@ -85,9 +85,12 @@ def test_create_answers_201_with_the_whole_ticket(api, new_ticket, mechanic, cus
         ("description", "x" * 1001),
         ("customer_id", 424242),
         ("customer_id", "abc"),
+        ("customer_id", "1"),
+        ("customer_id", True),
         ("customer_id", 99999999999999999999999),
         ("mechanic_ids", [424242]),
         ("mechanic_ids", "1"),
+        ("mechanic_ids", ["1"]),
         ("labor_cost", "-1.00"),
         ("labor_cost", "12.345"),
         ("labor_cost", "NaN"),
@@ -256,7 +259,7 @@ def test_add_part_defaults_to_one_and_accepts_a_quantity(api, ticket, part):
     assert part.quantity_in_stock == 5
 
 
-@pytest.mark.parametrize("quantity", [0, -1, 1001, "two", 1.5, None])
+@pytest.mark.parametrize("quantity", [0, -1, 1001, "two", "2", True, 1.5, None])
 def test_add_part_quantity_must_be_1_to_1000(api, ticket, part, quantity):
     response = api.put(action("add-part", ticket.pk, part.pk), {"quantity": quantity}, format="json")
     assert response.status_code == 400
