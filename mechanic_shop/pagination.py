@@ -1,6 +1,11 @@
+import re
+
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
+
+WHOLE_NUMBER = re.compile(r"[0-9]+")
 
 
 class CountHintPaginator(Paginator):
@@ -14,7 +19,13 @@ class CountHintPaginator(Paginator):
 
 
 class ShopPagination(PageNumberPagination):
-    """`?page=N&page_size=M`; `per_page` is the old Flask service's name for `page_size`."""
+    """`?page=N&page_size=M`; `per_page` is the old Flask service's name for `page_size`.
+
+    A page size over the maximum is served as the maximum (PageNumberPagination's rule); one that is not a whole
+    number of at least 1 is a 400 naming the parameter, like a bad filter, rather than silently the default. A page
+    number that is not a whole number (or `last`) is a 404, like a page past the end. An empty value is no value, and
+    `page_size` wins when both names are sent.
+    """
 
     django_paginator_class = CountHintPaginator
     page_size = 10
@@ -23,21 +34,52 @@ class ShopPagination(PageNumberPagination):
     max_page_size = 100
 
     def get_page_size(self, request):
-        if self.page_size_query_param not in request.query_params and (
-            self.legacy_page_size_query_param in request.query_params
-        ):
-            self.page_size_query_param = self.legacy_page_size_query_param
-        return super().get_page_size(request)
+        sizes = {}
+        for name in (self.page_size_query_param, self.legacy_page_size_query_param):
+            value = request.query_params.get(name, "")
+            if value == "":
+                continue
+            if not WHOLE_NUMBER.fullmatch(value) or int(value) < 1:
+                raise ValidationError({name: [f"Send a whole number from 1 to {self.max_page_size}."]})
+            sizes[name] = int(value)
+        size = sizes.get(self.page_size_query_param, sizes.get(self.legacy_page_size_query_param))
+        return self.page_size if size is None else min(size, self.max_page_size)
+
+    def get_page_number(self, request, paginator):
+        number = super().get_page_number(request, paginator)
+        # Django's paginator would also read " 2", "+2" or "٢" as page 2.
+        if isinstance(number, str) and not WHOLE_NUMBER.fullmatch(number):
+            raise NotFound(self.invalid_page_message.format(page_number=number, message="Not a page number."))
+        return number
 
     def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
-        parameters.append(
+        page_size = {"type": "integer", "minimum": 1}
+        return [
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "allowEmptyValue": True,
+                "description": "Page number, from 1, or `last`. A page that does not exist answers 404.",
+                "schema": {"oneOf": [{"type": "integer"}, {"type": "string", "enum": list(self.last_page_strings)}]},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "allowEmptyValue": True,
+                "description": (
+                    f"Results per page: default {self.page_size}, at most {self.max_page_size} "
+                    f"(a larger value gives {self.max_page_size})."
+                ),
+                "schema": page_size,
+            },
             {
                 "name": self.legacy_page_size_query_param,
                 "required": False,
                 "in": "query",
-                "description": "Alias of page_size, kept for clients of the original service.",
-                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
-            }
-        )
-        return parameters
+                "allowEmptyValue": True,
+                "description": "Alias of `page_size`, the original service's name for it.",
+                "schema": page_size,
+            },
+        ]
