@@ -3,6 +3,8 @@
 import django_filters
 from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import SearchFilter
 
 # Ids and counts fit a signed 64-bit column on every database; a larger number is a 400, not an overflow.
 MAX_ID = 2**63 - 1
@@ -42,3 +44,14 @@ class ShopFilterBackend(DjangoFilterBackend):
         if self.NOT_FILTERS.issuperset(request.query_params.keys()):
             return queryset
         return super().filter_queryset(request, queryset, view)
+
+
+class ShopSearchFilter(SearchFilter):
+    """`?search=`; its one error (a NUL character) is a 400 naming the parameter, like every other 400."""
+
+    def get_search_terms(self, request):
+        try:
+            return super().get_search_terms(request)
+        except ValidationError as exc:
+            # DRF raises it bare: the body would be a list, `["Null characters are not allowed."]`.
+            raise ValidationError({self.search_param: exc.detail}) from exc

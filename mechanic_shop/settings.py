@@ -222,7 +222,7 @@ REST_FRAMEWORK = {
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_FILTER_BACKENDS": [
         "mechanic_shop.filters.ShopFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "mechanic_shop.filters.ShopSearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "mechanic_shop.pagination.ShopPagination",
