@@ -96,10 +96,14 @@ class CustomerSerializer(ShopModelSerializer):
 
 
 class CustomerLoginSerializer(serializers.Serializer):
+    """A customer's email (any case) and password."""
+
     email = StrictCharField(max_length=254)
     password = StrictCharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
 
 
 class CustomerTokenSerializer(serializers.Serializer):
+    """A customer's token pair."""
+
     token = StrictCharField(help_text="Access token: send as `Authorization: Bearer <token>`.")
     refresh = StrictCharField(help_text="Refresh token for POST /auth/token/refresh and /auth/logout.")

@@ -116,6 +116,7 @@ class CustomerViewSet(BearerChallengeMixin, viewsets.ModelViewSet):
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
+        summary="Log a customer in",
         request=CustomerLoginSerializer,
         responses={200: CustomerTokenSerializer, 401: OpenApiResponse(description=LOGIN_FAILED)},
     )

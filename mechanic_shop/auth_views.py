@@ -56,7 +56,11 @@ class ShopTokenRefreshSerializer(TokenRefreshSerializer):
 _token_pair = inline_serializer("TokenPair", {"access": serializers.CharField(), "refresh": serializers.CharField()})
 
 
-@extend_schema(tags=["auth"], responses={200: _token_pair, 401: OpenApiResponse(description="Wrong credentials.")})
+@extend_schema(
+    tags=["auth"],
+    summary="Get a staff token pair",
+    responses={200: _token_pair, 401: OpenApiResponse(description="Wrong credentials, or not a staff account.")},
+)
 class StaffTokenView(TokenObtainPairView):
     """Staff login: `{"username", "password"}` → `{"access", "refresh"}`."""
 
@@ -65,7 +69,14 @@ class StaffTokenView(TokenObtainPairView):
     authentication_classes = []
 
 
-@extend_schema(tags=["auth"], responses={200: _token_pair, 401: OpenApiResponse(description="Token not valid.")})
+@extend_schema(
+    tags=["auth"],
+    summary="Refresh a token pair",
+    responses={
+        200: _token_pair,
+        401: OpenApiResponse(description="The refresh token is malformed, expired, used or revoked."),
+    },
+)
 class ShopTokenRefreshView(TokenRefreshView):
     """`{"refresh"}` → a new `{"access", "refresh"}`; the refresh token sent is blacklisted."""
 
@@ -84,10 +95,11 @@ class LogoutView(BearerChallengeMixin, APIView):
 
     @extend_schema(
         tags=["auth"],
+        summary="Log out: revoke a refresh token",
         request=LogoutSerializer,
         responses={
             205: OpenApiResponse(description="Logged out."),
-            401: OpenApiResponse(description="Token not valid."),
+            401: OpenApiResponse(description="The refresh token is malformed, expired or already revoked."),
         },
     )
     def post(self, request):

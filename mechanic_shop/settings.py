@@ -228,7 +228,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "mechanic_shop.pagination.ShopPagination",
     "PAGE_SIZE": 10,
     "EXCEPTION_HANDLER": "mechanic_shop.exceptions.shop_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "mechanic_shop.schema.ShopAutoSchema",
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -249,10 +249,34 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mechanic Shop API",
-    "DESCRIPTION": "Customers, mechanics, service tickets and parts inventory for an independent repair shop.",
+    "DESCRIPTION": (
+        "Customers, mechanics, service tickets and parts inventory for an independent repair shop.\n\n"
+        "**Callers.** Send `Authorization: Bearer <access token>`: a staff token from `POST /auth/token` "
+        "(`staffToken`), or a customer token from `POST /customers/login` (`customerToken`). Each operation lists the "
+        "tokens it takes; `{}` means no token is needed.\n\n"
+        '**Errors.** `400` `{"field": ["message"]}`; everything else `{"detail": "message"}`: `401` no or '
+        "bad token, `403` no right, `404` no such object (or not yours), `409` a conflict with the data, `415` a "
+        "body that is not JSON, `429` rate limited (with `Retry-After`).\n\n"
+        "**Lists** are paginated: `?page=N&page_size=M` (alias `per_page`), default 10, at most 100, "
+        'body `{"count", "next", "previous", "results"}`. Paths answer with or without a trailing slash.'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and docs are public (API.md §2): no authentication, so a stale token cannot turn them into a 401.
+    "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Bearer tokens only: the session authenticator serves the admin's browser, not API clients.
+    "AUTHENTICATION_WHITELIST": ["mechanic_shop.authentication.ShopJWTAuthentication"],
+    "PREPROCESSING_HOOKS": ["mechanic_shop.schema.paths_without_trailing_slash"],
+    "ENUM_NAME_OVERRIDES": {"TicketStatus": "tickets.models.ServiceTicket.Status"},
+    "TAGS": [
+        {"name": "auth", "description": "Staff tokens, refresh and logout. Customers log in at `/customers/login`."},
+        {"name": "customers", "description": "Registration, login, each customer's own record and tickets."},
+        {"name": "mechanics", "description": "The shop's mechanics, the leaderboard, and a mechanic's own tickets."},
+        {"name": "inventory", "description": "Parts and their stock."},
+        {"name": "service-tickets", "description": "Work orders: status, mechanics and parts."},
+        {"name": "status", "description": "Liveness and health, for load balancers."},
+    ],
 }
 
 # --- Security -----------------------------------------------------------------------------------------------------

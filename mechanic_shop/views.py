@@ -14,7 +14,11 @@ from rest_framework.response import Response
 logger = logging.getLogger(__name__)
 
 
-@extend_schema(responses=inline_serializer("Status", {"status": serializers.CharField()}), tags=["status"])
+@extend_schema(
+    summary="Check that the API answers",
+    responses=inline_serializer("Status", {"status": serializers.CharField()}),
+    tags=["status"],
+)
 @api_view(["GET"])
 @authentication_classes([])
 @permission_classes([AllowAny])
@@ -49,6 +53,7 @@ def _cache_ok() -> bool:
 
 
 @extend_schema(
+    summary="Check the database and the cache",
     responses={
         200: inline_serializer(
             "Health",

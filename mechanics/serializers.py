@@ -40,6 +40,8 @@ class MechanicSerializer(ShopModelSerializer):
 
 
 class LeaderboardEntrySerializer(ShopModelSerializer):
+    """One mechanic on the leaderboard: `ticket_count` is the number of completed tickets it is assigned to."""
+
     ticket_count = serializers.IntegerField(source="completed_ticket_count", read_only=True)
 
     class Meta:

@@ -16,7 +16,7 @@ class MechanicViewSet(viewsets.ModelViewSet):
     ordering = ["id"]
     lookup_value_regex = r"[0-9]{1,18}"
 
-    @extend_schema(responses=LeaderboardEntrySerializer(many=True))
+    @extend_schema(summary="Rank mechanics by completed tickets", responses=LeaderboardEntrySerializer(many=True))
     @action(
         detail=False,
         methods=["get"],

@@ -25,6 +25,8 @@ class VinField(StrictCharField):
 
 
 class TicketMechanicSerializer(ShopModelSerializer):
+    """A mechanic assigned to a ticket."""
+
     class Meta:
         model = Mechanic
         fields = ["id", "name"]
@@ -32,6 +34,8 @@ class TicketMechanicSerializer(ShopModelSerializer):
 
 
 class TicketLineSerializer(ShopModelSerializer):
+    """A part on a ticket: `id` is the part's, `unit_price` its price when first added."""
+
     id = serializers.IntegerField(source="part_id", read_only=True, help_text="The part's id.")
     name = StrictCharField(source="part.name", read_only=True)
     line_total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
@@ -79,6 +83,8 @@ class ServiceTicketSerializer(ShopModelSerializer):
 
 
 class TicketCreateSerializer(serializers.Serializer):
+    """A new ticket: it starts `open`, with the mechanics named in `mechanic_ids` (all must exist and be active)."""
+
     vin = VinField()
     service_date = serializers.DateField()
     description = StrictCharField(max_length=1000, min_length=1)
@@ -91,6 +97,8 @@ class TicketCreateSerializer(serializers.Serializer):
 
 
 class TicketMechanicsEditSerializer(serializers.Serializer):
+    """Mechanics to add to and remove from a ticket in one step; both lists are optional."""
+
     add_ids = serializers.ListField(
         child=StrictIntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=100
     )
@@ -107,8 +115,12 @@ class TicketMechanicsEditSerializer(serializers.Serializer):
 
 
 class AddPartSerializer(serializers.Serializer):
+    """Optional body of add-part: how many to take from stock (default 1)."""
+
     quantity = StrictIntegerField(min_value=1, max_value=1000, default=1)
 
 
 class RemovePartSerializer(serializers.Serializer):
+    """Optional body of remove-part: how many to give back to stock (default: all the ticket has)."""
+
     quantity = StrictIntegerField(min_value=1, max_value=2_147_483_647, required=False, help_text="Default: all of it.")

@@ -1,5 +1,5 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -35,6 +35,7 @@ from tickets.services import (
 ID = r"[0-9]{1,18}"
 # Query parameters that leave a staff list holding every ticket (search does not: it narrows).
 UNFILTERED_PARAMS = ShopFilterBackend.NOT_FILTERS - {"search"}
+CLOSED = OpenApiResponse(description="The ticket is completed or cancelled: its mechanics and parts no longer change.")
 
 
 class TicketListMixin:
@@ -112,11 +113,27 @@ class ServiceTicketViewSet(TicketListMixin, viewsets.ModelViewSet):
         ticket_update(ticket=ticket, **payload.validated_data)
         return self._ticket_response(ticket)
 
+    @extend_schema(
+        responses={
+            204: None,
+            409: OpenApiResponse(description="The ticket is completed: it is kept as the shop's history."),
+        }
+    )
     def destroy(self, request, *args, **kwargs):
         ticket_delete(ticket=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=TicketMechanicsEditSerializer, responses=ServiceTicketSerializer)
+    @extend_schema(
+        summary="Add and remove mechanics",
+        request=TicketMechanicsEditSerializer,
+        responses={
+            200: ServiceTicketSerializer,
+            400: OpenApiResponse(
+                description="An id in both lists, or an unknown or inactive mechanic; nothing changed."
+            ),
+            409: CLOSED,
+        },
+    )
     @action(detail=True, methods=["put"])
     def edit(self, request, pk=None):
         """Add and remove mechanics in one step; on any error nothing changes."""
@@ -126,7 +143,15 @@ class ServiceTicketViewSet(TicketListMixin, viewsets.ModelViewSet):
         ticket_edit_mechanics(ticket=ticket, **payload.validated_data)
         return self._ticket_response(ticket)
 
-    @extend_schema(request=None, responses=ServiceTicketSerializer)
+    @extend_schema(
+        summary="Assign a mechanic",
+        request=None,
+        responses={
+            200: ServiceTicketSerializer,
+            400: OpenApiResponse(description="The mechanic is inactive: it cannot be newly assigned."),
+            409: CLOSED,
+        },
+    )
     @action(detail=True, methods=["put"], url_path=rf"assign-mechanic/(?P<mechanic_id>{ID})")
     def assign_mechanic(self, request, pk=None, mechanic_id=None):
         """Put one mechanic on this ticket; already assigned is fine."""
@@ -134,7 +159,7 @@ class ServiceTicketViewSet(TicketListMixin, viewsets.ModelViewSet):
         ticket_assign_mechanic(ticket=ticket, mechanic=get_object_or_404(Mechanic, pk=mechanic_id))
         return self._ticket_response(ticket)
 
-    @extend_schema(request=None, responses=ServiceTicketSerializer)
+    @extend_schema(summary="Remove a mechanic", request=None, responses={200: ServiceTicketSerializer, 409: CLOSED})
     @action(detail=True, methods=["put"], url_path=rf"remove-mechanic/(?P<mechanic_id>{ID})")
     def remove_mechanic(self, request, pk=None, mechanic_id=None):
         """Take one mechanic off this ticket; not assigned is fine."""
@@ -142,7 +167,16 @@ class ServiceTicketViewSet(TicketListMixin, viewsets.ModelViewSet):
         ticket_remove_mechanic(ticket=ticket, mechanic=get_object_or_404(Mechanic, pk=mechanic_id))
         return self._ticket_response(ticket)
 
-    @extend_schema(request=AddPartSerializer, responses=ServiceTicketSerializer)
+    @extend_schema(
+        summary="Take a part from stock onto the ticket",
+        request=AddPartSerializer,
+        responses={
+            200: ServiceTicketSerializer,
+            409: OpenApiResponse(
+                description="Not enough of the part in stock, or the ticket is closed; nothing changed."
+            ),
+        },
+    )
     @action(detail=True, methods=["put"], url_path=rf"add-part/(?P<part_id>{ID})")
     def add_part(self, request, pk=None, part_id=None):
         """Take `quantity` (default 1) of a part from stock and put it on this ticket."""
@@ -153,7 +187,16 @@ class ServiceTicketViewSet(TicketListMixin, viewsets.ModelViewSet):
         ticket_add_part(ticket=ticket, part=part, **payload.validated_data)
         return self._ticket_response(ticket)
 
-    @extend_schema(request=RemovePartSerializer, responses=ServiceTicketSerializer)
+    @extend_schema(
+        summary="Give a part on the ticket back to stock",
+        request=RemovePartSerializer,
+        responses={
+            200: ServiceTicketSerializer,
+            400: OpenApiResponse(description="`quantity` is more than the ticket has of the part."),
+            404: OpenApiResponse(description="No such ticket or part, or the part is not on the ticket."),
+            409: CLOSED,
+        },
+    )
     @action(detail=True, methods=["put"], url_path=rf"remove-part/(?P<part_id>{ID})")
     def remove_part(self, request, pk=None, part_id=None):
         """Give `quantity` (default: all) of a part on this ticket back to stock."""
@@ -165,10 +208,16 @@ class ServiceTicketViewSet(TicketListMixin, viewsets.ModelViewSet):
         return self._ticket_response(ticket)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List the calling customer's tickets"),
+    retrieve=extend_schema(summary="Get one of the calling customer's tickets"),
+)
 class CustomerTicketsViewSet(TicketListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """GET /customers/my-tickets: the calling customer's tickets, newest first."""
 
+    queryset = ServiceTicket.objects.none()  # the model, for the schema; get_queryset() picks the caller's
     serializer_class = ServiceTicketSerializer
+    lookup_value_regex = ID
     permission_classes = [IsCustomerCaller]
     filter_backends = []
 
@@ -176,10 +225,16 @@ class CustomerTicketsViewSet(TicketListMixin, mixins.ListModelMixin, viewsets.Ge
         return ServiceTicket.objects.filter(customer=caller_customer(self.request)).order_by("-created_at", "-id")
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List the tickets of the caller's mechanic"),
+    retrieve=extend_schema(summary="Get one ticket of the caller's mechanic"),
+)
 class MechanicTicketsViewSet(TicketListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """GET /mechanics/my-tickets: the tickets of the mechanic linked to the calling staff account."""
 
+    queryset = ServiceTicket.objects.none()  # the model, for the schema; get_queryset() picks the caller's
     serializer_class = ServiceTicketSerializer
+    lookup_value_regex = ID
     permission_classes = [IsStaffCaller]
     filter_backends = []
 

@@ -1,0 +1,322 @@
+"""The OpenAPI schema (drf-spectacular): who may call each operation, and every error it can answer.
+
+drf-spectacular documents the success bodies from the serializers. What it cannot see, this module adds:
+
+- `ShopJWTScheme`: the two bearer tokens (staff from POST /auth/token, customer from POST /customers/login), and per
+  operation which of them it takes, read from the view's permission classes — plus `{}` where an anonymous caller
+  is let in (registration) or nothing is checked at all (login, `/`, `/health`).
+- `ShopAutoSchema`: the error responses each operation can really give, with DRF's bodies (`{"detail"}`, or the
+  field-error dict for 400), derived from the view: 400 where a body or validated query parameters are read,
+  401/403 where a token is checked, 404 where the path names an object or a page can run past the end, 409 where
+  a delete is blocked by PROTECT, 415 where a body is parsed, 429 where a throttle applies. Business-rule errors
+  a view raises itself (a closed ticket's 409, an inactive mechanic's 400) are declared beside that view with
+  `extend_schema`; this class gives them their body.
+- `paths_without_trailing_slash`: paths as API.md writes them (`/customers`; the slash stays optional).
+"""
+
+import re
+from decimal import Decimal
+
+import uritemplate
+from django.db import models
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent, get_view_model
+from rest_framework import filters, permissions
+
+from mechanic_shop.filters import MAX_ID
+from mechanic_shop.permissions import IsAnonymous, IsCustomerCaller, IsStaffCaller, StaffModelPermissions
+
+ANONYMOUS, CUSTOMER, STAFF = "anonymous", "customer", "staff"
+EVERYONE = frozenset({ANONYMOUS, CUSTOMER, STAFF})
+STAFF_SCHEME, CUSTOMER_SCHEME = "staffToken", "customerToken"
+# Ids in paths: digits only, at most 18 of them (the routers' lookup regex); anything else matches no route (404).
+PATH_ID_REGEX = "^[0-9]{1,18}$"
+PATH_ID_MAX = 10**18 - 1
+
+
+def permitted_callers(permission) -> frozenset[str]:
+    """Which kinds of caller (API.md §2) a permission instance can let through."""
+    if isinstance(permission, permissions.OR):
+        return permitted_callers(permission.op1) | permitted_callers(permission.op2)
+    if isinstance(permission, permissions.AND):
+        return permitted_callers(permission.op1) & permitted_callers(permission.op2)
+    if isinstance(permission, (StaffModelPermissions, IsStaffCaller)):
+        return frozenset({STAFF})
+    if isinstance(permission, IsCustomerCaller):
+        return frozenset({CUSTOMER})
+    if isinstance(permission, IsAnonymous):
+        return frozenset({ANONYMOUS})
+    if isinstance(permission, permissions.IsAuthenticated):
+        return frozenset({CUSTOMER, STAFF})
+    return EVERYONE  # AllowAny, and anything this function does not know refuses no one for sure
+
+
+def view_callers(view) -> frozenset[str]:
+    """The callers every permission of the view can let through (DRF requires all of them to pass)."""
+    callers = EVERYONE
+    for permission in view.get_permissions():
+        callers &= permitted_callers(permission)
+    return callers
+
+
+class ShopJWTScheme(OpenApiAuthenticationExtension):
+    """`Authorization: Bearer <jwt>`: one header, two kinds of token, so two schemes a client can tell apart."""
+
+    target_class = "mechanic_shop.authentication.ShopJWTAuthentication"
+    name = [STAFF_SCHEME, CUSTOMER_SCHEME]
+
+    def get_security_requirement(self, auto_schema):
+        callers = view_callers(auto_schema.view)
+        # A list is OR: either token will do where both kinds of caller are let in.
+        return [
+            {name: []} for caller, name in ((STAFF, STAFF_SCHEME), (CUSTOMER, CUSTOMER_SCHEME)) if caller in callers
+        ]
+
+    def get_security_definition(self, auto_schema):
+        return [
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": (
+                    "A staff account's access token: `access` from `POST /auth/token`. What it may do follows the "
+                    "account's Django model permissions (`view_`, `add_`, `change_`, `delete_`)."
+                ),
+            },
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": (
+                    "A customer's access token: `token` from `POST /customers/login`. It reaches only the "
+                    "customer's own record and tickets; anything else answers 403, another customer's objects 404."
+                ),
+            },
+        ]
+
+
+class MoneyFieldExtension(OpenApiSerializerFieldExtension):
+    """Money in: a JSON number or a string of digits (API.md §1), exactly as MoneyField reads it; out: a string."""
+
+    target_class = "mechanic_shop.fields.MoneyField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction != "request":
+            return schema
+        places = self.target.decimal_places
+        whole = self.target.max_digits - places
+        largest = Decimal(10) ** whole - Decimal(10) ** -places
+        return {
+            "oneOf": [
+                # Leading zeros do not count as digits (Decimal drops them), so the pattern lets them through.
+                {"type": "string", "format": "decimal", "pattern": rf"^0*[0-9]{{1,{whole}}}(\.[0-9]{{1,{places}}})?$"},
+                {"type": "number", "minimum": 0, "maximum": float(largest)},
+            ],
+            "description": f'Not negative, at most {largest}, at most {places} decimals: `12.99` or `"12.99"`.',
+            "example": "12.99",
+        }
+
+
+class IdRelatedFieldExtension(OpenApiSerializerFieldExtension):
+    """A related object's id: a JSON integer from 1 to the largest 64-bit id, as IdRelatedField reads it."""
+
+    target_class = "mechanic_shop.fields.IdRelatedField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        return {**schema, "minimum": 1, "maximum": MAX_ID}
+
+
+ERROR_DETAIL = {
+    "type": "object",
+    "description": "DRF's error body: one human-readable message.",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+VALIDATION_ERROR = {
+    "type": "object",
+    "description": (
+        'What was wrong, by field: `{"field": ["message", ...]}`. Errors not tied to one field are under '
+        '`non_field_errors`, errors inside a list are keyed by the item\'s index (`{"add_ids": {"0": [...]}}`), '
+        'and a body that is not JSON at all gives `{"detail": "..."}`.'
+    ),
+    "properties": {
+        "detail": {"type": "string"},
+        "non_field_errors": {"type": "array", "items": {"type": "string"}},
+    },
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        ]
+    },
+    "minProperties": 1,
+}
+HEADERS = {
+    "401": {
+        "WWW-Authenticate": {
+            "description": 'The challenge: `Bearer realm="..."`.',
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+    "429": {
+        "Retry-After": {
+            "description": "Seconds until the limit resets.",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+STANDARD_SUMMARIES = {
+    "list": "List {plural}",
+    "create": "Create a {name}",
+    "retrieve": "Get a {name}",
+    "update": "Replace a {name}",
+    "partial_update": "Change part of a {name}",
+    "destroy": "Delete a {name}",
+}
+
+
+class ShopAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema plus the error responses, security and typed ids this API really has."""
+
+    def get_auth(self):
+        auths = super().get_auth()
+        # Registration lets anonymous callers in next to staff tokens: the token is optional there.
+        if ANONYMOUS in view_callers(self.view) and {} not in auths:
+            auths.append({})
+        return auths
+
+    def get_summary(self):
+        summary = super().get_summary()
+        template = STANDARD_SUMMARIES.get(getattr(self.view, "action", None))
+        model = get_view_model(self.view, emit_warnings=False)
+        if summary or template is None or model is None:
+            return summary
+        return template.format(name=model._meta.verbose_name, plural=model._meta.verbose_name_plural)
+
+    def _resolve_path_parameters(self, variables):
+        parameters = super()._resolve_path_parameters(variables)
+        model = get_view_model(self.view, emit_warnings=False)
+        for parameter in parameters:
+            # The routers take ids as 1 to 18 digits; say so as an integer, which is what clients hold.
+            if parameter["schema"].get("pattern") == PATH_ID_REGEX:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": PATH_ID_MAX}
+            if parameter["name"] == "id" and model is not None:
+                parameter.setdefault("description", f"The {model._meta.verbose_name}'s id.")
+            elif parameter["name"].endswith("_id"):
+                parameter.setdefault("description", f"The {parameter['name'].removesuffix('_id')}'s id.")
+        return parameters
+
+    def _get_filter_parameters(self):
+        parameters = super()._get_filter_parameters()
+        filterset_class = getattr(self.view, "filterset_class", None)
+        for parameter in parameters:
+            # django-filter, search and ordering all take an empty value as "not given".
+            parameter["allowEmptyValue"] = True
+            if parameter["name"] == getattr(filters.SearchFilter, "search_param", "search"):
+                fields = ", ".join(f.lstrip("^=@$") for f in getattr(self.view, "search_fields", ()))
+                parameter["description"] = f"Matches any of: {fields} (case-insensitive, every word must match)."
+                parameter["schema"]["pattern"] = "^[^\\x00]*$"  # a NUL character is a 400
+            elif parameter["name"] == getattr(filters.OrderingFilter, "ordering_param", "ordering"):
+                fields = ", ".join(getattr(self.view, "ordering_fields", ()))
+                parameter["description"] = (
+                    f"Sort by one of {fields}; `-` in front for descending, commas between several. "
+                    "Other names are ignored."
+                )
+            filter_field = self._filter_for_parameter(filterset_class, parameter["name"]) if filterset_class else None
+            if filter_field is None:
+                continue
+            # The bounds the filter's form field validates (a 400 outside them), as the schema's own.
+            for extra, keyword in (("min_value", "minimum"), ("max_value", "maximum"), ("max_length", "maxLength")):
+                if filter_field.extra.get(extra) is not None:
+                    parameter["schema"][keyword] = filter_field.extra[extra]
+        return parameters
+
+    @staticmethod
+    def _filter_for_parameter(filterset_class, name: str):
+        filters = filterset_class.base_filters
+        if name in filters:
+            return filters[name]
+        # Range filters expand into `<name>_after` / `<name>_before`.
+        return filters.get(re.sub(r"_(after|before|min|max)$", "", name))
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, description in self._error_responses().items():
+            responses.setdefault(code, {"description": description})
+        for code, response in responses.items():
+            if code >= "400" and "content" not in response:
+                self._fill_error_response(code, response)
+        return dict(sorted(responses.items()))
+
+    def _fill_error_response(self, code: str, response: dict) -> None:
+        component = self._error_component("ValidationError" if code == "400" else "ErrorDetail")
+        response["content"] = {"application/json": {"schema": component.ref}}
+        if code in HEADERS:
+            response["headers"] = {**HEADERS[code], **response.get("headers", {})}
+
+    def _error_component(self, name: str) -> ResolvedComponent:
+        component = ResolvedComponent(
+            name=name,
+            type=ResolvedComponent.SCHEMA,
+            schema=VALIDATION_ERROR if name == "ValidationError" else ERROR_DETAIL,
+            object=f"{__name__}.{name}",
+        )
+        self.registry.register_on_missing(component)
+        return component
+
+    def _error_responses(self) -> dict[str, str]:
+        """The errors this operation can answer, whatever its view declares: {status code: description}."""
+        view = self.view
+        errors = {}
+        reads_body = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
+        list_view = self.method == "GET" and self._is_list_view()
+        paginated = list_view and self._get_paginator() is not None
+        if reads_body:
+            errors["400"] = "The body is not valid JSON, or a field is missing, of the wrong type or invalid."
+        elif paginated or (list_view and self._validates_query_parameters()):
+            errors["400"] = "A query parameter's value is invalid (a filter, or the page size); the body names it."
+
+        if view.get_authenticators():
+            callers = view_callers(view)
+            if ANONYMOUS in callers:
+                errors["401"] = "The bearer token sent is invalid or expired (send none to act anonymously)."
+            else:
+                errors["401"] = "No bearer token, or an invalid or expired one."
+            if callers != EVERYONE:
+                errors["403"] = "The token is valid, but its caller may not do this."
+
+        if uritemplate.variables(self.path):
+            errors["404"] = "No such object, or one outside the caller's reach."
+        elif paginated:
+            errors["404"] = "The page asked for (`?page=`) is past the last one."
+
+        if self.method == "DELETE" and self._delete_is_protected():
+            errors["409"] = "Other records still refer to this one (the detail names them); nothing was deleted."
+        if reads_body:
+            errors["415"] = "The body is not `application/json`."
+        if view.get_throttles():
+            errors["429"] = "Too many requests: see `Retry-After`."
+        return errors
+
+    def _validates_query_parameters(self) -> bool:
+        # django-filter validates a FilterSet's parameters and answers 400; search, ordering and page size do not.
+        backends = self.get_filter_backends()
+        has_filterset = getattr(self.view, "filterset_class", None) or getattr(self.view, "filterset_fields", None)
+        return bool(has_filterset) and any(issubclass(backend, DjangoFilterBackend) for backend in backends)
+
+    def _delete_is_protected(self) -> bool:
+        model = get_view_model(self.view, emit_warnings=False)
+        if model is None:
+            return False
+        return any(getattr(relation, "on_delete", None) is models.PROTECT for relation in model._meta.related_objects)
+
+
+def paths_without_trailing_slash(endpoints, **kwargs):
+    """Paths as API.md writes them (`/customers`, not `/customers/`); both answer the same, with no redirect."""
+    return [(path.rstrip("/") or "/", path_regex, method, callback) for path, path_regex, method, callback in endpoints]

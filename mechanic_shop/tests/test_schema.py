@@ -1,0 +1,317 @@
+"""The OpenAPI schema (mechanic_shop.schema): clean to generate, public, and true to what the API answers."""
+
+import copy
+import functools
+
+import jsonschema
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from drf_spectacular.drainage import GENERATOR_STATS
+from model_bakery import baker
+from rest_framework.test import APIClient
+
+from conftest import CUSTOMER_PASSWORD
+from inventory.models import Part
+from tickets.models import ServiceTicket
+
+pytestmark = pytest.mark.django_db
+
+ERROR_CODES = {"400", "401", "403", "404", "409", "415", "429"}
+
+
+@functools.cache
+def _openapi() -> dict:
+    response = APIClient().get(reverse("schema"), {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+@pytest.fixture
+def openapi(db):
+    return copy.deepcopy(_openapi())
+
+
+def operation(openapi, method: str, path: str) -> dict:
+    return openapi["paths"][path][method.lower()]
+
+
+def component(openapi, name: str) -> dict:
+    return openapi["components"]["schemas"][name]
+
+
+def body_schema(openapi, method: str, path: str, status: int) -> dict:
+    """The documented JSON body of one response, as plain JSON Schema over the schema's components."""
+    documented = operation(openapi, method, path)["responses"]
+    assert str(status) in documented, f"{method} {path} does not document {status}: {sorted(documented)}"
+    schema = documented[str(status)]["content"]["application/json"]["schema"]
+    return _as_json_schema({**schema, "components": openapi["components"]})
+
+
+def _as_json_schema(node):
+    # OpenAPI 3.0's `nullable: true` is JSON Schema's `type: [T, "null"]`.
+    if isinstance(node, list):
+        return [_as_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _as_json_schema(value) for key, value in node.items()}
+    if node.pop("nullable", False) and "type" in node:
+        node["type"] = [node["type"], "null"]
+    return node
+
+
+def assert_documented(openapi, method: str, path: str, response) -> None:
+    """The response's status is documented for the operation, and its body matches the documented schema."""
+    jsonschema.validate(response.json(), body_schema(openapi, method, path, response.status_code))
+
+
+# --- Generation -------------------------------------------------------------------------------------------------
+
+
+def test_schema_generates_and_validates_without_a_warning(tmp_path):
+    GENERATOR_STATS.reset()  # warnings of schemas generated earlier in this process would count
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert (tmp_path / "schema.yaml").read_text().startswith("openapi: 3.0.3")
+
+
+@pytest.mark.parametrize(
+    ("name", "query", "content_type"),
+    [
+        ("schema", {}, "application/vnd.oai.openapi"),
+        ("schema", {"format": "json"}, "application/vnd.oai.openapi+json"),
+        ("swagger-ui", {}, "text/html"),
+        ("redoc", {}, "text/html"),
+    ],
+)
+def test_schema_and_docs_need_no_token(name, query, content_type):
+    for client in (APIClient(), APIClient(HTTP_AUTHORIZATION="Bearer not-a-token")):
+        response = client.get(reverse(name), query)
+        assert response.status_code == 200
+        assert response["Content-Type"].split(";")[0] == content_type
+
+
+def test_paths_are_written_as_in_the_contract(openapi):
+    assert "/customers" in openapi["paths"] and "/service-tickets/{id}/add-part/{part_id}" in openapi["paths"]
+    assert not [path for path in openapi["paths"] if path != "/" and path.endswith("/")]
+
+
+def test_ids_in_paths_are_integers(openapi):
+    parameters = operation(openapi, "put", "/service-tickets/{id}/add-part/{part_id}")["parameters"]
+    assert {p["name"]: p["schema"]["type"] for p in parameters if p["in"] == "path"} == {
+        "id": "integer",
+        "part_id": "integer",
+    }
+
+
+# --- Callers ----------------------------------------------------------------------------------------------------
+
+
+def test_two_bearer_schemes(openapi):
+    schemes = openapi["components"]["securitySchemes"]
+    assert set(schemes) == {"staffToken", "customerToken"}
+    assert all(scheme["type"] == "http" and scheme["scheme"] == "bearer" for scheme in schemes.values())
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "security"),
+    [
+        ("get", "/customers", [{"staffToken": []}]),
+        ("post", "/customers", [{"staffToken": []}, {}]),
+        ("get", "/customers/{id}", [{"staffToken": []}, {"customerToken": []}]),
+        ("get", "/customers/my-tickets", [{"customerToken": []}]),
+        ("get", "/mechanics/my-tickets", [{"staffToken": []}]),
+        ("get", "/service-tickets", [{"staffToken": []}, {"customerToken": []}]),
+        ("put", "/service-tickets/{id}/add-part/{part_id}", [{"staffToken": []}]),
+    ],
+)
+def test_each_operation_names_the_tokens_it_takes(openapi, method, path, security):
+    assert operation(openapi, method, path)["security"] == security
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/"),
+        ("get", "/health"),
+        ("post", "/customers/login"),
+        ("post", "/auth/token"),
+        ("post", "/auth/token/refresh"),
+        ("post", "/auth/logout"),
+    ],
+)
+def test_public_operations_need_no_token(openapi, method, path):
+    assert operation(openapi, method, path).get("security", [{}]) == [{}]
+
+
+def test_401_and_403_only_where_a_token_is_checked(openapi):
+    for path, item in openapi["paths"].items():
+        for method, op in item.items():
+            codes = set(op["responses"])
+            if op.get("security", [{}]) == [{}]:
+                assert "403" not in codes, f"{method} {path}"
+            else:
+                assert {"401", "403"} <= codes, f"{method} {path}"
+
+
+# --- Bodies -----------------------------------------------------------------------------------------------------
+
+
+def test_customer_login_bodies(openapi):
+    op = operation(openapi, "post", "/customers/login")
+    request = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(component(openapi, request)["required"]) == {"email", "password"}
+    token = component(openapi, "CustomerToken")
+    assert set(token["properties"]) == set(token["required"]) == {"token", "refresh"}
+    assert {"200", "400", "401", "415", "429"} <= set(op["responses"])
+
+
+def test_add_part_body_is_optional_with_a_bounded_quantity(openapi):
+    op = operation(openapi, "put", "/service-tickets/{id}/add-part/{part_id}")
+    assert not op["requestBody"].get("required", False)
+    quantity = component(openapi, "AddPartRequest")["properties"]["quantity"]
+    assert (quantity["type"], quantity["minimum"], quantity["maximum"], quantity["default"]) == ("integer", 1, 1000, 1)
+    assert "required" not in component(openapi, "AddPartRequest")
+    assert {"200", "400", "404", "409", "415"} <= set(op["responses"])
+
+
+def test_leaderboard_is_a_page_of_id_name_and_ticket_count(openapi):
+    page = body_schema(openapi, "get", "/mechanics/leaderboard/most-tickets", 200)
+    envelope = page["components"]["schemas"]["PaginatedLeaderboardEntryList"]
+    assert envelope["properties"]["results"]["items"] == {"$ref": "#/components/schemas/LeaderboardEntry"}
+    assert set(component(openapi, "LeaderboardEntry")["properties"]) == {"id", "name", "ticket_count"}
+
+
+def test_lists_are_paginated_envelopes_with_page_size_and_per_page(openapi):
+    envelope = component(openapi, "PaginatedCustomerList")
+    assert set(envelope["properties"]) == {"count", "next", "previous", "results"}
+    parameters = {p["name"] for p in operation(openapi, "get", "/customers")["parameters"]}
+    assert {"page", "page_size", "per_page", "search", "ordering"} <= parameters
+
+
+def test_ticket_filters_carry_their_bounds(openapi):
+    parameters = {p["name"]: p for p in operation(openapi, "get", "/service-tickets")["parameters"]}
+    assert {"status", "customer_id", "mechanic_id", "vin", "service_date_after", "service_date_before"} <= set(
+        parameters
+    )
+    assert parameters["customer_id"]["schema"]["minimum"] == 1
+    assert parameters["vin"]["schema"]["maxLength"] == 17
+    assert parameters["status"]["schema"]["enum"] == ["cancelled", "completed", "in_progress", "open"]
+
+
+def test_money_goes_in_as_a_number_or_a_digit_string(openapi):
+    price = component(openapi, "PartRequest")["properties"]["price"]
+    assert [branch["type"] for branch in price["oneOf"]] == ["string", "number"]
+    assert component(openapi, "Part")["properties"]["price"]["type"] == "string"
+
+
+def test_every_error_response_has_drfs_body(openapi):
+    for path, item in openapi["paths"].items():
+        for method, op in item.items():
+            for code in ERROR_CODES & set(op["responses"]):
+                schema = op["responses"][code]["content"]["application/json"]["schema"]
+                expected = "ValidationError" if code == "400" else "ErrorDetail"
+                assert schema == {"$ref": f"#/components/schemas/{expected}"}, f"{method} {path} {code}"
+
+
+def test_409_only_where_the_api_gives_it(openapi):
+    conflicts = {
+        (method, path)
+        for path, item in openapi["paths"].items()
+        for method, op in item.items()
+        if "409" in op["responses"]
+    }
+    assert conflicts == {
+        ("delete", "/customers/{id}"),
+        ("delete", "/mechanics/{id}"),
+        ("delete", "/inventory/{id}"),
+        ("delete", "/service-tickets/{id}"),
+        ("put", "/service-tickets/{id}/edit"),
+        ("put", "/service-tickets/{id}/assign-mechanic/{mechanic_id}"),
+        ("put", "/service-tickets/{id}/remove-mechanic/{mechanic_id}"),
+        ("put", "/service-tickets/{id}/add-part/{part_id}"),
+        ("put", "/service-tickets/{id}/remove-part/{part_id}"),
+    }
+
+
+# --- The documented errors are the real ones ---------------------------------------------------------------------
+
+
+def test_no_token_is_a_documented_401_with_a_challenge(openapi, anon_client):
+    response = anon_client.get(reverse("customer-list"))
+    assert response.status_code == 401 and response["WWW-Authenticate"].startswith("Bearer")
+    assert_documented(openapi, "get", "/customers", response)
+
+
+def test_a_customer_on_a_staff_list_is_a_documented_403(openapi, customer_client):
+    response = customer_client.get(reverse("customer-list"))
+    assert response.status_code == 403
+    assert_documented(openapi, "get", "/customers", response)
+
+
+def test_an_unknown_id_and_a_page_past_the_end_are_documented_404s(openapi, admin_client_api):
+    response = admin_client_api.get(reverse("customer-detail", args=[424242]))
+    assert response.status_code == 404
+    assert_documented(openapi, "get", "/customers/{id}", response)
+    response = admin_client_api.get(reverse("customer-list"), {"page": 9})
+    assert response.status_code == 404
+    assert_documented(openapi, "get", "/customers", response)
+
+
+def test_field_errors_and_malformed_json_are_documented_400s(openapi, admin_client_api):
+    response = admin_client_api.post(reverse("customer-list"), {"name": ""}, format="json")
+    assert response.status_code == 400 and "email" in response.json()
+    assert_documented(openapi, "post", "/customers", response)
+    response = admin_client_api.post(reverse("customer-list"), "{not json", content_type="application/json")
+    assert response.status_code == 400 and "detail" in response.json()
+    assert_documented(openapi, "post", "/customers", response)
+    response = admin_client_api.get(reverse("serviceticket-list"), {"page_size": "many"})
+    assert response.status_code == 400
+    assert_documented(openapi, "get", "/service-tickets", response)
+
+
+def test_errors_inside_a_list_are_a_documented_400(openapi, admin_client_api):
+    ticket = baker.make(ServiceTicket, status=ServiceTicket.Status.OPEN, vin="1HGCM82633A004352")
+    response = admin_client_api.put(reverse("serviceticket-edit", args=[ticket.pk]), {"add_ids": ["x"]}, format="json")
+    assert response.status_code == 400 and response.json() == {"add_ids": {"0": ["A valid integer is required."]}}
+    assert_documented(openapi, "put", "/service-tickets/{id}/edit", response)
+
+
+def test_a_body_that_is_not_json_is_a_documented_415(openapi, admin_client_api):
+    response = admin_client_api.post(reverse("part-list"), "name=Bolt", content_type="text/plain")
+    assert response.status_code == 415
+    assert_documented(openapi, "post", "/inventory", response)
+
+
+def test_not_enough_stock_and_a_protected_delete_are_documented_409s(openapi, admin_client_api):
+    ticket = baker.make(ServiceTicket, status=ServiceTicket.Status.OPEN, vin="1HGCM82633A004352")
+    part = baker.make(Part, price=1, quantity_in_stock=1)
+    url = reverse("serviceticket-add-part", args=[ticket.pk, part.pk])
+    response = admin_client_api.put(url, {"quantity": 2}, format="json")
+    assert response.status_code == 409
+    assert_documented(openapi, "put", "/service-tickets/{id}/add-part/{part_id}", response)
+    response = admin_client_api.delete(reverse("customer-detail", args=[ticket.customer_id]))
+    assert response.status_code == 409
+    assert_documented(openapi, "delete", "/customers/{id}", response)
+
+
+def test_a_throttled_login_is_a_documented_429_with_retry_after(openapi, settings, anon_client):
+    settings.THROTTLE_ENABLED = True
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login": "1/minute", "anon_short": None, "anon_long": None}
+    anon_client.post(reverse("customer-login"), {}, format="json")
+    response = anon_client.post(reverse("customer-login"), {}, format="json")
+    assert response.status_code == 429 and int(response["Retry-After"]) >= 1
+    assert_documented(openapi, "post", "/customers/login", response)
+    headers = operation(openapi, "post", "/customers/login")["responses"]["429"]["headers"]
+    assert headers["Retry-After"]["required"] is True
+
+
+def test_login_and_leaderboard_answers_match_their_schema(openapi, anon_client, admin_client_api, customer):
+    response = anon_client.post(
+        reverse("customer-login"), {"email": customer.email, "password": CUSTOMER_PASSWORD}, format="json"
+    )
+    assert response.status_code == 200
+    assert_documented(openapi, "post", "/customers/login", response)
+    baker.make("mechanics.Mechanic", is_active=True, salary=1, _quantity=2)
+    response = admin_client_api.get(reverse("mechanic-leaderboard"))
+    assert response.status_code == 200 and response.json()["count"] == 2
+    assert_documented(openapi, "get", "/mechanics/leaderboard/most-tickets", response)
