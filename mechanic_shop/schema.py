@@ -8,12 +8,14 @@ drf-spectacular documents the success bodies from the serializers. What it canno
 - `ShopAutoSchema`: the error responses each operation can really give, with DRF's bodies (`{"detail"}`, or the
   field-error dict for 400), derived from the view: 400 where a body or validated query parameters are read,
   401/403 where a token is checked, 404 where the path names an object or a page can run past the end, 409 where
-  a delete is blocked by PROTECT, 415 where a body is parsed, 429 where a throttle applies. Business-rule errors
-  a view raises itself (a closed ticket's 409, an inactive mechanic's 400) are declared beside that view with
-  `extend_schema`; this class gives them their body.
+  a delete is blocked by PROTECT, 415 where a body is parsed, 429 where a throttle applies, and everywhere the
+  WSGI server's own 414 for a request line too long to read. Business-rule errors a view raises itself (a closed
+  ticket's 409, an inactive mechanic's 400) are declared beside that view with `extend_schema`; this class gives
+  them their body.
 - `paths_without_trailing_slash`: paths as API.md writes them (`/customers`; the slash stays optional).
 """
 
+import copy
 import re
 from decimal import Decimal
 
@@ -171,6 +173,15 @@ HEADERS = {
         }
     },
 }
+# Every request meets the WSGI server first: gunicorn refuses a request line over its limit (limit_request_line,
+# 4094 bytes by default) with its own HTML page, whatever the operation.
+URI_TOO_LONG = {
+    "description": (
+        "The request line (method, path and query string) is longer than the server reads (gunicorn's "
+        "`limit_request_line`, 4094 bytes by default): the server answers with an HTML page, before the API."
+    ),
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
 STANDARD_SUMMARIES = {
     "list": "List {plural}",
     "create": "Create a {name}",
@@ -249,6 +260,7 @@ class ShopAutoSchema(AutoSchema):
         responses = super()._get_response_bodies(direction)
         for code, description in self._error_responses().items():
             responses.setdefault(code, {"description": description})
+        responses.setdefault("414", copy.deepcopy(URI_TOO_LONG))
         for code, response in responses.items():
             if code >= "400" and "content" not in response:
                 self._fill_error_response(code, response)

@@ -213,6 +213,12 @@ def test_every_error_response_has_drfs_body(openapi):
                 assert schema == {"$ref": f"#/components/schemas/{expected}"}, f"{method} {path} {code}"
 
 
+def test_every_operation_documents_the_servers_414(openapi):
+    for path, item in openapi["paths"].items():
+        for method, op in item.items():
+            assert list(op["responses"]["414"]["content"]) == ["text/html"], f"{method} {path}"
+
+
 def test_409_only_where_the_api_gives_it(openapi):
     conflicts = {
         (method, path)
