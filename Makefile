@@ -1,12 +1,14 @@
 # Two commands on a fresh machine with only Python: `make run` and `make test`.
 PYTHON ?= python3
 VENV := .venv
+# Schemathesis (`make fuzz`) has a virtualenv of its own, so its pytest plugin and Hypothesis stay out of the tests.
+FUZZ_VENV := .venv-fuzz
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 # Development settings for `make run`; a real deployment sets its own environment (README, "Deploying").
 DEV_ENV := DEBUG=true
 
-.PHONY: run test lint check venv install install-dev install-mysql test-mysql deploy-check clean bench
+.PHONY: run test lint check venv install install-dev install-mysql test-mysql deploy-check clean bench fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -68,7 +70,16 @@ lint: $(VENV)/.installed-dev
 	$(DEV_ENV) $(PY) manage.py check
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(FUZZ_VENV) .pytest_cache .ruff_cache
+
+$(FUZZ_VENV)/.installed: requirements-fuzz.txt
+	$(PYTHON) -m venv $(FUZZ_VENV)
+	$(FUZZ_VENV)/bin/python -m pip --disable-pip-version-check -q install -r requirements-fuzz.txt
+	@touch $@
+
+# Fuzz a live server against its own OpenAPI schema (scripts/fuzz.sh, README "API documentation and schema").
+fuzz: $(VENV)/.installed $(FUZZ_VENV)/.installed
+	bash scripts/fuzz.sh
 
 # Benchmark (needs wrk: apt-get install wrk). SQLite by default; MariaDB + Redis when DATABASE_URL / REDIS_URL
 # are set. Pass e.g. BENCH_ARGS="--tickets 50 --customers 50 --mechanics 10 --parts 20" for the small scale.
