@@ -232,6 +232,9 @@ def main() -> int:
                 f"--tickets={args.tickets}",
             )
         )
+        if backend == "mysql":  # one MySQL database holds one scale at a time (SQLite has a file per scale)
+            for other in RESULTS.glob(".seeded-mysql-*"):
+                other.unlink()
         marker.touch()
     email, customer_id, part_id, write_ticket_id, newest_ticket_id = (
         manage(env, "shell", "-c", PREPARE.format(password=PASSWORD)).splitlines()[-1].split()

@@ -17,6 +17,7 @@ def pytest_report_header(config):
 
     database = settings.DATABASES["default"]
     return [
-        f"database: {database['ENGINE'].rsplit('.', 1)[-1]} ({database.get('HOST') or database['NAME']})",
+        f"database: {database['ENGINE'].rsplit('.', 1)[-1]} "
+        f"({database.get('HOST') or database.get('TEST', {}).get('NAME') or database['NAME']})",
         f"cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}",
     ]
