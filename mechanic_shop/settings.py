@@ -220,6 +220,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["mechanic_shop.renderers.ORJSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "mechanic_shop.negotiation.ShopContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": [
         "mechanic_shop.filters.ShopFilterBackend",
         "mechanic_shop.filters.ShopSearchFilter",

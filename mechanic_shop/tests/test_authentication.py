@@ -1,5 +1,8 @@
 """ShopJWTAuthentication reads the caller's row on every request with one fixed statement."""
 
+import time
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -67,3 +70,25 @@ def test_deleted_user_and_bad_claims(make_staff):
     token["user_id"] = "not-a-number"
     with pytest.raises(InvalidToken):
         authenticate(str(token))
+
+
+def test_a_remembered_token_still_expires(make_staff):
+    token = AccessToken.for_user(make_staff())
+    token.set_exp(lifetime=timedelta(seconds=1))
+    access = str(token)
+    user, _token = authenticate(access)  # verified once, remembered
+    assert authenticate(access)[0].pk == user.pk
+    time.sleep(1.1)
+    with pytest.raises(InvalidToken):
+        authenticate(access)
+
+
+def test_a_remembered_token_does_not_vouch_for_other_bytes(make_staff):
+    _refresh, access = issue_tokens(make_staff(), ROLE_STAFF)
+    authenticate(access)
+    header, payload, signature = access.split(".")
+    forged_payload = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1]
+    with pytest.raises(InvalidToken):
+        authenticate(f"{header}.{forged_payload}.{signature}")
+    with pytest.raises(InvalidToken):
+        authenticate(f"{header}.{payload}.{signature[:-2]}xx")
