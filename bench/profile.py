@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SHOW = r".*(rest_framework|jwt|mechanic_shop|cache)"
 sys.path.insert(0, str(ROOT))
 
 
@@ -80,8 +81,9 @@ def main() -> int:
             color=False,
             flat=args.flat,
             show_all=args.flat,
-            # Show the framework's own frames (what DRF, auth and caching cost), hide the plumbing below 1.5%.
-            processor_options={"filter_threshold": 0.015, "show_regex": r".*(rest_framework|jwt|mechanic_shop|cache)"},
+            # Show the framework's own frames (what DRF, auth and caching cost), hide the plumbing below 1.5%;
+            # PROFILE_SHOW="<regex>" shows other frames (e.g. ".*middleware").
+            processor_options={"filter_threshold": 0.015, "show_regex": os.environ.get("PROFILE_SHOW", SHOW)},
         )
     )
     return 0

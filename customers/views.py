@@ -47,6 +47,23 @@ def _keep_out_of_client_caches(response):
     response.headers["Expires"] = http_date()
 
 
+def _list_page(request, *args, list_view, **kwargs):
+    response = list_view(request, *args, **kwargs)
+    # Without `public`, Django's cache middleware keys the page per Authorization header (one copy per token).
+    patch_cache_control(response, public=True)
+    return response
+
+
+_list_page_varied = vary_on_headers("Accept")(_list_page)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_list_page(key_prefix: str, seconds: int):
+    """cache_page for one generation, built once: Django's decorator is made to be reused, so only a new
+    generation (a customer write) or a new timeout builds another."""
+    return cache_page(seconds, key_prefix=key_prefix)(_list_page_varied)
+
+
 def cached_customer_list(view_func):
     """cache_page on the list, keyed by a generation that every customer write bumps (never stale).
 
@@ -55,17 +72,9 @@ def cached_customer_list(view_func):
     same page. Browsers and proxies are told not to keep it.
     """
 
-    def same_for_every_caller(request, *args, **kwargs):
-        response = view_func(request, *args, **kwargs)
-        # Without `public`, Django's cache middleware keys the page per Authorization header (one copy per token).
-        patch_cache_control(response, public=True)
-        return response
-
-    varied = vary_on_headers("Accept")(same_for_every_caller)
-
     def wrapper(request, *args, **kwargs):
-        cached = cache_page(settings.CUSTOMER_LIST_CACHE_SECONDS, key_prefix=customer_list_cache_prefix())(varied)
-        response = cached(request, *args, **kwargs)
+        cached = _cached_list_page(customer_list_cache_prefix(), settings.CUSTOMER_LIST_CACHE_SECONDS)
+        response = cached(request, *args, list_view=view_func, **kwargs)
         # A post-render callback: cache_page stores the page from its own callback, which runs first, so only
         # what leaves for the client gets these headers (on a hit the page is already rendered: it runs at once).
         response.add_post_render_callback(_keep_out_of_client_caches)

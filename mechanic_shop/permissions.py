@@ -18,6 +18,11 @@ class StaffModelPermissions(DjangoModelPermissions):
             return False
         return super().has_permission(request, view)
 
+    def _queryset(self, view):
+        # Only the model matters here: the class attribute names it without building the scoped queryset.
+        queryset = getattr(view, "queryset", None)
+        return queryset if queryset is not None else super()._queryset(view)
+
 
 class IsCustomerCaller(BasePermission):
     """A customer token; the view's queryset keeps it to its own records."""
