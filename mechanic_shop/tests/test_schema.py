@@ -321,3 +321,14 @@ def test_login_and_leaderboard_answers_match_their_schema(openapi, anon_client, 
     response = admin_client_api.get(reverse("mechanic-leaderboard"))
     assert response.status_code == 200 and response.json()["count"] == 2
     assert_documented(openapi, "get", "/mechanics/leaderboard/most-tickets", response)
+
+
+@pytest.mark.parametrize(
+    ("url", "asset"), [("/api/docs", "swagger-ui-bundle.js"), ("/api/redoc", "redoc.standalone.js")]
+)
+def test_docs_pages_load_their_scripts_from_our_own_static_files(anon_client, url, asset):
+    response = anon_client.get(url)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "/static/drf_spectacular_sidecar/" in page and asset in page
+    assert "cdn.jsdelivr.net" not in page and "unpkg.com" not in page
