@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from inventory.models import Part
 from mechanic_shop.exceptions import Conflict
@@ -15,7 +16,7 @@ def part_adjust_stock(*, part: Part, delta: int) -> int:
         return part.quantity_in_stock
     # A conditional UPDATE is atomic on every database: it never overwrites a concurrent change.
     changed = Part.objects.filter(pk=part.pk, quantity_in_stock__gte=max(0, -delta)).update(
-        quantity_in_stock=F("quantity_in_stock") + delta
+        quantity_in_stock=F("quantity_in_stock") + delta, updated_at=timezone.now()
     )
     if not changed:
         raise Conflict(f"Not enough {part.name} in stock to take away {-delta}.")

@@ -42,10 +42,25 @@ ALLOWED_TRANSITIONS = {
 
 
 def _lock(ticket: ServiceTicket) -> ServiceTicket:
-    """Lock the ticket's row and refresh the status the caller holds (it may be stale)."""
-    locked = ServiceTicket.objects.select_for_update().only("id", "status").get(pk=ticket.pk)
-    ticket.status = locked.status
+    """Lock the ticket's row and bring the caller's copy up to date with it.
+
+    The copy may be stale (read before a concurrent change committed): every field is taken from the locked row,
+    so what the service then saves is this change on top of the latest one, never an older state written back.
+    A ticket deleted meanwhile is a 404.
+    """
+    try:
+        locked = ServiceTicket.objects.select_for_update().get(pk=ticket.pk)
+    except ServiceTicket.DoesNotExist as exc:
+        raise Http404(f"Ticket #{ticket.pk} no longer exists.") from exc
+    for field in ServiceTicket._meta.concrete_fields:
+        setattr(ticket, field.attname, getattr(locked, field.attname))
     return ticket
+
+
+def _touch(ticket: ServiceTicket) -> None:
+    """Mark the ticket changed: its mechanics, parts and totals are part of what a client reads."""
+    ticket.updated_at = timezone.now()
+    ServiceTicket.objects.filter(pk=ticket.pk).update(updated_at=ticket.updated_at)
 
 
 def _lock_open(ticket: ServiceTicket, what: str) -> ServiceTicket:
@@ -76,9 +91,10 @@ def _active_mechanics(ids: Iterable[int], field: str) -> list[Mechanic]:
 
 def _return_parts(ticket: ServiceTicket) -> None:
     """Give every part line of the ticket back to stock and drop the lines."""
+    now = timezone.now()
     # In part order, so two tickets returning the same parts lock them in the same order (no deadlock).
     for part_id, quantity in ticket.lines.order_by("part_id").values_list("part_id", "quantity"):
-        Part.objects.filter(pk=part_id).update(quantity_in_stock=F("quantity_in_stock") + quantity)
+        Part.objects.filter(pk=part_id).update(quantity_in_stock=F("quantity_in_stock") + quantity, updated_at=now)
     ticket.lines.all().delete()
 
 
@@ -145,7 +161,7 @@ def ticket_update(*, ticket: ServiceTicket, **changes) -> ServiceTicket:
     _check_dates(ticket.service_date, ticket.pickup_date)
     if status is not None:
         _apply_status(ticket, status)
-    ticket.save()
+    ticket.save(update_fields=[*changes, "status", "completed_at", "updated_at"])
     return ticket
 
 
@@ -178,6 +194,7 @@ def ticket_edit_mechanics(
     TicketMechanic.objects.bulk_create(
         [TicketMechanic(ticket=ticket, mechanic=m) for m in to_add], ignore_conflicts=True
     )
+    _touch(ticket)
     return ticket
 
 
@@ -197,11 +214,12 @@ def ticket_add_part(*, ticket: ServiceTicket, part: Part, quantity: int = 1) -> 
     _lock_open(ticket, "parts")
     # A conditional UPDATE is atomic on every database, so concurrent requests cannot oversell.
     taken = Part.objects.filter(pk=part.pk, quantity_in_stock__gte=quantity).update(
-        quantity_in_stock=F("quantity_in_stock") - quantity
+        quantity_in_stock=F("quantity_in_stock") - quantity, updated_at=timezone.now()
     )
     if not taken:
         in_stock = Part.objects.filter(pk=part.pk).values_list("quantity_in_stock", flat=True).first()
         raise Conflict(f"Not enough {part.name} in stock: {quantity} asked, {in_stock or 0} left.")
+    _touch(ticket)
     line = ticket.lines.filter(part=part).first()
     if line is None:
         price = Part.objects.filter(pk=part.pk).values_list("price", flat=True).get()
@@ -223,7 +241,10 @@ def ticket_remove_part(*, ticket: ServiceTicket, part: Part, quantity: int | Non
         raise ValidationError(
             {"quantity": [f"Only {line.quantity} of {part.name} are on this ticket; cannot remove {quantity}."]}
         )
-    Part.objects.filter(pk=part.pk).update(quantity_in_stock=F("quantity_in_stock") + quantity)
+    Part.objects.filter(pk=part.pk).update(
+        quantity_in_stock=F("quantity_in_stock") + quantity, updated_at=timezone.now()
+    )
+    _touch(ticket)
     if quantity == line.quantity:
         line.delete()
         return None
