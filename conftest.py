@@ -127,6 +127,40 @@ def other_customer_client(other_customer):
     return client_with_token(other_customer.user, ROLE_CUSTOMER)
 
 
+def other_process_env(settings) -> dict:
+    """The environment for another process (a server, a management command) on this test database and cache."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        database_url = f"sqlite:///{db['NAME']}"
+    else:
+        database_url = (
+            f"mysql://{quote(db['USER'])}:{quote(db['PASSWORD'])}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 3306}/{db['NAME']}"
+        )
+    return {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "JWT_SIGNING_KEY": settings.SIMPLE_JWT["SIGNING_KEY"],
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": database_url,
+    }
+
+
+def run_in_another_process(settings, code: str) -> str:
+    """Run Python code in `manage.py shell` in a new process on this test database (as an operator would)."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=Path(__file__).parent,
+        env={**other_process_env(settings), "LOG_LEVEL": "WARNING"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 @pytest.fixture
 def live_server_workers(transactional_db, settings):
     """Start real gunicorn workers on the test database: live_server_workers(workers=4, **env) → base URL.
@@ -137,24 +171,11 @@ def live_server_workers(transactional_db, settings):
     servers = []
 
     def start(workers: int = 4, **env_overrides) -> str:
-        db = connection.settings_dict
-        if db["ENGINE"].endswith("sqlite3"):
-            database_url = f"sqlite:///{db['NAME']}"
-        else:
-            database_url = (
-                f"mysql://{quote(db['USER'])}:{quote(db['PASSWORD'])}@{db['HOST'] or '127.0.0.1'}:"
-                f"{db['PORT'] or 3306}/{db['NAME']}"
-            )
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         env = {
-            **os.environ,
-            "DEBUG": "false",
-            "SECRET_KEY": settings.SECRET_KEY,
-            "JWT_SIGNING_KEY": settings.SIMPLE_JWT["SIGNING_KEY"],
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "DATABASE_URL": database_url,
+            **other_process_env(settings),
             "THROTTLE_ENABLED": "false",
             "GUNICORN_BIND": f"127.0.0.1:{port}",
             "GUNICORN_WORKERS": str(workers),

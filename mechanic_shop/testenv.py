@@ -21,3 +21,13 @@ def pytest_report_header(config):
         f"({database.get('HOST') or database.get('TEST', {}).get('NAME') or database['NAME']})",
         f"cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}",
     ]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove the generation files this run's test databases left (mechanic_shop/generations.py)."""
+    import shutil
+
+    from mechanic_shop import generations
+
+    for directory in generations._directories.values():
+        shutil.rmtree(directory, ignore_errors=True)
