@@ -2,10 +2,10 @@ from django.apps import AppConfig
 
 
 class MechanicShopConfig(AppConfig):
-    """The project package as an app: it connects the signals that keep cached permission sets fresh."""
+    """The project package as an app: its signals (cached permission sets, password changes) and system checks."""
 
     name = "mechanic_shop"
     verbose_name = "Mechanic Shop"
 
     def ready(self):
-        from mechanic_shop import auth_backends  # noqa: F401  (connects the permission-cache signals)
+        from mechanic_shop import auth_backends, checks, signals  # noqa: F401  (connect signals, register checks)

@@ -23,7 +23,8 @@ from django.core.cache import cache
 from django.db import connection, transaction
 
 
-def _in_process_cache() -> bool:
+def in_process_cache() -> bool:
+    """Whether the default cache lives in each process's memory (not shared between processes)."""
     return settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
 
 
@@ -45,7 +46,7 @@ def _generation_file(key: str) -> Path:
 
 def current_generation(key: str) -> int:
     """The generation at `key`. If the cache is down, a constant: whatever is keyed on it then misses anyway."""
-    if _in_process_cache():
+    if in_process_cache():
         try:
             return _generation_file(key).stat().st_size
         except FileNotFoundError:
@@ -62,7 +63,7 @@ def bump_generation(key: str) -> None:
     """Retire everything cached under the current generation at `key`, now and again on commit."""
 
     def bump():
-        if _in_process_cache():
+        if in_process_cache():
             descriptor = os.open(_generation_file(key), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 os.write(descriptor, b".")
