@@ -24,6 +24,7 @@ from mechanic_shop.authentication import (
     is_staff_caller,
     issue_tokens,
 )
+from mechanic_shop.parsers import CheckedBodyMixin
 from mechanic_shop.permissions import IsAnonymous, IsCustomerCaller, StaffModelPermissions
 from mechanic_shop.throttling import LoginThrottle, RegisterThrottle
 
@@ -83,7 +84,7 @@ def cached_customer_list(view_func):
     return wrapper
 
 
-class CustomerViewSet(BearerChallengeMixin, viewsets.ModelViewSet):
+class CustomerViewSet(CheckedBodyMixin, BearerChallengeMixin, viewsets.ModelViewSet):
     """Customers: self-registration, staff management, and each customer's own record."""
 
     queryset = Customer.objects.all()

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from inventory.models import Part
-from inventory.services import part_adjust_stock
+from inventory.services import MAX_STOCK, part_adjust_stock
 from mechanic_shop.exceptions import Conflict
 
 
@@ -10,6 +10,8 @@ class PartAdminForm(forms.ModelForm):
     stock_change = forms.IntegerField(
         required=False,
         initial=0,
+        min_value=-MAX_STOCK,
+        max_value=MAX_STOCK,
         help_text="Units to add (a restock) or, negative, to take away (an adjustment). Applied as a change, "
         "so it never overwrites stock taken by tickets meanwhile.",
     )

@@ -3,9 +3,10 @@ from rest_framework import viewsets
 from inventory.filters import PartFilterSet
 from inventory.models import Part
 from inventory.serializers import PartSerializer
+from mechanic_shop.parsers import CheckedBodyMixin
 
 
-class PartViewSet(viewsets.ModelViewSet):
+class PartViewSet(CheckedBodyMixin, viewsets.ModelViewSet):
     """The parts inventory (staff, by model permissions)."""
 
     queryset = Part.objects.all()

@@ -15,12 +15,21 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from mechanic_shop.authentication import ROLE_CLAIM, ROLE_STAFF, BearerChallengeMixin
+from mechanic_shop.authentication import ROLE_CLAIM, ROLE_STAFF, BearerChallengeMixin, ShopJWTAuthentication
+from mechanic_shop.fields import StrictCharField
 from mechanic_shop.throttling import LoginThrottle
 
 
 class StaffTokenObtainSerializer(TokenObtainPairSerializer):
     """Username and password of a staff account; any other account gets the same 401 as a wrong password."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # JSON strings only, like every text field of the API (a number is not a username).
+        self.fields[self.username_field] = StrictCharField(write_only=True)
+        self.fields["password"] = StrictCharField(
+            write_only=True, trim_whitespace=False, style={"input_type": "password"}
+        )
 
     def validate(self, attrs):
         data = super().validate(attrs)
@@ -65,8 +74,10 @@ class StaffTokenView(TokenObtainPairView):
     """Staff login: `{"username", "password"}` → `{"access", "refresh"}`."""
 
     serializer_class = StaffTokenObtainSerializer
-    throttle_classes = [LoginThrottle]
+    # The anonymous limits apply as everywhere, plus the login counter it shares with customer login and the admin.
+    throttle_classes = [*APIView.throttle_classes, LoginThrottle]
     authentication_classes = []
+    www_authenticate_realm = ShopJWTAuthentication.www_authenticate_realm
 
 
 @extend_schema(
@@ -81,6 +92,7 @@ class ShopTokenRefreshView(TokenRefreshView):
     """`{"refresh"}` → a new `{"access", "refresh"}`; the refresh token sent is blacklisted."""
 
     authentication_classes = []
+    www_authenticate_realm = ShopJWTAuthentication.www_authenticate_realm
 
 
 class LogoutSerializer(serializers.Serializer):

@@ -218,7 +218,7 @@ REST_FRAMEWORK = {
         "mechanic_shop.throttling.UserShortThrottle",
         "mechanic_shop.throttling.UserLongThrottle",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["mechanic_shop.parsers.ShopJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["mechanic_shop.renderers.ORJSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "mechanic_shop.negotiation.ShopContentNegotiation",

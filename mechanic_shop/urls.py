@@ -29,6 +29,7 @@ docs_patterns = [
 ]
 
 urlpatterns = [
+    path("admin/login/", views.admin_login, name="admin-login-throttled"),
     path("admin/", admin.site.urls),
     re_path(r"^$", views.root, name="root"),
     re_path(r"^health/?$", views.health, name="health"),

@@ -2,11 +2,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 
+from mechanic_shop.parsers import CheckedBodyMixin
 from mechanics.models import Mechanic
 from mechanics.serializers import LeaderboardEntrySerializer, MechanicSerializer
 
 
-class MechanicViewSet(viewsets.ModelViewSet):
+class MechanicViewSet(CheckedBodyMixin, viewsets.ModelViewSet):
     """The shop's mechanics (staff, by model permissions)."""
 
     queryset = Mechanic.objects.all()

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from inventory.models import Part
 from mechanic_shop.authentication import caller_customer, is_staff_caller
 from mechanic_shop.filters import ShopFilterBackend
+from mechanic_shop.parsers import CheckedBodyMixin
 from mechanic_shop.permissions import IsCustomerCaller, IsStaffCaller, StaffModelPermissions
 from mechanics.models import Mechanic
 from tickets.filters import ServiceTicketFilterSet
@@ -55,7 +56,7 @@ class TicketListMixin:
         return Response(ticket_representation(self.get_object(), reread=False))
 
 
-class ServiceTicketViewSet(TicketListMixin, viewsets.ModelViewSet):
+class ServiceTicketViewSet(CheckedBodyMixin, TicketListMixin, viewsets.ModelViewSet):
     """Service tickets: staff by model permissions; a customer reads its own."""
 
     queryset = ServiceTicket.objects.all()
