@@ -17,7 +17,8 @@ from django.dispatch import receiver
 from mechanic_shop.generations import bump_generation, current_generation
 
 GENERATION_KEY = "auth:perms:generation"
-TIMEOUT = 300
+# Bounds how long a revoked permission could survive if a bump were ever lost (a Redis blip).
+TIMEOUT = 60
 
 
 def permissions_changed(**kwargs) -> None:

@@ -53,6 +53,8 @@ class ShopJWTAuthentication(JWTAuthentication):
         return token
 
     def get_user(self, validated_token):
+        if api_settings.CHECK_REVOKE_TOKEN or not api_settings.CHECK_USER_IS_ACTIVE:
+            return super().get_user(validated_token)  # settings this fast path does not implement
         try:
             user_id = int(validated_token[api_settings.USER_ID_CLAIM])
         except (KeyError, TypeError, ValueError) as exc:

@@ -79,7 +79,8 @@ def bump_generation(key: str) -> None:
     transaction.on_commit(bump)
 
 
-COUNT_TIMEOUT = 24 * 3600
+# Bounds how long a count could stay wrong if a bump were ever lost (a Redis blip): a minute, for one COUNT(*).
+COUNT_TIMEOUT = 60
 
 
 def count_generation_key(name: str) -> str:
