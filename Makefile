@@ -52,6 +52,7 @@ test-mysql: install-mysql
 	$(PY) -m pytest
 
 # Production settings pass `check --deploy` with no warning; migrations and collectstatic run on DATABASE_URL.
+# Set REDIS_URL (and DATABASE_URL) as production would: without Redis the check warns (mechanic_shop.W001).
 PROD_ENV := DEBUG=false ALLOWED_HOSTS=api.example.com SECURE_SSL_REDIRECT=true SECURE_HSTS_SECONDS=31536000 \
 	SECURE_HSTS_PRELOAD=true SECURE_PROXY_SSL_HEADER=true
 deploy-check: $(VENV)/.installed
