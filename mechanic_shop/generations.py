@@ -29,26 +29,31 @@ def in_process_cache() -> bool:
 
 
 _directories: dict[str, Path] = {}
+_files: dict[tuple, str] = {}
 
 
-def _generation_file(key: str) -> Path:
+def _generation_file(key: str) -> str:
     """The file holding generation `key` for this database, shared by every process on the machine."""
     db = connection.settings_dict
-    database = f"{db['ENGINE']}|{db.get('HOST')}|{db.get('PORT')}|{db['NAME']}"
-    directory = _directories.get(database)
-    if directory is None:
-        digest = hashlib.sha256(database.encode()).hexdigest()[:16]
-        directory = Path(tempfile.gettempdir()) / f"mechanic-shop-generations-{os.getuid()}" / digest
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _directories[database] = directory
-    return directory / key.replace(":", "_")
+    identity = (db["ENGINE"], db.get("HOST"), db.get("PORT"), db["NAME"], key)
+    path = _files.get(identity)
+    if path is None:
+        database = "|".join(str(part) for part in identity[:4])
+        directory = _directories.get(database)
+        if directory is None:
+            digest = hashlib.sha256(database.encode()).hexdigest()[:16]
+            directory = Path(tempfile.gettempdir()) / f"mechanic-shop-generations-{os.getuid()}" / digest
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _directories[database] = directory
+        path = _files[identity] = str(directory / key.replace(":", "_"))
+    return path
 
 
 def current_generation(key: str) -> int:
     """The generation at `key`. If the cache is down, a constant: whatever is keyed on it then misses anyway."""
     if in_process_cache():
         try:
-            return _generation_file(key).stat().st_size
+            return os.stat(_generation_file(key)).st_size
         except FileNotFoundError:
             return 0
     generation = cache.get(key)
