@@ -6,7 +6,6 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from customers.models import Customer
-from mechanic_shop.authentication import revoke_refresh_tokens
 from mechanic_shop.generations import bump_generation, current_generation
 
 LIST_GENERATION_KEY = "customers:list:generation"
@@ -34,5 +33,4 @@ def customer_set_password(*, customer: Customer, password: str) -> None:
         customer.save(update_fields=["user", "updated_at"])
         return
     user.set_password(password)
-    user.save(update_fields=["password"])
-    revoke_refresh_tokens(user)
+    user.save(update_fields=["password"])  # revokes the old login's refresh tokens (mechanic_shop/signals.py)

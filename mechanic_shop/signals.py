@@ -1,14 +1,13 @@
 """Any account's password change revokes its refresh tokens (API.md §3), however the password is changed.
 
-Customers change theirs through the API, staff theirs in the admin, operators with `changepassword`: Django has
-no signal for a password change, so a save of a User compares the new hash with the stored one. A change counts
-when a new raw password was set (set_password keeps it until the save: the admin, `changepassword`, the API)
-and the old hash does not verify it, or when the password was made unusable. Django re-hashes a password with
-new parameters at login without keeping it (`_password` is None): the same password, so nothing is revoked.
+Customers set theirs through the API, staff theirs in the admin, operators with `changepassword`: all of them
+call set_password, which keeps the new raw password on the instance until it is saved — that is what counts as a
+change here, even to the same password (someone who suspects a stolen token resets it). Django also re-hashes a
+password with new parameters at login, but clears the raw password first: not a change, nothing is revoked. A
+password made unusable (set_unusable_password) counts too. This is the one place revocation happens.
 """
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import check_password
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
@@ -22,14 +21,11 @@ def _detect_password_change(sender, instance, raw=False, update_fields=None, **k
     instance._shop_password_changed = False
     if raw or instance.pk is None or (update_fields is not None and "password" not in update_fields):
         return
-    old = sender.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
-    if old is None or old == instance.password:
-        return
-    new_raw = getattr(instance, "_password", None)
-    if new_raw is not None:
-        instance._shop_password_changed = not check_password(new_raw, old)
-    else:
-        instance._shop_password_changed = not instance.has_usable_password()
+    if getattr(instance, "_password", None) is not None:
+        instance._shop_password_changed = True
+    elif not instance.has_usable_password():
+        old = sender.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
+        instance._shop_password_changed = old is not None and old != instance.password
 
 
 @receiver(post_save, sender=User, dispatch_uid="password-change-revoke")
