@@ -74,11 +74,11 @@ def test_deleted_user_and_bad_claims(make_staff):
 
 def test_a_remembered_token_still_expires(make_staff):
     token = AccessToken.for_user(make_staff())
-    token.set_exp(lifetime=timedelta(seconds=1))
+    token.set_exp(lifetime=timedelta(seconds=2))  # `exp` is whole seconds: at least one second from now
     access = str(token)
     user, _token = authenticate(access)  # verified once, remembered
     assert authenticate(access)[0].pk == user.pk
-    time.sleep(1.1)
+    time.sleep(max(0.0, token["exp"] - time.time()) + 0.05)
     with pytest.raises(InvalidToken):
         authenticate(access)
 
