@@ -33,13 +33,16 @@ def test_per_account_rate_limit_holds_across_workers(live_server_workers, make_s
     _refresh, token = issue_tokens(make_staff("customers.view_customer"), ROLE_STAFF)
     other_refresh, other_token = issue_tokens(make_staff("customers.view_customer"), ROLE_STAFF)
     url = live_server_workers(
-        workers=WORKERS, THROTTLE_ENABLED="true", THROTTLE_USER_RATES="10/hour,1000/day", THROTTLE_ANON_RATES=""
+        workers=WORKERS,
+        THROTTLE_ENABLED="true",
+        THROTTLE_USER_RATES="10/day,1000/day",  # per day: the window will not turn over mid-test
+        THROTTLE_ANON_RATES="",
     )
 
     results = parallel([lambda: http_json("GET", f"{url}/customers/{customer.pk}", token=token)] * 30)
 
     statuses = sorted(status for status, _ in results)
-    # Per worker counters would let up to 4 x 10 through; one shared counter lets exactly 10.
+    # Per-worker counters would let up to 4 x 10 through; one shared counter lets exactly 10.
     assert statuses == [200] * 10 + [429] * 20
     assert all("throttled" in body["detail"].lower() for status, body in results if status == 429)
     # The limit is per account: another staff account is not affected.
