@@ -22,7 +22,8 @@ from model_bakery import baker
 from rest_framework.test import APIClient
 
 from customers.services import customer_set_password
-from mechanic_shop.authentication import ROLE_CUSTOMER, ROLE_STAFF, issue_tokens
+from mechanic_shop.accounts.authentication import ROLE_CUSTOMER, ROLE_STAFF
+from mechanic_shop.accounts.tokens import issue_tokens
 
 CUSTOMER_PASSWORD = "Tr1cky-Gearbox-42"
 _serial = itertools.count(1)

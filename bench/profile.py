@@ -52,7 +52,8 @@ def main() -> int:
     from pyinstrument import Profiler
 
     from customers.models import Customer
-    from mechanic_shop.authentication import ROLE_CUSTOMER, ROLE_STAFF, issue_tokens
+    from mechanic_shop.accounts.authentication import ROLE_CUSTOMER, ROLE_STAFF
+    from mechanic_shop.accounts.tokens import issue_tokens
 
     if args.anonymous:
         headers = {}

@@ -6,9 +6,9 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from customers.models import Customer
+from customers.permissions import caller_customer
 from customers.services import customer_set_password
-from mechanic_shop.authentication import caller_customer
-from mechanic_shop.fields import ShopModelSerializer, StrictCharField, StrictEmailField, iso_timestamp
+from mechanic_shop.api.fields import ShopModelSerializer, StrictCharField, StrictEmailField, iso_timestamp
 
 
 class CustomerSerializer(ShopModelSerializer):

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from customers.models import Customer
-from mechanic_shop.generations import bump_generation, current_generation
+from mechanic_shop.core.generations import bump_generation, current_generation
 
 LIST_GENERATION_KEY = "customers:list:generation"
 
@@ -33,4 +33,4 @@ def customer_set_password(*, customer: Customer, password: str) -> None:
         customer.save(update_fields=["user", "updated_at"])
         return
     user.set_password(password)
-    user.save(update_fields=["password"])  # revokes the old login's refresh tokens (mechanic_shop/signals.py)
+    user.save(update_fields=["password"])  # revokes the old login's refresh tokens (mechanic_shop/accounts/signals.py)

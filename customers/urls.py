@@ -1,5 +1,5 @@
 from customers.views import CustomerViewSet
-from mechanic_shop.routers import OptionalSlashRouter
+from mechanic_shop.api.routers import OptionalSlashRouter
 
 router = OptionalSlashRouter()
 router.register("customers", CustomerViewSet)

@@ -2,31 +2,24 @@ import functools
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
-from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
-from django.utils.http import http_date
-from django.views.decorators.cache import cache_page
-from django.views.decorators.vary import vary_on_headers
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from customers.models import Customer
+from customers.permissions import IsCustomerCaller, caller_customer
 from customers.serializers import CustomerLoginSerializer, CustomerSerializer, CustomerTokenSerializer
 from customers.services import customer_list_cache_prefix
-from mechanic_shop.authentication import (
-    ROLE_CUSTOMER,
-    BearerChallengeMixin,
-    caller_customer,
-    is_staff_caller,
-    issue_tokens,
-)
-from mechanic_shop.parsers import CheckedBodyMixin
-from mechanic_shop.permissions import IsAnonymous, IsCustomerCaller, StaffModelPermissions
-from mechanic_shop.throttling import LoginThrottle, RegisterThrottle
+from mechanic_shop.accounts.authentication import ROLE_CUSTOMER, BearerChallengeMixin, is_staff_caller
+from mechanic_shop.accounts.permissions import IsAnonymous, StaffModelPermissions
+from mechanic_shop.accounts.tokens import issue_tokens
+from mechanic_shop.api.caching import shared_cache_page
+from mechanic_shop.api.throttling import LoginThrottle, RegisterThrottle
+from mechanic_shop.api.viewsets import ShopModelViewSet
 
 LOGIN_FAILED = "Invalid email or password."
 
@@ -37,54 +30,7 @@ def _dummy_hash() -> str:
     return make_password("not-a-real-password")
 
 
-# What add_never_cache_headers leaves on a response, set directly: patching the cached page's Cache-Control
-# header by parsing it was 7% of a cache hit (bench/profile.py). A test holds the two equal.
-NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
-
-
-def _keep_out_of_client_caches(response):
-    # The server-side copy is the one that is invalidated; a browser's copy would go stale after a write.
-    response.headers["Cache-Control"] = NEVER_CACHE
-    response.headers["Expires"] = http_date()
-
-
-def _list_page(request, *args, list_view, **kwargs):
-    response = list_view(request, *args, **kwargs)
-    # Without `public`, Django's cache middleware keys the page per Authorization header (one copy per token).
-    patch_cache_control(response, public=True)
-    return response
-
-
-_list_page_varied = vary_on_headers("Accept")(_list_page)
-
-
-@functools.lru_cache(maxsize=4)
-def _cached_list_page(key_prefix: str, seconds: int):
-    """cache_page for one generation, built once: Django's decorator is made to be reused, so only a new
-    generation (a customer write) or a new timeout builds another."""
-    return cache_page(seconds, key_prefix=key_prefix)(_list_page_varied)
-
-
-def cached_customer_list(view_func):
-    """cache_page on the list, keyed by a generation that every customer write bumps (never stale).
-
-    It wraps `list`, so authentication, permissions and throttles have already run when a page is served.
-    The stored page varies on the query string and Accept, not on the caller: every caller allowed here sees the
-    same page. Browsers and proxies are told not to keep it.
-    """
-
-    def wrapper(request, *args, **kwargs):
-        cached = _cached_list_page(customer_list_cache_prefix(), settings.CUSTOMER_LIST_CACHE_SECONDS)
-        response = cached(request, *args, list_view=view_func, **kwargs)
-        # A post-render callback: cache_page stores the page from its own callback, which runs first, so only
-        # what leaves for the client gets these headers (on a hit the page is already rendered: it runs at once).
-        response.add_post_render_callback(_keep_out_of_client_caches)
-        return response
-
-    return wrapper
-
-
-class CustomerViewSet(CheckedBodyMixin, BearerChallengeMixin, viewsets.ModelViewSet):
+class CustomerViewSet(BearerChallengeMixin, ShopModelViewSet):
     """Customers: self-registration, staff management, and each customer's own record."""
 
     queryset = Customer.objects.all()
@@ -92,7 +38,6 @@ class CustomerViewSet(CheckedBodyMixin, BearerChallengeMixin, viewsets.ModelView
     search_fields = ["name", "email", "phone_number"]
     ordering_fields = ["id", "name", "created_at"]
     ordering = ["id"]
-    lookup_value_regex = r"[0-9]{1,18}"
 
     def get_permissions(self):
         if self.action == "create":
@@ -121,7 +66,9 @@ class CustomerViewSet(CheckedBodyMixin, BearerChallengeMixin, viewsets.ModelView
             return queryset.filter(pk=customer.pk)
         return queryset.none()
 
-    @method_decorator(cached_customer_list)
+    @method_decorator(
+        shared_cache_page(key_prefix=customer_list_cache_prefix, timeout=lambda: settings.CUSTOMER_LIST_CACHE_SECONDS)
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 

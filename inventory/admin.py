@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 
 from inventory.models import Part
 from inventory.services import MAX_STOCK, part_adjust_stock
-from mechanic_shop.exceptions import Conflict
+from mechanic_shop.core.exceptions import Conflict
 
 
 class PartAdminForm(forms.ModelForm):

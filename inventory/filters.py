@@ -1,7 +1,7 @@
 import django_filters
 
 from inventory.models import Part
-from mechanic_shop.filters import CountFilter
+from mechanic_shop.api.filters import CountFilter
 
 
 class PartFilterSet(django_filters.FilterSet):

@@ -1,5 +1,5 @@
 from inventory.models import Part
-from mechanic_shop.fields import MoneyField, ShopModelSerializer, StrictCharField, StrictIntegerField
+from mechanic_shop.api.fields import MoneyField, ShopModelSerializer, StrictCharField, StrictIntegerField
 
 
 class PartSerializer(ShopModelSerializer):

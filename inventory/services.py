@@ -5,7 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from inventory.models import Part
-from mechanic_shop.exceptions import Conflict
+from mechanic_shop.core.exceptions import Conflict
 
 # The stock column's upper bound on every database (a positive 32-bit integer).
 MAX_STOCK = 2**31 - 1

@@ -1,5 +1,5 @@
 from inventory.views import PartViewSet
-from mechanic_shop.routers import OptionalSlashRouter
+from mechanic_shop.api.routers import OptionalSlashRouter
 
 router = OptionalSlashRouter()
 router.register("inventory", PartViewSet)

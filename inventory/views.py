@@ -1,12 +1,10 @@
-from rest_framework import viewsets
-
 from inventory.filters import PartFilterSet
 from inventory.models import Part
 from inventory.serializers import PartSerializer
-from mechanic_shop.parsers import CheckedBodyMixin
+from mechanic_shop.api.viewsets import ShopModelViewSet
 
 
-class PartViewSet(CheckedBodyMixin, viewsets.ModelViewSet):
+class PartViewSet(ShopModelViewSet):
     """The parts inventory (staff, by model permissions)."""
 
     queryset = Part.objects.all()
@@ -15,4 +13,3 @@ class PartViewSet(CheckedBodyMixin, viewsets.ModelViewSet):
     search_fields = ["name"]
     ordering_fields = ["id", "name", "price", "quantity_in_stock"]
     ordering = ["id"]
-    lookup_value_regex = r"[0-9]{1,18}"

@@ -2,10 +2,12 @@ from django.apps import AppConfig
 
 
 class MechanicShopConfig(AppConfig):
-    """The project package as an app: its signals (cached permission sets, password changes) and system checks."""
+    """The project package as an app: the accounts' signals (cached permission sets, password changes) and the
+    deployment checks."""
 
     name = "mechanic_shop"
     verbose_name = "Mechanic Shop"
 
     def ready(self):
-        from mechanic_shop import auth_backends, checks, signals  # noqa: F401  (connect signals, register checks)
+        from mechanic_shop import checks  # noqa: F401  (registers the deployment checks)
+        from mechanic_shop.accounts import backends, signals  # noqa: F401  (connects their signals)

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
-from mechanic_shop.generations import in_process_cache
+from mechanic_shop.core.generations import in_process_cache
 
 JWT_KEY_MIN_LENGTH = 32
 

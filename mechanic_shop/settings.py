@@ -164,11 +164,11 @@ else:
 
 CUSTOMER_LIST_CACHE_SECONDS = env_int("CUSTOMER_LIST_CACHE_SECONDS", 120)
 
-AUTHENTICATION_BACKENDS = ["mechanic_shop.auth_backends.CachedPermissionsBackend"]
+AUTHENTICATION_BACKENDS = ["mechanic_shop.accounts.backends.CachedPermissionsBackend"]
 
 # --- Passwords ----------------------------------------------------------------------------------------------------
 PASSWORD_HASHERS = [
-    "mechanic_shop.hashers.ShopArgon2PasswordHasher",
+    "mechanic_shop.accounts.hashers.ShopArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
@@ -194,7 +194,7 @@ def _two_rates(name: str, default: str) -> tuple[str | None, str | None]:
 
 _anon = _two_rates("THROTTLE_ANON_RATES", "50/hour,200/day")
 _user = _two_rates("THROTTLE_USER_RATES", "1000/hour,10000/day")
-# Read by mechanic_shop.throttling at request time, so tests and operators can change them without a restart
+# Read by mechanic_shop.api.throttling at request time, so tests and operators can change them without a restart
 # of the rate classes.
 THROTTLE_RATES = {
     "anon_short": _anon[0],
@@ -208,29 +208,29 @@ THROTTLE_RATES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # JWT first: its WWW-Authenticate header is what turns a missing token into 401 rather than 403.
-        "mechanic_shop.authentication.ShopJWTAuthentication",
+        "mechanic_shop.accounts.authentication.ShopJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["mechanic_shop.permissions.StaffModelPermissions"],
+    "DEFAULT_PERMISSION_CLASSES": ["mechanic_shop.accounts.permissions.StaffModelPermissions"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "mechanic_shop.throttling.AnonShortThrottle",
-        "mechanic_shop.throttling.AnonLongThrottle",
-        "mechanic_shop.throttling.UserShortThrottle",
-        "mechanic_shop.throttling.UserLongThrottle",
+        "mechanic_shop.api.throttling.AnonShortThrottle",
+        "mechanic_shop.api.throttling.AnonLongThrottle",
+        "mechanic_shop.api.throttling.UserShortThrottle",
+        "mechanic_shop.api.throttling.UserLongThrottle",
     ],
-    "DEFAULT_PARSER_CLASSES": ["mechanic_shop.parsers.ShopJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["mechanic_shop.renderers.ORJSONRenderer"]
+    "DEFAULT_PARSER_CLASSES": ["mechanic_shop.api.parsers.ShopJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["mechanic_shop.api.renderers.ORJSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "mechanic_shop.negotiation.ShopContentNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "mechanic_shop.api.negotiation.ShopContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": [
-        "mechanic_shop.filters.ShopFilterBackend",
-        "mechanic_shop.filters.ShopSearchFilter",
+        "mechanic_shop.api.filters.ShopFilterBackend",
+        "mechanic_shop.api.filters.ShopSearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "mechanic_shop.pagination.ShopPagination",
+    "DEFAULT_PAGINATION_CLASS": "mechanic_shop.api.pagination.ShopPagination",
     "PAGE_SIZE": 10,
-    "EXCEPTION_HANDLER": "mechanic_shop.exceptions.shop_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "mechanic_shop.schema.ShopAutoSchema",
+    "EXCEPTION_HANDLER": "mechanic_shop.api.exceptions.shop_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "mechanic_shop.api.schema.ShopAutoSchema",
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -246,7 +246,7 @@ SIMPLE_JWT = {
     "SIGNING_KEY": JWT_SIGNING_KEY,
     "VERIFYING_KEY": None,
     "AUTH_HEADER_TYPES": ("Bearer",),
-    "TOKEN_REFRESH_SERIALIZER": "mechanic_shop.auth_views.ShopTokenRefreshSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "mechanic_shop.accounts.views.ShopTokenRefreshSerializer",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -273,8 +273,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     # Bearer tokens only: the session authenticator serves the admin's browser, not API clients.
-    "AUTHENTICATION_WHITELIST": ["mechanic_shop.authentication.ShopJWTAuthentication"],
-    "PREPROCESSING_HOOKS": ["mechanic_shop.schema.paths_without_trailing_slash"],
+    "AUTHENTICATION_WHITELIST": ["mechanic_shop.accounts.authentication.ShopJWTAuthentication"],
+    "PREPROCESSING_HOOKS": ["mechanic_shop.api.schema.paths_without_trailing_slash"],
     "ENUM_NAME_OVERRIDES": {"TicketStatus": "tickets.models.ServiceTicket.Status"},
     "TAGS": [
         {"name": "auth", "description": "Staff tokens, refresh and logout. Customers log in at `/customers/login`."},

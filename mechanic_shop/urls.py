@@ -4,9 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from customers.urls import router as customers_router
 from inventory.urls import router as inventory_router
-from mechanic_shop import views
-from mechanic_shop.auth_views import LogoutView, ShopTokenRefreshView, StaffTokenView
-from mechanic_shop.routers import OptionalSlashRouter
+from mechanic_shop.accounts.views import LogoutView, ShopTokenRefreshView, StaffTokenView, admin_login
+from mechanic_shop.api import views
+from mechanic_shop.api.routers import OptionalSlashRouter
 from mechanics.urls import router as mechanics_router
 from tickets.urls import router as tickets_router
 
@@ -29,7 +29,7 @@ docs_patterns = [
 ]
 
 urlpatterns = [
-    path("admin/login/", views.admin_login, name="admin-login-throttled"),
+    path("admin/login/", admin_login, name="admin-login-throttled"),
     path("admin/", admin.site.urls),
     re_path(r"^$", views.root, name="root"),
     re_path(r"^health/?$", views.health, name="health"),
@@ -38,7 +38,7 @@ urlpatterns = [
     *api.urls,
 ]
 
-handler400 = "mechanic_shop.exceptions.json_bad_request"
-handler403 = "mechanic_shop.exceptions.json_permission_denied"
-handler404 = "mechanic_shop.exceptions.json_not_found"
-handler500 = "mechanic_shop.exceptions.json_server_error"
+handler400 = "mechanic_shop.api.exceptions.json_bad_request"
+handler403 = "mechanic_shop.api.exceptions.json_permission_denied"
+handler404 = "mechanic_shop.api.exceptions.json_not_found"
+handler500 = "mechanic_shop.api.exceptions.json_server_error"

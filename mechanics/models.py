@@ -3,7 +3,7 @@ from django.core.validators import MinLengthValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from mechanic_shop.validators import phone_number_validator
+from mechanic_shop.core.validators import phone_number_validator
 
 
 class Mechanic(models.Model):

@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from mechanic_shop.fields import IdRelatedField, MoneyField, ShopModelSerializer, StrictCharField, StrictEmailField
+from mechanic_shop.api.fields import IdRelatedField, MoneyField, ShopModelSerializer, StrictCharField, StrictEmailField
 from mechanics.models import Mechanic
 
 

@@ -1,13 +1,12 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
 from rest_framework.decorators import action
 
-from mechanic_shop.parsers import CheckedBodyMixin
+from mechanic_shop.api.viewsets import ShopModelViewSet
 from mechanics.models import Mechanic
 from mechanics.serializers import LeaderboardEntrySerializer, MechanicSerializer
 
 
-class MechanicViewSet(CheckedBodyMixin, viewsets.ModelViewSet):
+class MechanicViewSet(ShopModelViewSet):
     """The shop's mechanics (staff, by model permissions)."""
 
     queryset = Mechanic.objects.all()
@@ -15,7 +14,6 @@ class MechanicViewSet(CheckedBodyMixin, viewsets.ModelViewSet):
     search_fields = ["name", "email"]
     ordering_fields = ["id", "name"]
     ordering = ["id"]
-    lookup_value_regex = r"[0-9]{1,18}"
 
     @extend_schema(summary="Rank mechanics by completed tickets", responses=LeaderboardEntrySerializer(many=True))
     @action(

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from mechanic_shop.exceptions import Conflict
+from mechanic_shop.core.exceptions import Conflict
 from mechanics.models import Mechanic
 from tickets.models import ServiceTicket, TicketMechanic, TicketPart
 from tickets.services import (

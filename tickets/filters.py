@@ -1,6 +1,6 @@
 import django_filters
 
-from mechanic_shop.filters import IdFilter
+from mechanic_shop.api.filters import IdFilter
 from tickets.models import ServiceTicket
 
 

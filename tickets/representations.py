@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from mechanic_shop.fields import iso_timestamp
+from mechanic_shop.api.fields import iso_timestamp
 from tickets.models import ServiceTicket, TicketMechanic, TicketPart
 
 TICKET_COLUMNS = (

@@ -3,8 +3,14 @@ import re
 from rest_framework import serializers
 
 from customers.models import Customer
-from mechanic_shop.fields import IdRelatedField, MoneyField, ShopModelSerializer, StrictCharField, StrictIntegerField
-from mechanic_shop.filters import MAX_ID
+from mechanic_shop.api.fields import (
+    IdRelatedField,
+    MoneyField,
+    ShopModelSerializer,
+    StrictCharField,
+    StrictIntegerField,
+)
+from mechanic_shop.api.filters import MAX_ID
 from mechanics.models import Mechanic
 from tickets.models import ServiceTicket, TicketPart
 

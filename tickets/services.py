@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from customers.models import Customer
 from inventory.models import Part
-from mechanic_shop.exceptions import Conflict
-from mechanic_shop.generations import bump_generation, cached_count, count_generation_key
+from mechanic_shop.core.exceptions import Conflict
+from mechanic_shop.core.generations import bump_generation, cached_count, count_generation_key
 from mechanics.models import Mechanic
 from tickets.models import ServiceTicket, TicketMechanic, TicketPart
 

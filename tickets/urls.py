@@ -1,4 +1,4 @@
-from mechanic_shop.routers import OptionalSlashRouter
+from mechanic_shop.api.routers import OptionalSlashRouter
 from tickets.views import CustomerTicketsViewSet, MechanicTicketsViewSet, ServiceTicketViewSet
 
 router = OptionalSlashRouter()

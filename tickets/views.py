@@ -1,15 +1,16 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from customers.permissions import IsCustomerCaller, caller_customer
 from inventory.models import Part
-from mechanic_shop.authentication import caller_customer, is_staff_caller
-from mechanic_shop.filters import ShopFilterBackend
-from mechanic_shop.parsers import CheckedBodyMixin
-from mechanic_shop.permissions import IsCustomerCaller, IsStaffCaller, StaffModelPermissions
+from mechanic_shop.accounts.authentication import is_staff_caller
+from mechanic_shop.accounts.permissions import IsStaffCaller, StaffModelPermissions
+from mechanic_shop.api.filters import ShopFilterBackend
+from mechanic_shop.api.viewsets import ID_PATTERN, ShopModelViewSet, ShopReadOnlyViewSet
 from mechanics.models import Mechanic
 from tickets.filters import ServiceTicketFilterSet
 from tickets.models import ServiceTicket
@@ -33,7 +34,6 @@ from tickets.services import (
     ticket_update,
 )
 
-ID = r"[0-9]{1,18}"
 # Query parameters that leave a staff list holding every ticket (search does not: it narrows).
 UNFILTERED_PARAMS = ShopFilterBackend.NOT_FILTERS - {"search"}
 CLOSED = OpenApiResponse(description="The ticket is completed or cancelled: its mechanics and parts no longer change.")
@@ -56,7 +56,7 @@ class TicketListMixin:
         return Response(ticket_representation(self.get_object(), reread=False))
 
 
-class ServiceTicketViewSet(CheckedBodyMixin, TicketListMixin, viewsets.ModelViewSet):
+class ServiceTicketViewSet(TicketListMixin, ShopModelViewSet):
     """Service tickets: staff by model permissions; a customer reads its own."""
 
     queryset = ServiceTicket.objects.all()
@@ -65,7 +65,6 @@ class ServiceTicketViewSet(CheckedBodyMixin, TicketListMixin, viewsets.ModelView
     search_fields = ["description", "vin"]
     ordering_fields = ["id", "service_date", "created_at", "status"]
     ordering = ["-created_at", "-id"]
-    lookup_value_regex = ID
 
     def get_permissions(self):
         if self.action in ("list", "retrieve"):
@@ -153,7 +152,7 @@ class ServiceTicketViewSet(CheckedBodyMixin, TicketListMixin, viewsets.ModelView
             409: CLOSED,
         },
     )
-    @action(detail=True, methods=["put"], url_path=rf"assign-mechanic/(?P<mechanic_id>{ID})")
+    @action(detail=True, methods=["put"], url_path=rf"assign-mechanic/(?P<mechanic_id>{ID_PATTERN})")
     def assign_mechanic(self, request, pk=None, mechanic_id=None):
         """Put one mechanic on this ticket; already assigned is fine."""
         ticket = self.get_object()
@@ -161,7 +160,7 @@ class ServiceTicketViewSet(CheckedBodyMixin, TicketListMixin, viewsets.ModelView
         return self._ticket_response(ticket)
 
     @extend_schema(summary="Remove a mechanic", request=None, responses={200: ServiceTicketSerializer, 409: CLOSED})
-    @action(detail=True, methods=["put"], url_path=rf"remove-mechanic/(?P<mechanic_id>{ID})")
+    @action(detail=True, methods=["put"], url_path=rf"remove-mechanic/(?P<mechanic_id>{ID_PATTERN})")
     def remove_mechanic(self, request, pk=None, mechanic_id=None):
         """Take one mechanic off this ticket; not assigned is fine."""
         ticket = self.get_object()
@@ -178,7 +177,7 @@ class ServiceTicketViewSet(CheckedBodyMixin, TicketListMixin, viewsets.ModelView
             ),
         },
     )
-    @action(detail=True, methods=["put"], url_path=rf"add-part/(?P<part_id>{ID})")
+    @action(detail=True, methods=["put"], url_path=rf"add-part/(?P<part_id>{ID_PATTERN})")
     def add_part(self, request, pk=None, part_id=None):
         """Take `quantity` (default 1) of a part from stock and put it on this ticket."""
         ticket = self.get_object()
@@ -198,7 +197,7 @@ class ServiceTicketViewSet(CheckedBodyMixin, TicketListMixin, viewsets.ModelView
             409: CLOSED,
         },
     )
-    @action(detail=True, methods=["put"], url_path=rf"remove-part/(?P<part_id>{ID})")
+    @action(detail=True, methods=["put"], url_path=rf"remove-part/(?P<part_id>{ID_PATTERN})")
     def remove_part(self, request, pk=None, part_id=None):
         """Give `quantity` (default: all) of a part on this ticket back to stock."""
         ticket = self.get_object()
@@ -213,12 +212,11 @@ class ServiceTicketViewSet(CheckedBodyMixin, TicketListMixin, viewsets.ModelView
     list=extend_schema(summary="List the calling customer's tickets"),
     retrieve=extend_schema(summary="Get one of the calling customer's tickets"),
 )
-class CustomerTicketsViewSet(TicketListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class CustomerTicketsViewSet(TicketListMixin, ShopReadOnlyViewSet):
     """GET /customers/my-tickets: the calling customer's tickets, newest first."""
 
     queryset = ServiceTicket.objects.none()  # the model, for the schema; get_queryset() picks the caller's
     serializer_class = ServiceTicketSerializer
-    lookup_value_regex = ID
     permission_classes = [IsCustomerCaller]
     filter_backends = []
 
@@ -230,12 +228,11 @@ class CustomerTicketsViewSet(TicketListMixin, mixins.ListModelMixin, viewsets.Ge
     list=extend_schema(summary="List the tickets of the caller's mechanic"),
     retrieve=extend_schema(summary="Get one ticket of the caller's mechanic"),
 )
-class MechanicTicketsViewSet(TicketListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class MechanicTicketsViewSet(TicketListMixin, ShopReadOnlyViewSet):
     """GET /mechanics/my-tickets: the tickets of the mechanic linked to the calling staff account."""
 
     queryset = ServiceTicket.objects.none()  # the model, for the schema; get_queryset() picks the caller's
     serializer_class = ServiceTicketSerializer
-    lookup_value_regex = ID
     permission_classes = [IsStaffCaller]
     filter_backends = []
 

@@ -74,7 +74,7 @@ def test_health_names_a_cache_that_is_down(anon_client, monkeypatch):
 
 
 def test_health_names_a_database_that_is_down(anon_client, monkeypatch):
-    from mechanic_shop import views
+    from mechanic_shop.api import views
 
     monkeypatch.setattr(views, "_database_ok", lambda: False)
     response = anon_client.get("/health")

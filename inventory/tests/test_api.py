@@ -8,7 +8,7 @@ from model_bakery import baker
 
 from inventory.models import Part
 from inventory.services import part_adjust_stock
-from mechanic_shop.exceptions import Conflict
+from mechanic_shop.core.exceptions import Conflict
 from tickets.services import ticket_add_part, ticket_create
 
 pytestmark = pytest.mark.django_db

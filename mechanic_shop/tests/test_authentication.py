@@ -13,7 +13,8 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 from rest_framework_simplejwt.tokens import AccessToken
 
 from conftest import client_with_token
-from mechanic_shop.authentication import ROLE_STAFF, ShopJWTAuthentication, issue_tokens
+from mechanic_shop.accounts.authentication import ROLE_STAFF, ShopJWTAuthentication
+from mechanic_shop.accounts.tokens import issue_tokens
 
 pytestmark = pytest.mark.django_db
 

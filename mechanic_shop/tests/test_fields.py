@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.exceptions import ValidationError
 
-from mechanic_shop.fields import MoneyField, StrictBooleanField, StrictIntegerField
+from mechanic_shop.api.fields import MoneyField, StrictBooleanField, StrictIntegerField
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from mechanic_shop.negotiation import PLAIN_ACCEPTS, ShopContentNegotiation
-from mechanic_shop.renderers import ORJSONRenderer
+from mechanic_shop.api.negotiation import PLAIN_ACCEPTS, ShopContentNegotiation
+from mechanic_shop.api.renderers import ORJSONRenderer
 
 
 def request_with(accept: str | None, query: str = "") -> Request:

@@ -1,7 +1,7 @@
 """Changes made in another process — a management command, the shell, another worker — apply at the next request.
 
 With Redis every process shares the cache; with the default local-memory cache each has its own, and the
-generation numbers in files (mechanic_shop/generations.py) carry the change across. These tests run both ways.
+generation numbers in files (mechanic_shop/core/generations.py) carry the change across. These tests run both ways.
 """
 
 from datetime import date

@@ -1,4 +1,4 @@
-"""Page number and page size, as every list reads them (mechanic_shop.pagination)."""
+"""Page number and page size, as every list reads them (mechanic_shop.api.pagination)."""
 
 import pytest
 from django.urls import reverse

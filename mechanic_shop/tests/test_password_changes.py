@@ -6,7 +6,8 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
-from mechanic_shop.authentication import ROLE_STAFF, issue_tokens
+from mechanic_shop.accounts.authentication import ROLE_STAFF
+from mechanic_shop.accounts.tokens import issue_tokens
 
 pytestmark = pytest.mark.django_db
 REFRESH = reverse("token-refresh")

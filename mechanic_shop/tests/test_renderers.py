@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer
 
-from mechanic_shop.renderers import ORJSONRenderer
+from mechanic_shop.api.renderers import ORJSONRenderer
 
 
 def test_renders_the_same_json_as_drf():

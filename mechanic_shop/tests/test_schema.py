@@ -1,4 +1,4 @@
-"""The OpenAPI schema (mechanic_shop.schema): clean to generate, public, and true to what the API answers."""
+"""The OpenAPI schema (mechanic_shop.api.schema): clean to generate, public, and true to what the API answers."""
 
 import copy
 import functools

@@ -9,7 +9,7 @@ from django.http import Http404
 from model_bakery import baker
 
 from inventory.models import Part
-from mechanic_shop.exceptions import Conflict
+from mechanic_shop.core.exceptions import Conflict
 from mechanics.models import Mechanic
 from tickets.models import ServiceTicket, TicketMechanic, TicketPart
 from tickets.services import (

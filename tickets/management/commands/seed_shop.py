@@ -23,7 +23,7 @@ from django.utils import timezone
 from customers.models import Customer
 from customers.services import customer_list_cache_invalidate
 from inventory.models import Part
-from mechanic_shop.generations import bump_generation
+from mechanic_shop.core.generations import bump_generation
 from mechanics.models import Mechanic
 from tickets.models import ServiceTicket, TicketMechanic, TicketPart
 from tickets.services import ALL_TICKETS_COUNT_KEY

@@ -1,19 +1,15 @@
-"""Site-wide endpoints: `/` and `/health`, and the throttled admin login."""
+"""Site-wide endpoints: `/` and `/health`."""
 
 import logging
 import uuid
 
-from django.contrib import admin
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-
-from mechanic_shop.throttling import LoginThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -88,20 +84,3 @@ def health(request):
         body["detail"] = f"Down: {', '.join(down)}."
         return Response(body, status=503)
     return Response(body)
-
-
-def admin_login(request, extra_context=None):
-    """The admin's login page, under the per-IP login limit it shares with /auth/token and /customers/login.
-
-    Without it the admin would be a way around that limit for guessing staff passwords.
-    """
-    if request.method == "POST":
-        throttle = LoginThrottle()
-        if not throttle.allow_request(request, None):
-            return HttpResponse(
-                "Too many login attempts from this address; try again later.",
-                status=429,
-                content_type="text/plain",
-                headers={"Retry-After": str(throttle.wait())},
-            )
-    return admin.site.login(request, extra_context)

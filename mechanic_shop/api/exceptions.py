@@ -1,7 +1,7 @@
-"""The domain's exceptions and the DRF exception handler that turns them into API errors.
+"""The DRF exception handler, and JSON answers for the errors Django raises before DRF runs.
 
-Services raise Django's ValidationError for bad input and Conflict for a clash with the state of the data;
-they never import DRF. This handler maps them to 400 and 409 with DRF's error shapes.
+Services raise Django's ValidationError for bad input and `Conflict` (mechanic_shop/core/exceptions.py) for a clash
+with the state of the data; they never import DRF. The handler answers them with 400 and 409 in DRF's shapes.
 """
 
 import logging
@@ -13,18 +13,14 @@ from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
+from mechanic_shop.core.exceptions import Conflict
+
 logger = logging.getLogger(__name__)
 
 
-class Conflict(Exception):
-    """The request is valid but clashes with the current state (closed ticket, not enough stock)."""
+class _ConflictResponse(exceptions.APIException):
+    """How the handler answers a `Conflict` (or a delete blocked by PROTECT): 409 with `{"detail"}`."""
 
-    def __init__(self, detail: str):
-        super().__init__(detail)
-        self.detail = detail
-
-
-class ConflictError(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the resource."
     default_code = "conflict"
@@ -44,13 +40,13 @@ def shop_exception_handler(exc, context):
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
     elif isinstance(exc, Conflict):
-        exc = ConflictError(exc.detail)
+        exc = _ConflictResponse(exc.detail)
     elif isinstance(exc, (ProtectedError, RestrictedError)):
-        exc = ConflictError(_protected_detail(exc))
+        exc = _ConflictResponse(_protected_detail(exc))
     elif isinstance(exc, IntegrityError):
         # A backstop for races the validators cannot see (two registrations of one email at once).
         logger.warning("Integrity error answered as 409: %s", exc)
-        exc = ConflictError("The change conflicts with existing data; reload and try again.")
+        exc = _ConflictResponse("The change conflicts with existing data; reload and try again.")
     return exception_handler(exc, context)
 
 

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
-from mechanic_shop.authentication import revoke_refresh_tokens
+from mechanic_shop.accounts.tokens import revoke_refresh_tokens
 
 User = get_user_model()
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from django.db import models
 from rest_framework import serializers
 
-from mechanic_shop.filters import MAX_ID
+from mechanic_shop.api.filters import MAX_ID
 
 
 class IdRelatedField(serializers.PrimaryKeyRelatedField):

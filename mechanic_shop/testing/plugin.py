@@ -1,4 +1,4 @@
-"""A pytest plugin loaded before Django (`-p mechanic_shop.testenv` in pytest.ini).
+"""A pytest plugin loaded before Django (`-p mechanic_shop.testing.plugin` in pytest.ini).
 
 Tests run with DEBUG off (pytest-django's default), so the secrets must exist before settings load; these
 are for tests only. Values already in the environment (CI's DATABASE_URL, REDIS_URL) win.
@@ -24,10 +24,10 @@ def pytest_report_header(config):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Remove the generation files this run's test databases left (mechanic_shop/generations.py)."""
+    """Remove the generation files this run's test databases left (mechanic_shop/core/generations.py)."""
     import shutil
 
-    from mechanic_shop import generations
+    from mechanic_shop.core import generations
 
-    for directory in generations._directories.values():
+    for directory in generations.FILE_STORE.directories.values():
         shutil.rmtree(directory, ignore_errors=True)

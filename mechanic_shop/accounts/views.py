@@ -1,7 +1,10 @@
-"""Staff tokens, refresh and logout (API.md §3). Customer login lives with the customers."""
+"""Staff tokens, refresh and logout, and the admin's login page under the login limit. Customer login lives with
+the customers."""
 
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
@@ -15,9 +18,9 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from mechanic_shop.authentication import ROLE_CLAIM, ROLE_STAFF, BearerChallengeMixin, ShopJWTAuthentication
-from mechanic_shop.fields import StrictCharField
-from mechanic_shop.throttling import LoginThrottle
+from mechanic_shop.accounts.authentication import ROLE_CLAIM, ROLE_STAFF, BearerChallengeMixin, ShopJWTAuthentication
+from mechanic_shop.api.fields import StrictCharField
+from mechanic_shop.api.throttling import LoginThrottle
 
 
 class StaffTokenObtainSerializer(TokenObtainPairSerializer):
@@ -122,3 +125,20 @@ class LogoutView(BearerChallengeMixin, APIView):
         except TokenError as exc:
             raise InvalidToken(str(exc)) from exc
         return Response(status=status.HTTP_205_RESET_CONTENT)
+
+
+def admin_login(request, extra_context=None):
+    """The admin's login page, under the per-IP login limit it shares with /auth/token and /customers/login.
+
+    Without it the admin would be a way around that limit for guessing staff passwords.
+    """
+    if request.method == "POST":
+        throttle = LoginThrottle()
+        if not throttle.allow_request(request, None):
+            return HttpResponse(
+                "Too many login attempts from this address; try again later.",
+                status=429,
+                content_type="text/plain",
+                headers={"Retry-After": str(throttle.wait())},
+            )
+    return admin.site.login(request, extra_context)

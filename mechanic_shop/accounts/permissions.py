@@ -1,11 +1,19 @@
+"""Who may call: staff by Django model permissions, any staff account, or no account at all.
+
+Each class names the kinds of caller it can let through in `callers` (mechanic_shop/api/callers.py), which the
+OpenAPI schema reads. Customer-only access lives with the customers (`customers.permissions.IsCustomerCaller`).
+"""
+
 from rest_framework.permissions import BasePermission, DjangoModelPermissions
 
-from mechanic_shop.authentication import caller_customer, is_staff_caller
+from mechanic_shop.accounts.authentication import is_staff_caller
+from mechanic_shop.api.callers import ANONYMOUS, STAFF
 
 
 class StaffModelPermissions(DjangoModelPermissions):
     """Staff act by Django model permissions, reads included (`view_`); everyone else is refused."""
 
+    callers = frozenset({STAFF})
     perms_map = {
         **DjangoModelPermissions.perms_map,
         "GET": ["%(app_label)s.view_%(model_name)s"],
@@ -24,15 +32,10 @@ class StaffModelPermissions(DjangoModelPermissions):
         return queryset if queryset is not None else super()._queryset(view)
 
 
-class IsCustomerCaller(BasePermission):
-    """A customer token; the view's queryset keeps it to its own records."""
-
-    def has_permission(self, request, view):
-        return caller_customer(request) is not None
-
-
 class IsAnonymous(BasePermission):
     """No token at all (self-registration)."""
+
+    callers = frozenset({ANONYMOUS})
 
     def has_permission(self, request, view):
         return not (request.user and request.user.is_authenticated)
@@ -40,6 +43,8 @@ class IsAnonymous(BasePermission):
 
 class IsStaffCaller(BasePermission):
     """Any staff account, whatever its model permissions."""
+
+    callers = frozenset({STAFF})
 
     def has_permission(self, request, view):
         return is_staff_caller(request)

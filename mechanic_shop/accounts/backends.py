@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from mechanic_shop.generations import bump_generation, current_generation, in_process_cache
+from mechanic_shop.core.generations import bump_generation, generation_and_cached
 
 GENERATION_KEY = "auth:perms:generation"
 # Bounds how long a revoked permission could survive if a bump were ever lost (a Redis blip).
@@ -31,15 +31,9 @@ class CachedPermissionsBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            # One round trip for the generation and the user's entry, which remembers the generation it was
-            # computed under: an entry from an older generation is recomputed.
+            # The entry remembers the generation it was computed under: one from an older generation is recomputed.
             key = f"auth:perms:{user_obj.pk}"
-            if in_process_cache():  # the generation is not in the cache (mechanic_shop/generations.py)
-                generation, entry = current_generation(GENERATION_KEY), cache.get(key)
-            else:
-                found = cache.get_many([GENERATION_KEY, key])
-                generation = found.get(GENERATION_KEY) or current_generation(GENERATION_KEY)
-                entry = found.get(key)
+            generation, entry = generation_and_cached(GENERATION_KEY, key)
             if entry is not None and entry[0] == generation:
                 perms = entry[1]
             else:

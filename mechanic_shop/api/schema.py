@@ -27,32 +27,29 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, get_view_model
 from rest_framework import filters, permissions
 
-from mechanic_shop.filters import MAX_ID
-from mechanic_shop.permissions import IsAnonymous, IsCustomerCaller, IsStaffCaller, StaffModelPermissions
+from mechanic_shop.api.callers import ANONYMOUS, CUSTOMER, EVERYONE, STAFF
+from mechanic_shop.api.filters import MAX_ID
+from mechanic_shop.api.viewsets import ID_PATTERN
 
-ANONYMOUS, CUSTOMER, STAFF = "anonymous", "customer", "staff"
-EVERYONE = frozenset({ANONYMOUS, CUSTOMER, STAFF})
 STAFF_SCHEME, CUSTOMER_SCHEME = "staffToken", "customerToken"
-# Ids in paths: digits only, at most 18 of them (the routers' lookup regex); anything else matches no route (404).
-PATH_ID_REGEX = "^[0-9]{1,18}$"
+# Ids in paths: the base viewset's pattern (1 to 18 digits); anything else matches no route (404).
+PATH_ID_REGEX = f"^{ID_PATTERN}$"
 PATH_ID_MAX = 10**18 - 1
+# DRF's own classes, which cannot carry our `callers` attribute.
+DRF_PERMISSION_CALLERS = {permissions.IsAuthenticated: frozenset({CUSTOMER, STAFF})}
 
 
 def permitted_callers(permission) -> frozenset[str]:
-    """Which kinds of caller (API.md §2) a permission instance can let through."""
+    """Which kinds of caller a permission instance can let through: its class's `callers`, composed through `|`
+    and `&`. A class that names none (AllowAny) refuses no one for sure."""
     if isinstance(permission, permissions.OR):
         return permitted_callers(permission.op1) | permitted_callers(permission.op2)
     if isinstance(permission, permissions.AND):
         return permitted_callers(permission.op1) & permitted_callers(permission.op2)
-    if isinstance(permission, (StaffModelPermissions, IsStaffCaller)):
-        return frozenset({STAFF})
-    if isinstance(permission, IsCustomerCaller):
-        return frozenset({CUSTOMER})
-    if isinstance(permission, IsAnonymous):
-        return frozenset({ANONYMOUS})
-    if isinstance(permission, permissions.IsAuthenticated):
-        return frozenset({CUSTOMER, STAFF})
-    return EVERYONE  # AllowAny, and anything this function does not know refuses no one for sure
+    callers = getattr(permission, "callers", None)
+    if callers is not None:
+        return frozenset(callers)
+    return DRF_PERMISSION_CALLERS.get(type(permission), EVERYONE)
 
 
 def view_callers(view) -> frozenset[str]:
@@ -66,7 +63,7 @@ def view_callers(view) -> frozenset[str]:
 class ShopJWTScheme(OpenApiAuthenticationExtension):
     """`Authorization: Bearer <jwt>`: one header, two kinds of token, so two schemes a client can tell apart."""
 
-    target_class = "mechanic_shop.authentication.ShopJWTAuthentication"
+    target_class = "mechanic_shop.accounts.authentication.ShopJWTAuthentication"
     name = [STAFF_SCHEME, CUSTOMER_SCHEME]
 
     def get_security_requirement(self, auto_schema):
@@ -102,7 +99,7 @@ class ShopJWTScheme(OpenApiAuthenticationExtension):
 class MoneyFieldExtension(OpenApiSerializerFieldExtension):
     """Money in: a JSON number or a string of digits (API.md §1), exactly as MoneyField reads it; out: a string."""
 
-    target_class = "mechanic_shop.fields.MoneyField"
+    target_class = "mechanic_shop.api.fields.MoneyField"
 
     def map_serializer_field(self, auto_schema, direction):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
@@ -125,7 +122,7 @@ class MoneyFieldExtension(OpenApiSerializerFieldExtension):
 class IdRelatedFieldExtension(OpenApiSerializerFieldExtension):
     """A related object's id: a JSON integer from 1 to the largest 64-bit id, as IdRelatedField reads it."""
 
-    target_class = "mechanic_shop.fields.IdRelatedField"
+    target_class = "mechanic_shop.api.fields.IdRelatedField"
 
     def map_serializer_field(self, auto_schema, direction):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)

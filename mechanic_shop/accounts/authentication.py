@@ -115,37 +115,3 @@ def is_staff_caller(request) -> bool:
         # No token: only a session (the admin's) gets here.
         return getattr(request, "auth", None) is None
     return role == ROLE_STAFF
-
-
-def caller_customer(request):
-    """The Customer behind a customer token, or None. Cached on the request."""
-    if hasattr(request, "_shop_customer"):
-        return request._shop_customer
-    customer = None
-    user = request.user
-    if user and user.is_authenticated and token_role(request) == ROLE_CUSTOMER:
-        from customers.models import Customer
-
-        customer = Customer.objects.filter(user=user).first()
-    request._shop_customer = customer
-    return customer
-
-
-def issue_tokens(user, role: str) -> tuple[str, str]:
-    """A (refresh, access) pair for `user`, both carrying `role`."""
-    from rest_framework_simplejwt.tokens import RefreshToken
-
-    refresh = RefreshToken.for_user(user)
-    refresh[ROLE_CLAIM] = role
-    return str(refresh), str(refresh.access_token)
-
-
-def revoke_refresh_tokens(user) -> int:
-    """Blacklist every outstanding refresh token of `user` (after a password change). Returns how many."""
-    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-
-    open_tokens = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
-    created = BlacklistedToken.objects.bulk_create(
-        [BlacklistedToken(token=token) for token in open_tokens], ignore_conflicts=True
-    )
-    return len(created)

@@ -1,0 +1,38 @@
+"""The base viewsets every endpoint of the API is built on, and the one pattern for ids in paths.
+
+The router (mechanic_shop/api/routers.py) refuses a viewset that is not built on these, so no endpoint can skip
+what they do for all: ids in paths are 1 to 18 digits (anything else matches no route: 404, never a 500 from an
+integer overflow), and a request body is parsed on every writing method — even by an action that reads none — so
+another content type answers 415 and malformed JSON 400 instead of being silently ignored.
+"""
+
+from rest_framework import mixins, viewsets
+
+from mechanic_shop.api.parsers import has_body
+
+# Ids in paths: at most 18 digits, so every id the pattern lets through fits a signed 64-bit column.
+ID_PATTERN = r"[0-9]{1,18}"
+
+
+class ShopViewSetMixin:
+    """What every viewset of the API does; use it through the classes below."""
+
+    lookup_value_regex = ID_PATTERN
+
+    def initial(self, request, *args, **kwargs):
+        # After authentication, permissions and throttles, like any parsing.
+        super().initial(request, *args, **kwargs)
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and has_body(request):
+            request.data  # noqa: B018  (parsing is what raises 415 / 400)
+
+
+class ShopGenericViewSet(ShopViewSetMixin, viewsets.GenericViewSet):
+    """A viewset that declares its own actions."""
+
+
+class ShopReadOnlyViewSet(ShopViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """List and retrieve only."""
+
+
+class ShopModelViewSet(ShopViewSetMixin, viewsets.ModelViewSet):
+    """Create, list, retrieve, update, partial update and destroy."""
