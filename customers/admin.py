@@ -1,9 +1,11 @@
 from django import forms
 from django.contrib import admin
-from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 
 from customers.models import Customer
-from customers.services import customer_set_password
+from customers.services import customer_create, customer_delete, customer_update, customer_validate_password
+
+FIELDS = ["name", "email", "phone_number"]
 
 
 class CustomerAdminForm(forms.ModelForm):
@@ -16,19 +18,28 @@ class CustomerAdminForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = ["name", "email", "phone_number"]
+        fields = FIELDS
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
         if Customer.objects.filter(email=email).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("A customer with this email already exists.")
+            raise ValidationError("A customer with this email already exists.")
         return email
 
-    def clean_new_password(self):
-        password = self.cleaned_data.get("new_password")
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("new_password")
         if password:
-            validate_password(password)
-        return password
+            # The same rules as the API, the similarity to the customer's own name and email included.
+            try:
+                customer_validate_password(
+                    password=password,
+                    name=cleaned.get("name") or self.instance.name or "",
+                    email=cleaned.get("email") or self.instance.email or "",
+                )
+            except ValidationError as exc:
+                self.add_error("new_password", exc.message_dict["password"])
+        return cleaned
 
 
 @admin.register(Customer)
@@ -46,6 +57,18 @@ class CustomerAdmin(admin.ModelAdmin):
         return obj.user_id is not None and obj.user.has_usable_password()
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if form.cleaned_data.get("new_password"):
-            customer_set_password(customer=obj, password=form.cleaned_data["new_password"])
+        fields = {name: form.cleaned_data[name] for name in FIELDS if name in form.cleaned_data}
+        password = form.cleaned_data.get("new_password") or None
+        if change:
+            customer_update(customer=obj, password=password, **fields)
+            return
+        created = customer_create(password=password, **fields)
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        customer_delete(customer=obj)
+
+    def delete_queryset(self, request, queryset):
+        for customer in queryset:
+            customer_delete(customer=customer)

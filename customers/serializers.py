@@ -1,13 +1,7 @@
-from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from customers.models import Customer
-from customers.permissions import caller_customer
-from customers.services import customer_set_password
 from mechanic_shop.api.fields import ShopModelSerializer, StrictCharField, StrictEmailField, iso_timestamp
 
 
@@ -52,47 +46,16 @@ class CustomerSerializer(ShopModelSerializer):
 
     def validate(self, attrs):
         request = self.context.get("request")
-        password = attrs.get("password")
-        # Self-registration must set a password; staff may create a customer who cannot log in.
-        if self.instance is None and password is None and request is not None and not request.user.is_authenticated:
+        # Self-registration must set a password; staff may create a customer who cannot log in. The password's
+        # rules (validators, the current password) are the services' (customers/services.py).
+        if (
+            self.instance is None
+            and attrs.get("password") is None
+            and request is not None
+            and not request.user.is_authenticated
+        ):
             raise serializers.ValidationError({"password": ["This field is required."]})
-        if password is not None:
-            probe = get_user_model()(
-                username=attrs.get("email", getattr(self.instance, "email", "")),
-                email=attrs.get("email", getattr(self.instance, "email", "")),
-                first_name=attrs.get("name", getattr(self.instance, "name", "")),
-            )
-            try:
-                validate_password(password, user=probe)
-            except DjangoValidationError as exc:
-                raise serializers.ValidationError({"password": list(exc.messages)}) from exc
-            if self.instance is not None and request is not None and caller_customer(request) is not None:
-                self._check_current_password(attrs.get("current_password"))
-        attrs.pop("current_password", None)
         return attrs
-
-    @transaction.atomic
-    def create(self, validated_data):
-        password = validated_data.pop("password", None)
-        customer = super().create(validated_data)
-        if password is not None:
-            customer_set_password(customer=customer, password=password)
-        return customer
-
-    @transaction.atomic
-    def update(self, instance, validated_data):
-        password = validated_data.pop("password", None)
-        customer = super().update(instance, validated_data)
-        if password is not None:
-            customer_set_password(customer=customer, password=password)
-        return customer
-
-    def _check_current_password(self, current: str | None) -> None:
-        user = self.instance.user
-        if not current:
-            raise serializers.ValidationError({"current_password": ["Send your current password to change it."]})
-        if user is None or not user.check_password(current):
-            raise serializers.ValidationError({"current_password": ["The current password is not correct."]})
 
 
 class CustomerLoginSerializer(serializers.Serializer):

@@ -1,14 +1,20 @@
-"""Customer rules that touch more than one row: its login account, its password, the list cache."""
+"""Every write to customers, their logins and passwords, and the list cache: the API, the admin and the management
+commands all call these."""
 
+import functools
 import uuid
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from customers.models import Customer
 from mechanic_shop.core.generations import bump_generation, current_generation
 
 LIST_GENERATION_KEY = "customers:list:generation"
+User = get_user_model()
 
 
 def customer_list_cache_prefix() -> str:
@@ -21,12 +27,72 @@ def customer_list_cache_invalidate() -> None:
     bump_generation(LIST_GENERATION_KEY)
 
 
+def customer_validate_password(*, password: str, name: str, email: str) -> None:
+    """Django's password validators, the similarity check included (to the customer's name and email);
+    ValidationError on `password` naming every problem."""
+    probe = User(username=email, email=email, first_name=name)
+    try:
+        validate_password(password, user=probe)
+    except ValidationError as exc:
+        raise ValidationError({"password": list(exc.messages)}) from exc
+
+
+@transaction.atomic
+def customer_create(*, name: str, email: str, phone_number: str, password: str | None = None) -> Customer:
+    """Add a customer; with a password it gets a login (the password is validated first)."""
+    if password is not None:
+        customer_validate_password(password=password, name=name, email=email)
+    customer = Customer.objects.create(name=name, email=email, phone_number=phone_number)
+    if password is not None:
+        customer_set_password(customer=customer, password=password)
+    return customer
+
+
+@transaction.atomic
+def customer_update(
+    *,
+    customer: Customer,
+    password: str | None = None,
+    current_password: str | None = None,
+    confirm_current_password: bool = False,
+    **changes,
+) -> Customer:
+    """Change a customer's fields and, with `password`, its password (validated against the new name and email).
+
+    `confirm_current_password` is for a customer changing its own: `current_password` must then be right.
+    """
+    for field, value in changes.items():
+        setattr(customer, field, value)
+    if password is not None:
+        customer_validate_password(password=password, name=customer.name, email=customer.email)
+        if confirm_current_password:
+            _check_current_password(customer, current_password)
+    customer.save()
+    if password is not None:
+        customer_set_password(customer=customer, password=password)
+    return customer
+
+
+def _check_current_password(customer: Customer, current: str | None) -> None:
+    if not current:
+        raise ValidationError({"current_password": ["Send your current password to change it."]})
+    if customer.user is None or not customer.user.check_password(current):
+        raise ValidationError({"current_password": ["The current password is not correct."]})
+
+
+@transaction.atomic
+def customer_delete(*, customer: Customer) -> None:
+    """Delete a customer with no tickets (ProtectedError otherwise, answered 409); its login goes with it
+    (customers/signals.py)."""
+    customer.delete()
+
+
 @transaction.atomic
 def customer_set_password(*, customer: Customer, password: str) -> None:
     """Give `customer` a login with `password` (already validated), revoking the old login's refresh tokens."""
     user = customer.user
     if user is None:
-        user = get_user_model()(username=f"customer-{uuid.uuid4().hex}", email=customer.email, is_staff=False)
+        user = User(username=f"customer-{uuid.uuid4().hex}", email=customer.email, is_staff=False)
         user.set_password(password)
         user.save()
         customer.user = user
@@ -34,3 +100,24 @@ def customer_set_password(*, customer: Customer, password: str) -> None:
         return
     user.set_password(password)
     user.save(update_fields=["password"])  # revokes the old login's refresh tokens (mechanic_shop/accounts/signals.py)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return make_password("not-a-real-password")
+
+
+def customer_authenticate(*, email: str, password: str):
+    """The active login of the customer with `email` (any case) if `password` is right, else None.
+
+    A wrong email costs as much time as a wrong password: a password is checked against a dummy hash when no
+    customer matches, so the answer's timing does not tell which emails are customers.
+    """
+    customer = Customer.objects.select_related("user").filter(email=email.strip().lower()).first()
+    user = customer.user if customer is not None else None
+    if user is None:
+        check_password(password, _dummy_hash())
+        return None
+    if not (user.check_password(password) and user.is_active):
+        return None
+    return user

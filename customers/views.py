@@ -1,7 +1,4 @@
-import functools
-
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
 from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -13,7 +10,13 @@ from rest_framework.response import Response
 from customers.models import Customer
 from customers.permissions import IsCustomerCaller, caller_customer
 from customers.serializers import CustomerLoginSerializer, CustomerSerializer, CustomerTokenSerializer
-from customers.services import customer_list_cache_prefix
+from customers.services import (
+    customer_authenticate,
+    customer_create,
+    customer_delete,
+    customer_list_cache_prefix,
+    customer_update,
+)
 from mechanic_shop.accounts.authentication import ROLE_CUSTOMER, BearerChallengeMixin, is_staff_caller
 from mechanic_shop.accounts.permissions import IsAnonymous, StaffModelPermissions
 from mechanic_shop.accounts.tokens import issue_tokens
@@ -22,12 +25,6 @@ from mechanic_shop.api.throttling import LoginThrottle, RegisterThrottle
 from mechanic_shop.api.viewsets import ShopModelViewSet
 
 LOGIN_FAILED = "Invalid email or password."
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    """Checked against when no customer matches, so a wrong email costs as much time as a wrong password."""
-    return make_password("not-a-real-password")
 
 
 class CustomerViewSet(BearerChallengeMixin, ShopModelViewSet):
@@ -66,6 +63,20 @@ class CustomerViewSet(BearerChallengeMixin, ShopModelViewSet):
             return queryset.filter(pk=customer.pk)
         return queryset.none()
 
+    def perform_create(self, serializer):
+        serializer.instance = customer_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = customer_update(
+            customer=serializer.instance,
+            # A customer changing its own password proves it knows the current one; staff need not.
+            confirm_current_password=caller_customer(self.request) is not None,
+            **serializer.validated_data,
+        )
+
+    def perform_destroy(self, instance):
+        customer_delete(customer=instance)
+
     @method_decorator(
         shared_cache_page(key_prefix=customer_list_cache_prefix, timeout=lambda: settings.CUSTOMER_LIST_CACHE_SECONDS)
     )
@@ -82,13 +93,8 @@ class CustomerViewSet(BearerChallengeMixin, ShopModelViewSet):
         """Customer login by email and password: `{"token", "refresh"}`."""
         payload = CustomerLoginSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        email = payload.validated_data["email"].strip().lower()
-        customer = Customer.objects.select_related("user").filter(email=email).first()
-        user = customer.user if customer is not None else None
+        user = customer_authenticate(**payload.validated_data)
         if user is None:
-            check_password(payload.validated_data["password"], _dummy_hash())
-            raise AuthenticationFailed(LOGIN_FAILED)
-        if not (user.check_password(payload.validated_data["password"]) and user.is_active):
             raise AuthenticationFailed(LOGIN_FAILED)
         refresh, access = issue_tokens(user, ROLE_CUSTOMER)
         return Response({"token": access, "refresh": refresh}, status=status.HTTP_200_OK)

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from inventory.models import Part
-from inventory.services import MAX_STOCK, part_adjust_stock
+from inventory.services import MAX_STOCK, part_adjust_stock, part_create, part_delete, part_update
 from mechanic_shop.core.exceptions import Conflict
 
 
@@ -34,15 +34,28 @@ class PartAdmin(admin.ModelAdmin):
         return ["quantity_in_stock", "created_at", "updated_at"] if obj else ["created_at", "updated_at"]
 
     def save_model(self, request, obj, form, change):
-        if change:
-            # Never write back the stock level that was read when the form was opened.
-            obj.save(update_fields=[f for f in form.changed_data if f in ("name", "price")] + ["updated_at"])
-        else:
-            obj.save()
+        if not change:
+            created = part_create(
+                name=obj.name, price=obj.price, quantity_in_stock=form.cleaned_data.get("quantity_in_stock") or 0
+            )
+            obj.pk = created.pk
+            obj.refresh_from_db()
+            return
+        # Never write back the stock level that was read when the form was opened: stock moves only by a change.
+        changes = {name: form.cleaned_data[name] for name in ("name", "price") if name in form.changed_data}
+        if changes:
+            part_update(part=obj, **changes)
         delta = form.cleaned_data.get("stock_change") or 0
-        if change and delta:
+        if delta:
             try:
                 stock = part_adjust_stock(part=obj, delta=delta)
                 self.message_user(request, f"Stock of {obj.name} changed by {delta:+d}; now {stock}.")
             except Conflict as exc:
                 self.message_user(request, f"Stock not changed: {exc.detail}", level=messages.ERROR)
+
+    def delete_model(self, request, obj):
+        part_delete(part=obj)
+
+    def delete_queryset(self, request, queryset):
+        for part in queryset:
+            part_delete(part=part)

@@ -13,11 +13,3 @@ class PartSerializer(ShopModelSerializer):
         model = Part
         fields = ["id", "name", "price", "quantity_in_stock", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
-
-    def update(self, instance, validated_data):
-        for field, value in validated_data.items():
-            setattr(instance, field, value)
-        # Write only what was sent: a PATCH of the name must not write back a stock level read before a
-        # concurrent add-part changed it.
-        instance.save(update_fields=[*validated_data, "updated_at"])
-        return instance

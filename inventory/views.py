@@ -1,6 +1,7 @@
 from inventory.filters import PartFilterSet
 from inventory.models import Part
 from inventory.serializers import PartSerializer
+from inventory.services import part_create, part_delete, part_update
 from mechanic_shop.api.viewsets import ShopModelViewSet
 
 
@@ -13,3 +14,12 @@ class PartViewSet(ShopModelViewSet):
     search_fields = ["name"]
     ordering_fields = ["id", "name", "price", "quantity_in_stock"]
     ordering = ["id"]
+
+    def perform_create(self, serializer):
+        serializer.instance = part_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = part_update(part=serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        part_delete(part=instance)

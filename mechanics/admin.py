@@ -1,10 +1,44 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from mechanics.models import Mechanic
+from mechanics.services import (
+    mechanic_check_email,
+    mechanic_check_login,
+    mechanic_create,
+    mechanic_delete,
+    mechanic_update,
+)
+
+FIELDS = ["name", "email", "phone_number", "salary", "is_active", "user"]
+
+
+class MechanicAdminForm(forms.ModelForm):
+    """The same rules as the API, from the services: a unique email in any case, a staff login used once."""
+
+    class Meta:
+        model = Mechanic
+        fields = FIELDS
+
+    def clean_email(self):
+        try:
+            return mechanic_check_email(email=self.cleaned_data["email"], mechanic=self.instance)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["email"]) from exc
+
+    def clean_user(self):
+        user = self.cleaned_data.get("user")
+        try:
+            mechanic_check_login(user=user, mechanic=self.instance)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["user_id"]) from exc
+        return user
 
 
 @admin.register(Mechanic)
 class MechanicAdmin(admin.ModelAdmin):
+    form = MechanicAdminForm
     list_display = ["id", "name", "email", "phone_number", "salary", "is_active", "completed_ticket_count"]
     search_fields = ["name", "email", "phone_number"]
     list_filter = ["is_active"]
@@ -13,3 +47,19 @@ class MechanicAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     list_select_related = ["user"]
     ordering = ["id"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Only what the form changed: a full save would write back a completed-ticket count read earlier.
+            mechanic_update(mechanic=obj, **{name: form.cleaned_data[name] for name in form.changed_data})
+            return
+        created = mechanic_create(**{name: form.cleaned_data[name] for name in FIELDS if name in form.cleaned_data})
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        mechanic_delete(mechanic=obj)
+
+    def delete_queryset(self, request, queryset):
+        for mechanic in queryset:
+            mechanic_delete(mechanic=mechanic)

@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from mechanic_shop.api.viewsets import ShopModelViewSet
 from mechanics.models import Mechanic
 from mechanics.serializers import LeaderboardEntrySerializer, MechanicSerializer
+from mechanics.services import mechanic_create, mechanic_delete, mechanic_update
 
 
 class MechanicViewSet(ShopModelViewSet):
@@ -14,6 +15,15 @@ class MechanicViewSet(ShopModelViewSet):
     search_fields = ["name", "email"]
     ordering_fields = ["id", "name"]
     ordering = ["id"]
+
+    def perform_create(self, serializer):
+        serializer.instance = mechanic_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = mechanic_update(mechanic=serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        mechanic_delete(mechanic=instance)
 
     @extend_schema(summary="Rank mechanics by completed tickets", responses=LeaderboardEntrySerializer(many=True))
     @action(

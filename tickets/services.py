@@ -1,9 +1,9 @@
 """The rules of service tickets: status changes, mechanics, and stock moving between parts and tickets.
 
-The API views and the admin both call these, so no path can break stock or the status lifecycle. Each service
-runs in one transaction and first locks the ticket's row, so concurrent changes to one ticket run one at a time
-(on SQLite, `BEGIN IMMEDIATE` serializes writers instead). Stock is taken with a conditional UPDATE, atomic on
-every database, so it never goes below zero however many requests arrive at once.
+The API views, the admin and the management commands all call these, so no path can break stock or the status
+lifecycle. Each service runs in one transaction and first locks the ticket's row, so concurrent changes to one
+ticket run one at a time (on SQLite, `BEGIN IMMEDIATE` serializes writers instead). Stock moves only through
+inventory's services (inventory/services.py), which never let it go below zero.
 """
 
 from collections.abc import Iterable
@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from inventory.models import Part
+from inventory.services import part_return_stock, part_take_stock
 from mechanic_shop.core.exceptions import Conflict
 from mechanic_shop.core.generations import bump_generation, cached_count, count_generation_key
 from mechanics.models import Mechanic
@@ -91,10 +92,7 @@ def _active_mechanics(ids: Iterable[int], field: str) -> list[Mechanic]:
 
 def _return_parts(ticket: ServiceTicket) -> None:
     """Give every part line of the ticket back to stock and drop the lines."""
-    now = timezone.now()
-    # In part order, so two tickets returning the same parts lock them in the same order (no deadlock).
-    for part_id, quantity in ticket.lines.order_by("part_id").values_list("part_id", "quantity"):
-        Part.objects.filter(pk=part_id).update(quantity_in_stock=F("quantity_in_stock") + quantity, updated_at=now)
+    part_return_stock(returns=ticket.lines.values_list("part_id", "quantity"))
     ticket.lines.all().delete()
 
 
@@ -212,13 +210,7 @@ def ticket_remove_mechanic(*, ticket: ServiceTicket, mechanic: Mechanic) -> Serv
 def ticket_add_part(*, ticket: ServiceTicket, part: Part, quantity: int = 1) -> TicketPart:
     """Move `quantity` units of `part` from stock onto an open ticket."""
     _lock_open(ticket, "parts")
-    # A conditional UPDATE is atomic on every database, so concurrent requests cannot oversell.
-    taken = Part.objects.filter(pk=part.pk, quantity_in_stock__gte=quantity).update(
-        quantity_in_stock=F("quantity_in_stock") - quantity, updated_at=timezone.now()
-    )
-    if not taken:
-        in_stock = Part.objects.filter(pk=part.pk).values_list("quantity_in_stock", flat=True).first()
-        raise Conflict(f"Not enough {part.name} in stock: {quantity} asked, {in_stock or 0} left.")
+    part_take_stock(part=part, quantity=quantity)
     _touch(ticket)
     line = ticket.lines.filter(part=part).first()
     if line is None:
@@ -241,9 +233,7 @@ def ticket_remove_part(*, ticket: ServiceTicket, part: Part, quantity: int | Non
         raise ValidationError(
             {"quantity": [f"Only {line.quantity} of {part.name} are on this ticket; cannot remove {quantity}."]}
         )
-    Part.objects.filter(pk=part.pk).update(
-        quantity_in_stock=F("quantity_in_stock") + quantity, updated_at=timezone.now()
-    )
+    part_return_stock(returns=[(part.pk, quantity)])
     _touch(ticket)
     if quantity == line.quantity:
         line.delete()

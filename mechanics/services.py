@@ -1,0 +1,67 @@
+"""Every write to mechanics: the API, the admin and the management commands all call these.
+
+A mechanic logs in with a staff account (`user`), and one account belongs to at most one mechanic; emails are
+unique whatever their case (stored lower-case).
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from mechanics.models import Mechanic
+
+User = get_user_model()
+
+
+def mechanic_check_login(*, user, mechanic: Mechanic | None = None) -> None:
+    """A mechanic's login must be a staff account that no other mechanic uses; ValidationError (on `user_id`)
+    otherwise."""
+    if user is None:
+        return
+    if not user.is_staff:
+        raise ValidationError({"user_id": [f"No staff account has id {user.pk}."]})
+    others = Mechanic.objects.filter(user=user)
+    if mechanic is not None and mechanic.pk is not None:
+        others = others.exclude(pk=mechanic.pk)
+    if others.exists():
+        raise ValidationError({"user_id": ["This account is already linked to a mechanic."]})
+
+
+def mechanic_check_email(*, email: str, mechanic: Mechanic | None = None) -> str:
+    """The email as stored (trimmed, lower-case); ValidationError if another mechanic has it in any case."""
+    email = email.strip().lower()
+    others = Mechanic.objects.filter(email__iexact=email)
+    if mechanic is not None and mechanic.pk is not None:
+        others = others.exclude(pk=mechanic.pk)
+    if others.exists():
+        raise ValidationError({"email": ["A mechanic with this email already exists."]})
+    return email
+
+
+@transaction.atomic
+def mechanic_create(*, name: str, email: str, phone_number: str, salary, is_active: bool = True, user=None) -> Mechanic:
+    """Add a mechanic, optionally linked to the staff account it logs in with."""
+    email = mechanic_check_email(email=email)
+    mechanic_check_login(user=user)
+    return Mechanic.objects.create(
+        name=name, email=email, phone_number=phone_number, salary=salary, is_active=is_active, user=user
+    )
+
+
+@transaction.atomic
+def mechanic_update(*, mechanic: Mechanic, **changes) -> Mechanic:
+    """Change a mechanic's fields; only the fields given are written."""
+    if "email" in changes:
+        changes["email"] = mechanic_check_email(email=changes["email"], mechanic=mechanic)
+    if "user" in changes:
+        mechanic_check_login(user=changes["user"], mechanic=mechanic)
+    for field, value in changes.items():
+        setattr(mechanic, field, value)
+    mechanic.save(update_fields=[*changes, "updated_at"])
+    return mechanic
+
+
+@transaction.atomic
+def mechanic_delete(*, mechanic: Mechanic) -> None:
+    """Delete a mechanic who never worked a ticket (one who did is history: ProtectedError, answered 409)."""
+    mechanic.delete()
