@@ -30,8 +30,8 @@ class CustomerSerializer(ShopModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def to_representation(self, instance):
-        # The read shape built directly: DRF would build and copy eight field objects for every response, which
-        # was a fifth of GET /customers/{id}. A test holds it equal to ModelSerializer's own output.
+        # The read shape built directly, not by DRF's field objects (docs/decisions/0006-hand-built-representations.md).
+        # A test holds it equal to ModelSerializer's own output.
         return {
             "id": instance.pk,
             "name": instance.name,

@@ -14,8 +14,8 @@ def check_shared_cache(app_configs, **kwargs):
         return [
             Warning(
                 "REDIS_URL is not set: each gunicorn worker counts rate limits and keeps cached pages on its own.",
-                hint="Set REDIS_URL so rate limits hold per account across every worker and server (README, "
-                "'MySQL/MariaDB and Redis').",
+                hint="Set REDIS_URL so rate limits hold per account across every worker and server "
+                "(docs/operations.md, 'MySQL/MariaDB and Redis').",
                 id="mechanic_shop.W001",
             )
         ]
@@ -39,7 +39,7 @@ def check_jwt_signing_key(app_configs, **kwargs):
     if key == settings.SECRET_KEY:
         problems.append(
             Warning(
-                "JWT_SIGNING_KEY equals SECRET_KEY; API.md §3 wants its own secret.",
+                "JWT_SIGNING_KEY equals SECRET_KEY: a leak of one would give away the other.",
                 hint="Generate a separate JWT_SIGNING_KEY.",
                 id="mechanic_shop.W003",
             )

@@ -1,7 +1,7 @@
 """Settings for Mechanic Shop API: one module, every value from the environment.
 
-The variables and their defaults are listed in the README ("Settings"). Defaults run on a fresh machine:
-SQLite and the local-memory cache. Secrets fail loudly when DEBUG is off.
+The variables and their defaults are listed in docs/operations.md ("Settings") and in .env.example. Defaults run on
+a fresh machine: SQLite and the local-memory cache. Secrets fail loudly when DEBUG is off.
 """
 
 import os
@@ -269,7 +269,7 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # The schema and docs are public (API.md §2): no authentication, so a stale token cannot turn them into a 401.
+    # The schema and docs are public: no authentication, so a stale token cannot turn them into a 401.
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     # Bearer tokens only: the session authenticator serves the admin's browser, not API clients.
@@ -302,7 +302,7 @@ X_FRAME_OPTIONS = "DENY"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 # The API and the admin speak English only; without translation machinery every request does a little less
-# (a language lookup was 4% of a cached page: cache_page puts the language in its keys).
+# (docs/decisions/0008-request-path-shortcuts.md).
 USE_I18N = False
 USE_TZ = True
 

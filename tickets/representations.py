@@ -1,7 +1,7 @@
 """Tickets as JSON on the hot read paths (list, detail, my-tickets, and the answer to every ticket change).
 
-With DRF's nested serializers, building the page was about 80% of a ticket-list request: field objects copied
-per serializer, attribute lookups, and a model instance for every mechanic and part line. These functions give
+DRF's nested serializers were most of a ticket-list request's time (docs/decisions/0006-hand-built-representations.md):
+field objects copied per serializer, and a model instance for every mechanic and part line. These functions give
 exactly what ServiceTicketSerializer gives — tests compare the two on the same tickets — from plain rows: the
 page's tickets, then one query for their mechanics and one for their part lines, whatever the page size.
 ServiceTicketSerializer stays the definition of the shape: it validates input and documents the schema.

@@ -30,9 +30,9 @@ class ShopJWTAuthentication(JWTAuthentication):
     """SimpleJWT bearer tokens; the user's row is read, and checked active, on every request.
 
     Reading the row each time is what refuses a deactivated or deleted account at once, so it stays. What goes is
-    the ORM's per-call work: the query is one fixed statement, so it is built once per database and run as such
-    (measured: a third of a cached list request's time was building the same SELECT again); and decoding and
-    verifying the same token again on every request (a seventh of it).
+    the ORM's per-call work: the query is one fixed statement, so it is built once per database and run as such;
+    and decoding and verifying the same token again on every request
+    (docs/decisions/0002-jwt-user-lookup-and-verified-tokens.md).
     """
 
     www_authenticate_realm = "mechanic-shop"

@@ -1,7 +1,7 @@
 """Django's ModelBackend, with each user's permission set kept in the shared cache.
 
 Every staff request checks model permissions; ModelBackend answers that with two SQL queries per request (the
-user's own permissions and its groups'), which cost half of a cached list request. The set is cached per user
+user's own permissions and its groups'; docs/decisions/0003-cached-permission-sets.md). The set is cached per user
 under a generation number that any change to users' groups or permissions, groups' permissions, or the
 permission and group tables bumps (signals below), so a revoked permission applies at the next request on
 every worker. `is_active` and `is_superuser` are still read from the user row loaded on every request.

@@ -1,4 +1,4 @@
-"""Any account's password change revokes its refresh tokens (API.md §3), however the password is changed.
+"""Any account's password change revokes its refresh tokens, however the password is changed.
 
 Customers set theirs through the API, staff theirs in the admin, operators with `changepassword`: all of them
 call set_password, which keeps the new raw password on the instance until it is saved — that is what counts as a

@@ -32,10 +32,10 @@ class CountFilter(IdFilter):
 class ShopFilterBackend(DjangoFilterBackend):
     """django-filter's backend, skipped when the query string holds nothing it could filter on.
 
-    Binding and validating a FilterSet's form costs the same whether or not a filter is given: it was a fifth of
-    an unfiltered ticket-list request. With only paging, ordering and search parameters (handled by the other
-    backends) nothing can be filtered, so the queryset goes on untouched; any other parameter — known or not —
-    takes the full path, which validates it as before.
+    Binding and validating a FilterSet's form costs the same whether or not a filter is given. With only paging,
+    ordering and search parameters (handled by the other backends) nothing can be filtered, so the queryset goes on
+    untouched; any other parameter — known or not — takes the full path, which validates it as before.
+    What it saves: docs/decisions/0008-request-path-shortcuts.md.
     """
 
     NOT_FILTERS = frozenset({"page", "page_size", "per_page", "ordering", "search", "format"})

@@ -10,9 +10,9 @@ class ShopContentNegotiation(DefaultContentNegotiation):
     """DRF's negotiation, skipped when there is only one renderer and the request accepts it as is.
 
     With DEBUG off the API has one renderer (JSON), and clients send no Accept header or a plain one: parsing
-    the header and looking for a format override then always picks that renderer, for about 7% of a small
-    request. Anything else (another Accept, ?format=, the browsable API in development) takes DRF's full path,
-    which still answers 406 to what it cannot satisfy.
+    the header and looking for a format override then always picks that renderer. Anything else (another Accept,
+    ?format=, the browsable API in development) takes DRF's full path, which still answers 406 to what it cannot
+    satisfy. What it saves: docs/decisions/0008-request-path-shortcuts.md.
     """
 
     def select_renderer(self, request, renderers, format_suffix=None):
@@ -20,8 +20,8 @@ class ShopContentNegotiation(DefaultContentNegotiation):
             len(renderers) == 1
             and format_suffix is None
             and request.META.get("HTTP_ACCEPT", "*/*") in PLAIN_ACCEPTS
-            # The raw query string, not query_params: parsing it here was 5% of a cached page that never needs it.
-            # Any mention of the override parameter takes the full path.
+            # The raw query string, not query_params, which a cached page never needs parsed. Any mention of the
+            # override parameter takes the full path.
             and f"{self.settings.URL_FORMAT_OVERRIDE}=" not in request.META.get("QUERY_STRING", "")
         ):
             renderer = renderers[0]

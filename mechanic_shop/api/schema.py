@@ -12,7 +12,7 @@ drf-spectacular documents the success bodies from the serializers. What it canno
   WSGI server's own 414 for a request line too long to read. Business-rule errors a view raises itself (a closed
   ticket's 409, an inactive mechanic's 400) are declared beside that view with `extend_schema`; this class gives
   them their body.
-- `paths_without_trailing_slash`: paths as API.md writes them (`/customers`; the slash stays optional).
+- `paths_without_trailing_slash`: paths without their optional trailing slash (`/customers`).
 """
 
 import copy
@@ -97,7 +97,7 @@ class ShopJWTScheme(OpenApiAuthenticationExtension):
 
 
 class MoneyFieldExtension(OpenApiSerializerFieldExtension):
-    """Money in: a JSON number or a string of digits (API.md §1), exactly as MoneyField reads it; out: a string."""
+    """Money in: a JSON number or a string of digits, exactly as MoneyField reads it; out: a string."""
 
     target_class = "mechanic_shop.api.fields.MoneyField"
 
@@ -327,5 +327,5 @@ class ShopAutoSchema(AutoSchema):
 
 
 def paths_without_trailing_slash(endpoints, **kwargs):
-    """Paths as API.md writes them (`/customers`, not `/customers/`); both answer the same, with no redirect."""
+    """Paths as clients write them (`/customers`, not `/customers/`); both answer the same, with no redirect."""
     return [(path.rstrip("/") or "/", path_regex, method, callback) for path, path_regex, method, callback in endpoints]

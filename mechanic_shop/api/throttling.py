@@ -1,4 +1,4 @@
-"""Rate limits (API.md §5): fixed-window counters in the default cache, two rates per scope as two classes.
+"""Rate limits: fixed-window counters in the default cache, two rates per scope as two classes.
 
 DRF's SimpleRateThrottle keeps a list of every request's timestamp and writes it back with get-then-set: each
 request costs O(requests in the window) and two workers counting at once lose counts. Here each window is one
