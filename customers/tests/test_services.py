@@ -1,0 +1,96 @@
+"""Customer services: the one path every customer write takes (API, admin, commands)."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+from customers.models import Customer
+from customers.services import customer_authenticate, customer_create, customer_delete, customer_update
+from mechanic_shop.accounts.authentication import ROLE_CUSTOMER
+from mechanic_shop.accounts.tokens import issue_tokens
+
+pytestmark = pytest.mark.django_db
+GOOD_PASSWORD = "Tr1cky-Gearbox-42"
+
+
+def test_create_with_a_password_gives_a_login():
+    customer = customer_create(name="Ann Lee", email="Ann@Example.com", phone_number="555-0100", password=GOOD_PASSWORD)
+    assert customer.email == "ann@example.com"
+    assert customer.user is not None and not customer.user.is_staff
+    assert customer_authenticate(email="ANN@example.com", password=GOOD_PASSWORD) == customer.user
+
+
+def test_create_without_a_password_cannot_log_in():
+    customer_create(name="Ann Lee", email="ann@example.com", phone_number="555-0100")
+    assert Customer.objects.get().user is None
+    assert customer_authenticate(email="ann@example.com", password="anything-at-all") is None
+
+
+def test_a_password_like_the_customers_email_is_refused_and_nothing_is_saved():
+    with pytest.raises(ValidationError) as caught:
+        customer_create(name="Ann Lee", email="annlee1984@example.com", phone_number="555-0100", password="annlee1984")
+    assert "password" in caught.value.message_dict
+    assert not Customer.objects.exists()
+
+
+def test_update_checks_the_current_password_only_when_asked(make_customer):
+    customer = make_customer()
+    with pytest.raises(ValidationError) as caught:
+        customer_update(customer=customer, password="N3w-Clutch-Plate", confirm_current_password=True)
+    assert caught.value.message_dict == {"current_password": ["Send your current password to change it."]}
+    with pytest.raises(ValidationError):
+        customer_update(
+            customer=customer, password="N3w-Clutch-Plate", current_password="wrong", confirm_current_password=True
+        )
+    customer_update(customer=customer, password="N3w-Clutch-Plate")  # staff need not know it
+    assert customer_authenticate(email=customer.email, password="N3w-Clutch-Plate") == customer.user
+
+
+def test_a_new_password_revokes_the_refresh_tokens(make_customer):
+    customer = make_customer()
+    issue_tokens(customer.user, ROLE_CUSTOMER)
+    customer_update(customer=customer, password="N3w-Clutch-Plate")
+    assert not OutstandingToken.objects.filter(user=customer.user, blacklistedtoken__isnull=True).exists()
+
+
+def test_delete_takes_the_login_with_it(make_customer, django_user_model):
+    customer = make_customer()
+    login_id = customer.user_id
+    customer_delete(customer=customer)
+    assert not Customer.objects.exists()
+    assert not django_user_model.objects.filter(pk=login_id).exists()
+
+
+def test_inactive_login_does_not_authenticate(make_customer):
+    customer = make_customer()
+    customer.user.is_active = False
+    customer.user.save()
+    assert customer_authenticate(email=customer.email, password=GOOD_PASSWORD) is None
+
+
+def test_admin_refuses_a_password_like_the_customers_own_email(admin_client):
+    url = reverse("admin:customers_customer_add")
+    form = {"name": "Ann Lee", "email": "annlee1984@example.com", "phone_number": "555-0100"}
+    response = admin_client.post(url, {**form, "new_password": "annlee1984"})
+    assert response.status_code == 200  # the form again, with the error
+    assert "too similar" in response.content.decode()
+    assert not Customer.objects.exists()
+    response = admin_client.post(url, {**form, "new_password": GOOD_PASSWORD})
+    assert response.status_code == 302
+    assert customer_authenticate(email="annlee1984@example.com", password=GOOD_PASSWORD) is not None
+
+
+def test_admin_changes_and_deletes_through_the_services(admin_client, make_customer):
+    customer = make_customer(name="Ann Lee")
+    url = reverse("admin:customers_customer_change", args=[customer.pk])
+    form = {"name": "Ann Leigh", "email": customer.email.upper(), "phone_number": "555-0199"}
+    assert admin_client.post(url, {**form, "new_password": "N3w-Clutch-Plate"}).status_code == 302
+    customer.refresh_from_db()
+    assert (customer.name, customer.email, customer.phone_number) == ("Ann Leigh", form["email"].lower(), "555-0199")
+    assert customer_authenticate(email=customer.email, password="N3w-Clutch-Plate") == customer.user
+    login_id = customer.user_id
+    response = admin_client.post(reverse("admin:customers_customer_delete", args=[customer.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Customer.objects.exists()
+    assert not Customer._meta.get_field("user").related_model.objects.filter(pk=login_id).exists()

@@ -1,0 +1,63 @@
+"""Inventory services: every part write, and all of the shop's stock arithmetic."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from model_bakery import baker
+
+from inventory.models import Part
+from inventory.services import part_create, part_delete, part_return_stock, part_take_stock, part_update
+from mechanic_shop.core.exceptions import Conflict
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_and_update_write_only_the_fields_given():
+    part = part_create(name="Bolt", price=Decimal("0.10"), quantity_in_stock=5)
+    stale = Part.objects.get(pk=part.pk)
+    Part.objects.filter(pk=part.pk).update(quantity_in_stock=3)  # a ticket took two meanwhile
+    part_update(part=stale, price=Decimal("0.12"))
+    part.refresh_from_db()
+    assert (part.price, part.quantity_in_stock) == (Decimal("0.12"), 3)
+
+
+def test_take_stock_never_oversells():
+    part = baker.make(Part, name="Bolt", price=1, quantity_in_stock=2)
+    part_take_stock(part=part, quantity=2)
+    with pytest.raises(Conflict) as caught:
+        part_take_stock(part=part, quantity=1)
+    assert caught.value.detail == "Not enough Bolt in stock: 1 asked, 0 left."
+    part.refresh_from_db()
+    assert part.quantity_in_stock == 0
+
+
+def test_return_stock_adds_back_per_part():
+    bolt, nut = (baker.make(Part, price=1, quantity_in_stock=1) for _ in range(2))
+    part_return_stock(returns=[(nut.pk, 4), (bolt.pk, 2)])
+    assert list(Part.objects.order_by("pk").values_list("quantity_in_stock", flat=True)) == [3, 5]
+
+
+def test_delete():
+    part_delete(part=baker.make(Part, price=1))
+    assert not Part.objects.exists()
+
+
+def test_admin_adds_a_part_with_its_starting_stock(admin_client):
+    response = admin_client.post(
+        reverse("admin:inventory_part_add"), {"name": "Bolt", "price": "0.10", "quantity_in_stock": "7"}
+    )
+    assert response.status_code == 302
+    part = Part.objects.get()
+    assert (part.name, part.price, part.quantity_in_stock) == ("Bolt", Decimal("0.10"), 7)
+
+
+def test_admin_change_never_writes_back_the_stock_it_showed(admin_client):
+    part = baker.make(Part, name="Bolt", price=Decimal("1.00"), quantity_in_stock=5)
+    url = reverse("admin:inventory_part_change", args=[part.pk])
+    admin_client.get(url)  # the form is opened with 5 in stock
+    Part.objects.filter(pk=part.pk).update(quantity_in_stock=2)  # a ticket took three meanwhile
+    response = admin_client.post(url, {"name": "Hex bolt", "price": "1.00", "stock_change": "4"})
+    assert response.status_code == 302
+    part.refresh_from_db()
+    assert (part.name, part.quantity_in_stock) == ("Hex bolt", 6)
