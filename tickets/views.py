@@ -50,7 +50,7 @@ class TicketListMixin:
 
     def count_hint(self, request):
         """A maintained total for the paginator instead of COUNT(*), when the list is every ticket; else None."""
-        return None
+        return
 
     def retrieve(self, request, *args, **kwargs):
         return Response(ticket_representation(self.get_object(), reread=False))
