@@ -64,8 +64,8 @@ export REDIS_URL=""
 export THROTTLE_ENABLED=false
 export LOG_LEVEL=WARNING
 export GUNICORN_BIND="127.0.0.1:$PORT"
-# One worker: the local-memory cache is per process (README), so a second worker could serve a customer list that
-# another worker's write has invalidated. Schemathesis, not the server, is the bottleneck here.
+# One worker: the local-memory cache is per process (docs/decisions/0004-cache-generations.md), so a second worker
+# could serve a page another worker has just invalidated. Schemathesis, not the server, is the bottleneck here.
 export GUNICORN_WORKERS=1
 export GUNICORN_ACCESSLOG=""
 
@@ -146,7 +146,7 @@ run_pass() {
     echo
     echo "fuzz: $name pass"
     # Every check but one. positive_data_acceptance expects each request the schema calls valid to succeed (2xx, or
-    # 401/403/404/409), but API.md requires a 400 for requests that are well formed and break a rule no JSON Schema
+    # 401/403/404/409), but the API answers 400 to requests that are well formed and break a rule no JSON Schema
     # can state: an email already registered, a customer or mechanic id that does not exist or an inactive mechanic,
     # a password Django's validators refuse (common, all digits, too like the name), a status change the lifecycle
     # does not allow, a pickup date before the service date, removing more of a part than the ticket has. The
