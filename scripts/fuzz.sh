@@ -64,8 +64,7 @@ export REDIS_URL=""
 export THROTTLE_ENABLED=false
 export LOG_LEVEL=WARNING
 export GUNICORN_BIND="127.0.0.1:$PORT"
-# One worker: the local-memory cache is per process (docs/decisions/0004-cache-generations.md), so a second worker
-# could serve a page another worker has just invalidated. Schemathesis, not the server, is the bottleneck here.
+# One worker is enough: Schemathesis, not the server, is the bottleneck here.
 export GUNICORN_WORKERS=1
 export GUNICORN_ACCESSLOG=""
 
