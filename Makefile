@@ -7,8 +7,14 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 # Development settings for `make run`; a real deployment sets its own environment (README, "Deploying").
 DEV_ENV := DEBUG=true
+# requirements.txt and requirements-dev.txt are locks compiled from the .in files (`make lock`). The same flags for
+# both; `make lock LOCK_ARGS="--upgrade-package sqlparse"` also moves a transitive package to its newest release.
+# No index or find-links lines in the locks: they install from whatever index pip is set up for.
+LOCK_ARGS :=
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
 
-.PHONY: run test lint check venv install install-dev install-mysql test-mysql deploy-check clean bench fuzz
+.PHONY: run test lint lock check venv install install-dev install-mysql test-mysql deploy-check clean bench fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +29,12 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+
+# Recompile both locks from requirements.in and requirements-dev.in; the runtime one first, since the dev lock is
+# constrained to it. Existing pins are kept unless an .in file asks otherwise (or LOCK_ARGS, above).
+lock: $(VENV)/.installed-dev
+	$(PIP_COMPILE) --output-file=requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file=requirements-dev.txt requirements-dev.in
 
 # mysqlclient compiles against the MySQL/MariaDB client headers: only installed when asked for.
 install-mysql: $(VENV)/.installed-dev
