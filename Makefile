@@ -91,7 +91,7 @@ lint: $(VENV)/.installed-dev ## ruff, migrations up to date, system checks
 	$(DEV_ENV) $(PY) manage.py check
 
 clean: ## remove the virtualenvs and tool caches
-	rm -rf $(VENV) $(FUZZ_VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(FUZZ_VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache .coverage htmlcov
 
 $(FUZZ_VENV)/.installed: requirements-fuzz.txt
 	$(PYTHON) -m venv $(FUZZ_VENV)
