@@ -7,8 +7,22 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 # Development settings for `make run`; a real deployment sets its own environment (README, "Deploying").
 DEV_ENV := DEBUG=true
+# Where `make run` listens: `make run PORT=8766` or `make run HOST=0.0.0.0` (then also set ALLOWED_HOSTS).
+# Taken from the command line only, not from an exported HOST or PORT in the shell.
+HOST := 127.0.0.1
+PORT := 8000
+# requirements.txt and requirements-dev.txt are locks compiled from the .in files (`make lock`). The same flags for
+# both; `make lock LOCK_ARGS="--upgrade-package sqlparse"` also moves a transitive package to its newest release.
+# No index or find-links lines in the locks: they install from whatever index pip is set up for.
+LOCK_ARGS :=
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
 
-.PHONY: run test lint check venv install install-dev install-mysql test-mysql deploy-check clean bench fuzz
+.PHONY: help run test lint lock install install-dev install-mysql test-mysql deploy-check clean bench fuzz
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@awk -F ':.*## ' '/^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,32 +35,38 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 	$(PIP) install -r requirements-dev.txt
 	@touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install: $(VENV)/.installed ## runtime packages into .venv (requirements.txt)
+install-dev: $(VENV)/.installed-dev ## runtime, test and lint packages into .venv (requirements-dev.txt)
+
+# Recompile both locks from requirements.in and requirements-dev.in; the runtime one first, since the dev lock is
+# constrained to it. Existing pins are kept unless an .in file asks otherwise (or LOCK_ARGS, above).
+lock: $(VENV)/.installed-dev ## regenerate requirements.txt and requirements-dev.txt from the .in files
+	$(PIP_COMPILE) --output-file=requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file=requirements-dev.txt requirements-dev.in
 
 # mysqlclient compiles against the MySQL/MariaDB client headers: only installed when asked for.
-install-mysql: $(VENV)/.installed-dev
+install-mysql: $(VENV)/.installed-dev ## also mysqlclient (needs the MySQL/MariaDB client headers)
 	$(PIP) install -r requirements-mysql.txt
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed ## migrate, seed demo data, serve on 127.0.0.1:8000 (HOST=, PORT=)
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py setup_roles
 	$(DEV_ENV) $(PY) manage.py seed_shop
 	@echo ""
-	@echo "Mechanic Shop API on http://127.0.0.1:8000  (docs: /api/docs, admin: /admin/)"
+	@echo "Mechanic Shop API on http://$(HOST):$(PORT)  (docs: /api/docs, admin: /admin/)"
 	@echo "  staff login:    POST /auth/token      {\"username\": \"demo\", \"password\": \"demo-mechanic-shop\"}"
 	@echo "  customer login: POST /customers/login {\"email\": \"demo.customer@example.com\", \"password\": \"demo-mechanic-shop\"}"
 	@echo "  then send       Authorization: Bearer <access token>"
 	@echo ""
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev ## the test suite (SQLite, local-memory cache)
 	$(PY) -m pytest
 
 # The whole suite again on MySQL/MariaDB + Redis, for a machine where both servers already run, e.g.
 #   DATABASE_URL=mysql://shop:secret@127.0.0.1:3306/mechanic_shop REDIS_URL=redis://127.0.0.1:6379/0 make test-mysql
 # The user needs rights on the database and on test_<name>, which the suite creates and drops.
-test-mysql: install-mysql
+test-mysql: install-mysql ## the suite on MySQL/MariaDB + Redis (DATABASE_URL=, REDIS_URL=)
 	@case "$$DATABASE_URL" in mysql://*) ;; *) echo "test-mysql: set DATABASE_URL=mysql://... (and REDIS_URL)" >&2; exit 2;; esac
 	@test -n "$$REDIS_URL" || { echo "test-mysql: set REDIS_URL=redis://..." >&2; exit 2; }
 	$(PY) -m pytest
@@ -55,7 +75,7 @@ test-mysql: install-mysql
 # Set REDIS_URL (and DATABASE_URL) as production would: without Redis the check warns (mechanic_shop.W001).
 PROD_ENV := DEBUG=false ALLOWED_HOSTS=api.example.com SECURE_SSL_REDIRECT=true SECURE_HSTS_SECONDS=31536000 \
 	SECURE_HSTS_PRELOAD=true SECURE_PROXY_SSL_HEADER=true
-deploy-check: $(VENV)/.installed
+deploy-check: $(VENV)/.installed ## production settings: check --deploy, migrate, collectstatic
 	@SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	JWT_SIGNING_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	STATIC_ROOT=$$(mktemp -d) $(PROD_ENV) sh -ec '\
@@ -64,14 +84,14 @@ deploy-check: $(VENV)/.installed
 		$(PY) manage.py collectstatic --noinput; \
 		$(PY) manage.py setup_roles'
 
-lint: $(VENV)/.installed-dev
+lint: $(VENV)/.installed-dev ## ruff, migrations up to date, system checks
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(DEV_ENV) $(PY) manage.py check
 
-clean:
-	rm -rf $(VENV) $(FUZZ_VENV) .pytest_cache .ruff_cache
+clean: ## remove the virtualenvs and tool caches
+	rm -rf $(VENV) $(FUZZ_VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache .coverage htmlcov
 
 $(FUZZ_VENV)/.installed: requirements-fuzz.txt
 	$(PYTHON) -m venv $(FUZZ_VENV)
@@ -79,10 +99,10 @@ $(FUZZ_VENV)/.installed: requirements-fuzz.txt
 	@touch $@
 
 # Fuzz a live server against its own OpenAPI schema (scripts/fuzz.sh, README "API documentation and schema").
-fuzz: $(VENV)/.installed $(FUZZ_VENV)/.installed
+fuzz: $(VENV)/.installed $(FUZZ_VENV)/.installed ## schemathesis against a live server (own venv)
 	bash scripts/fuzz.sh
 
 # Benchmark (needs wrk: apt-get install wrk). SQLite by default; MariaDB + Redis when DATABASE_URL / REDIS_URL
 # are set. Pass e.g. BENCH_ARGS="--tickets 50 --customers 50 --mechanics 10 --parts 20" for the small scale.
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed ## benchmark with wrk (BENCH_ARGS=)
 	GUNICORN_ACCESSLOG= $(PY) bench/run.py $(BENCH_ARGS)
