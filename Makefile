@@ -5,7 +5,7 @@ VENV := .venv
 FUZZ_VENV := .venv-fuzz
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
-# Development settings for `make run`; a real deployment sets its own environment (README, "Deploying").
+# Development settings for `make run`; a real deployment sets its own environment (docs/operations.md, "Deploying").
 DEV_ENV := DEBUG=true
 # Where `make run` listens: `make run PORT=8766` or `make run HOST=0.0.0.0` (then also set ALLOWED_HOSTS).
 # Taken from the command line only, not from an exported HOST or PORT in the shell.
@@ -84,9 +84,11 @@ deploy-check: $(VENV)/.installed ## production settings: check --deploy, migrate
 		$(PY) manage.py collectstatic --noinput; \
 		$(PY) manage.py setup_roles'
 
-lint: $(VENV)/.installed-dev ## ruff, migrations up to date, system checks
+lint: $(VENV)/.installed-dev ## ruff, import layers, mypy, migrations up to date, system checks
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(DEV_ENV) $(VENV)/bin/mypy
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(DEV_ENV) $(PY) manage.py check
 
@@ -98,7 +100,7 @@ $(FUZZ_VENV)/.installed: requirements-fuzz.txt
 	$(FUZZ_VENV)/bin/python -m pip --disable-pip-version-check -q install -r requirements-fuzz.txt
 	@touch $@
 
-# Fuzz a live server against its own OpenAPI schema (scripts/fuzz.sh, README "API documentation and schema").
+# Fuzz a live server against its own OpenAPI schema (scripts/fuzz.sh, docs/operations.md, "Fuzzing").
 fuzz: $(VENV)/.installed $(FUZZ_VENV)/.installed ## schemathesis against a live server (own venv)
 	bash scripts/fuzz.sh
 
