@@ -64,7 +64,9 @@ class CustomerViewSet(BearerChallengeMixin, ShopModelViewSet):
         return queryset.none()
 
     def perform_create(self, serializer):
-        serializer.instance = customer_create(**serializer.validated_data)
+        fields = dict(serializer.validated_data)
+        fields.pop("current_password", None)  # only a change of one's own password needs it; ignored here
+        serializer.instance = customer_create(**fields)
 
     def perform_update(self, serializer):
         serializer.instance = customer_update(

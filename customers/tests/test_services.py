@@ -94,3 +94,10 @@ def test_admin_changes_and_deletes_through_the_services(admin_client, make_custo
     assert response.status_code == 302
     assert not Customer.objects.exists()
     assert not Customer._meta.get_field("user").related_model.objects.filter(pk=login_id).exists()
+
+
+def test_registration_ignores_a_current_password(anon_client):
+    body = {"name": "Ann Lee", "email": "ann@example.com", "phone_number": "555-0100", "password": GOOD_PASSWORD}
+    response = anon_client.post(reverse("customer-list"), {**body, "current_password": "whatever"}, format="json")
+    assert response.status_code == 201
+    assert customer_authenticate(email="ann@example.com", password=GOOD_PASSWORD) is not None
