@@ -3,6 +3,7 @@ commands all call these."""
 
 import functools
 import uuid
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
@@ -12,6 +13,10 @@ from django.db import transaction
 
 from customers.models import Customer
 from mechanic_shop.core.generations import bump_generation, current_generation
+
+if TYPE_CHECKING:
+    # The user model get_user_model() gives (AUTH_USER_MODEL is Django's own), as a name annotations can use.
+    from django.contrib.auth.models import User as AuthUser
 
 LIST_GENERATION_KEY = "customers:list:generation"
 User = get_user_model()
@@ -55,7 +60,7 @@ def customer_update(
     password: str | None = None,
     current_password: str | None = None,
     confirm_current_password: bool = False,
-    **changes,
+    **changes: Any,
 ) -> Customer:
     """Change a customer's fields and, with `password`, its password (validated against the new name and email).
 
@@ -107,7 +112,7 @@ def _dummy_hash() -> str:
     return make_password("not-a-real-password")
 
 
-def customer_authenticate(*, email: str, password: str):
+def customer_authenticate(*, email: str, password: str) -> "AuthUser | None":
     """The active login of the customer with `email` (any case) if `password` is right, else None.
 
     A wrong email costs as much time as a wrong password: a password is checked against a dummy hash when no

@@ -7,6 +7,7 @@ never goes below zero (or above the column's limit) however many requests arrive
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -26,7 +27,7 @@ def part_create(*, name: str, price: Decimal, quantity_in_stock: int = 0) -> Par
 
 
 @transaction.atomic
-def part_update(*, part: Part, **changes) -> Part:
+def part_update(*, part: Part, **changes: Any) -> Part:
     """Change a part's name, price or stock level; only the fields given are written.
 
     Writing only what was sent keeps a change of the name from writing back a stock level read before a

@@ -1,15 +1,22 @@
 """Deployment checks (`manage.py check --deploy`) for settings Django's own checks do not know."""
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
+
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
 from mechanic_shop.core.generations import in_process_cache
 
+if TYPE_CHECKING:
+    from django.apps import AppConfig
+    from django.core.checks import CheckMessage
+
 JWT_KEY_MIN_LENGTH = 32
 
 
 @register(Tags.security, deploy=True)
-def check_shared_cache(app_configs, **kwargs):
+def check_shared_cache(app_configs: Sequence["AppConfig"] | None, **kwargs: Any) -> list["CheckMessage"]:
     if in_process_cache():
         return [
             Warning(
@@ -23,9 +30,10 @@ def check_shared_cache(app_configs, **kwargs):
 
 
 @register(Tags.security, deploy=True)
-def check_jwt_signing_key(app_configs, **kwargs):
-    key = settings.SIMPLE_JWT["SIGNING_KEY"] or ""
-    problems = []
+def check_jwt_signing_key(app_configs: Sequence["AppConfig"] | None, **kwargs: Any) -> list["CheckMessage"]:
+    # SIMPLE_JWT mixes value types (the settings module types it as dict[str, object]); its key is a str or None.
+    key = cast(str, settings.SIMPLE_JWT["SIGNING_KEY"] or "")
+    problems: list[CheckMessage] = []
     if len(key) < JWT_KEY_MIN_LENGTH:
         problems.append(
             Warning(

@@ -4,16 +4,23 @@ A mechanic logs in with a staff account (`user`), and one account belongs to at 
 unique whatever their case (stored lower-case).
 """
 
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from mechanics.models import Mechanic
 
+if TYPE_CHECKING:
+    # The user model get_user_model() gives (AUTH_USER_MODEL is Django's own), as a name annotations can use.
+    from django.contrib.auth.models import User as AuthUser
+
 User = get_user_model()
 
 
-def mechanic_check_login(*, user, mechanic: Mechanic | None = None) -> None:
+def mechanic_check_login(*, user: "AuthUser | None", mechanic: Mechanic | None = None) -> None:
     """A mechanic's login must be a staff account that no other mechanic uses; ValidationError (on `user_id`)
     otherwise."""
     if user is None:
@@ -39,7 +46,15 @@ def mechanic_check_email(*, email: str, mechanic: Mechanic | None = None) -> str
 
 
 @transaction.atomic
-def mechanic_create(*, name: str, email: str, phone_number: str, salary, is_active: bool = True, user=None) -> Mechanic:
+def mechanic_create(
+    *,
+    name: str,
+    email: str,
+    phone_number: str,
+    salary: Decimal,
+    is_active: bool = True,
+    user: "AuthUser | None" = None,
+) -> Mechanic:
     """Add a mechanic, optionally linked to the staff account it logs in with."""
     email = mechanic_check_email(email=email)
     mechanic_check_login(user=user)
@@ -49,7 +64,7 @@ def mechanic_create(*, name: str, email: str, phone_number: str, salary, is_acti
 
 
 @transaction.atomic
-def mechanic_update(*, mechanic: Mechanic, **changes) -> Mechanic:
+def mechanic_update(*, mechanic: Mechanic, **changes: Any) -> Mechanic:
     """Change a mechanic's fields; only the fields given are written."""
     if "email" in changes:
         changes["email"] = mechanic_check_email(email=changes["email"], mechanic=mechanic)

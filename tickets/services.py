@@ -9,6 +9,7 @@ inventory's services (inventory/services.py), which never let it go below zero.
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -34,7 +35,8 @@ def ticket_count_all() -> int:
     return cached_count("tickets", ServiceTicket.objects.all())
 
 
-ALLOWED_TRANSITIONS = {
+# Keyed by the plain string a ticket's `status` holds (Status members are strings).
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     Status.OPEN: {Status.IN_PROGRESS, Status.CANCELLED},
     Status.IN_PROGRESS: {Status.COMPLETED, Status.CANCELLED},
     Status.COMPLETED: set(),
@@ -148,7 +150,7 @@ def ticket_set_status(*, ticket: ServiceTicket, status: str) -> ServiceTicket:
 
 
 @transaction.atomic
-def ticket_update(*, ticket: ServiceTicket, **changes) -> ServiceTicket:
+def ticket_update(*, ticket: ServiceTicket, **changes: Any) -> ServiceTicket:
     """Change a ticket's fields; a `status` among them follows the lifecycle rules."""
     _lock(ticket)
     status = changes.pop("status", None)

@@ -6,6 +6,7 @@ its account still has `is_staff`.
 """
 
 import time
+from typing import TYPE_CHECKING, cast
 
 from django.contrib.auth import get_user_model
 from django.db import connections, router
@@ -13,6 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import User as AuthUser
+    from rest_framework.request import Request
+    from rest_framework_simplejwt.tokens import Token
 
 ROLE_CLAIM = "role"
 ROLE_CUSTOMER = "customer"
@@ -40,9 +47,9 @@ class ShopJWTAuthentication(JWTAuthentication):
     # Tokens this process has verified (signature, type, claims), by their exact bytes: (expiry, token). A client
     # sends the same token on every request until it expires; verifying those same bytes again gives the same
     # answer, so only the expiry is checked again. A token that failed is never remembered.
-    _verified: dict[bytes, tuple[float, object]] = {}
+    _verified: dict[bytes, tuple[float, "Token"]] = {}
 
-    def get_validated_token(self, raw_token):
+    def get_validated_token(self, raw_token: bytes) -> "Token":
         remembered = self._verified.get(raw_token)
         if remembered is not None and time.time() < remembered[0]:
             return remembered[1]
@@ -52,13 +59,15 @@ class ShopJWTAuthentication(JWTAuthentication):
         self._verified[raw_token] = (token["exp"], token)
         return token
 
-    def get_user(self, validated_token):
+    # SimpleJWT annotates the return with a type variable nothing binds, which no concrete return type matches.
+    def get_user(self, validated_token: "Token") -> "AbstractBaseUser":  # type: ignore[override]
         if api_settings.CHECK_REVOKE_TOKEN or not api_settings.CHECK_USER_IS_ACTIVE:
             return super().get_user(validated_token)  # settings this fast path does not implement
         try:
             user_id = int(validated_token[api_settings.USER_ID_CLAIM])
         except (KeyError, TypeError, ValueError) as exc:
-            raise InvalidToken(_("Token contained no recognizable user identification")) from exc
+            # A lazy string, as SimpleJWT's own get_user sends (its annotation says str).
+            raise InvalidToken(cast(str, _("Token contained no recognizable user identification"))) from exc
         user_model = get_user_model()
         alias = router.db_for_read(user_model)
         sql, names = self._select_user_sql(user_model, alias)
@@ -66,22 +75,23 @@ class ShopJWTAuthentication(JWTAuthentication):
             cursor.execute(sql, [user_id])
             row = cursor.fetchone()
         if row is None:
-            raise AuthenticationFailed(_("User not found"), code="user_not_found")
+            raise AuthenticationFailed(cast(str, _("User not found")), code="user_not_found")
         values = [value if name == "id" else bool(value) for name, value in zip(names, row, strict=True)]
         user = user_model.from_db(alias, names, values)
         if not user.is_active:
-            raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
+            raise AuthenticationFailed(cast(str, _("User is inactive")), code="user_inactive")
         return user
 
     @classmethod
-    def _select_user_sql(cls, user_model, alias: str) -> tuple[str, list[str]]:
+    def _select_user_sql(cls, user_model: "type[AuthUser]", alias: str) -> tuple[str, list[str]]:
         """The SELECT for one user by id on database `alias`, and its columns' names in the model's field order
         (the order Model.from_db expects)."""
         if alias not in cls._user_sql:
             quote = connections[alias].ops.quote_name
             fields = [field for field in user_model._meta.concrete_fields if field.attname in USER_COLUMNS]
-            columns = ", ".join(quote(field.column) for field in fields)
-            pk = quote(user_model._meta.pk.column)
+            # A concrete field always has a column (the stubs allow None, for the others).
+            columns = ", ".join(quote(cast(str, field.column)) for field in fields)
+            pk = quote(cast(str, user_model._meta.pk.column))
             sql = f"SELECT {columns} FROM {quote(user_model._meta.db_table)} WHERE {pk} = %s"
             cls._user_sql[alias] = (sql, [field.attname for field in fields])
         return cls._user_sql[alias]
@@ -93,19 +103,20 @@ class BearerChallengeMixin:
     Without an authenticator DRF turns 401 into 403, because it has no WWW-Authenticate header to send.
     """
 
-    def get_authenticate_header(self, request):
+    def get_authenticate_header(self, request: "Request") -> str:
         return ShopJWTAuthentication().authenticate_header(request)
 
 
-def token_role(request) -> str | None:
+def token_role(request: "Request") -> str | None:
     """The role claim of the request's bearer token, or None for a session or no token."""
     token = getattr(request, "auth", None)
     if token is None or not hasattr(token, "get"):
         return None
-    return token.get(ROLE_CLAIM)
+    role: str | None = token.get(ROLE_CLAIM)
+    return role
 
 
-def is_staff_caller(request) -> bool:
+def is_staff_caller(request: "Request") -> bool:
     """A staff account, by a staff token or an admin session."""
     user = request.user
     if not (user and user.is_authenticated and user.is_active and user.is_staff):

@@ -7,6 +7,8 @@ permission and group tables bumps (signals below), so a revoked permission appli
 every worker. `is_active` and `is_superuser` are still read from the user row loaded on every request.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
@@ -16,18 +18,23 @@ from django.dispatch import receiver
 
 from mechanic_shop.core.generations import bump_generation, generation_and_cached
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.auth.models import User as AuthUser
+    from django.db.models import Model
+
 GENERATION_KEY = "auth:perms:generation"
 # Bounds how long a revoked permission could survive if a bump were ever lost (a Redis blip).
 TIMEOUT = 60
 
 
-def permissions_changed(**kwargs) -> None:
+def permissions_changed(**kwargs: Any) -> None:
     """Forget every cached permission set, now and again when the transaction commits."""
     bump_generation(GENERATION_KEY)
 
 
 class CachedPermissionsBackend(ModelBackend):
-    def get_all_permissions(self, user_obj, obj=None):
+    def get_all_permissions(self, user_obj: "AuthUser | AnonymousUser", obj: "Model | None" = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
@@ -39,8 +46,9 @@ class CachedPermissionsBackend(ModelBackend):
             else:
                 perms = super().get_all_permissions(user_obj)
                 cache.set(key, (generation, perms), timeout=TIMEOUT)
-            user_obj._perm_cache = perms
-        return user_obj._perm_cache
+            # ModelBackend's own cache attribute on the user, which the stubs do not declare.
+            user_obj._perm_cache = perms  # type: ignore[attr-defined]
+        return user_obj._perm_cache  # type: ignore[attr-defined, no-any-return]
 
 
 User = get_user_model()
@@ -52,5 +60,5 @@ for relation in (User.groups.through, User.user_permissions.through, Group.permi
 @receiver(post_delete, sender=Group, dispatch_uid="perms-changed-group-delete")
 @receiver(post_save, sender=Permission, dispatch_uid="perms-changed-permission-save")
 @receiver(post_delete, sender=Permission, dispatch_uid="perms-changed-permission-delete")
-def _permission_tables_changed(sender, **kwargs):
+def _permission_tables_changed(sender: "type[Model]", **kwargs: Any) -> None:
     permissions_changed()

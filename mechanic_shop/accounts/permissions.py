@@ -4,10 +4,17 @@ Each class names the kinds of caller it can let through in `callers` (mechanic_s
 OpenAPI schema reads. Customer-only access lives with the customers (`customers.permissions.IsCustomerCaller`).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from rest_framework.permissions import BasePermission, DjangoModelPermissions
 
 from mechanic_shop.accounts.authentication import is_staff_caller
 from mechanic_shop.api.callers import ANONYMOUS, STAFF
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 
 class StaffModelPermissions(DjangoModelPermissions):
@@ -21,12 +28,12 @@ class StaffModelPermissions(DjangoModelPermissions):
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
 
-    def has_permission(self, request, view):
+    def has_permission(self, request: "Request", view: "APIView") -> bool:
         if not is_staff_caller(request):
             return False
         return super().has_permission(request, view)
 
-    def _queryset(self, view):
+    def _queryset(self, view: "APIView") -> "QuerySet[Any]":
         # Only the model matters here: the class attribute names it without building the scoped queryset.
         queryset = getattr(view, "queryset", None)
         return queryset if queryset is not None else super()._queryset(view)
@@ -37,7 +44,7 @@ class IsAnonymous(BasePermission):
 
     callers = frozenset({ANONYMOUS})
 
-    def has_permission(self, request, view):
+    def has_permission(self, request: "Request", view: "APIView") -> bool:
         return not (request.user and request.user.is_authenticated)
 
 
@@ -46,5 +53,5 @@ class IsStaffCaller(BasePermission):
 
     callers = frozenset({STAFF})
 
-    def has_permission(self, request, view):
+    def has_permission(self, request: "Request", view: "APIView") -> bool:
         return is_staff_caller(request)

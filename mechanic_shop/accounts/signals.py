@@ -7,17 +7,34 @@ password with new parameters at login, but clears the raw password first: not a 
 password made unusable (set_unusable_password) counts too. This is the one place revocation happens.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
 from mechanic_shop.accounts.tokens import revoke_refresh_tokens
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User as AuthUser
+
+    class _SavedUser(AuthUser):
+        """A user being saved, with the flag these receivers keep on it between pre_save and post_save."""
+
+        _shop_password_changed: bool
+
+
 User = get_user_model()
 
 
 @receiver(pre_save, sender=User, dispatch_uid="password-change-detect")
-def _detect_password_change(sender, instance, raw=False, update_fields=None, **kwargs):
+def _detect_password_change(
+    sender: "type[AuthUser]",
+    instance: "_SavedUser",
+    raw: bool = False,
+    update_fields: frozenset[str] | None = None,
+    **kwargs: Any,
+) -> None:
     instance._shop_password_changed = False
     if raw or instance.pk is None or (update_fields is not None and "password" not in update_fields):
         return
@@ -29,7 +46,9 @@ def _detect_password_change(sender, instance, raw=False, update_fields=None, **k
 
 
 @receiver(post_save, sender=User, dispatch_uid="password-change-revoke")
-def _revoke_after_password_change(sender, instance, created=False, **kwargs):
+def _revoke_after_password_change(
+    sender: "type[AuthUser]", instance: "_SavedUser", created: bool = False, **kwargs: Any
+) -> None:
     if getattr(instance, "_shop_password_changed", False):
         instance._shop_password_changed = False
         # In the save's own transaction: if the password change rolls back, so does the revocation.

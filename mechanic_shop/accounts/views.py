@@ -1,10 +1,12 @@
 """Staff tokens, refresh and logout, and the admin's login page under the login limit. Customer login lives with
 the customers."""
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
@@ -22,11 +24,17 @@ from mechanic_shop.accounts.authentication import ROLE_CLAIM, ROLE_STAFF, Bearer
 from mechanic_shop.api.fields import StrictCharField
 from mechanic_shop.api.throttling import LoginThrottle
 
+if TYPE_CHECKING:
+    from rest_framework.authentication import BaseAuthentication
+    from rest_framework.request import Request
+    from rest_framework_simplejwt.authentication import AuthUser as JWTUser  # SimpleJWT's type variable for a user
+    from rest_framework_simplejwt.tokens import Token
+
 
 class StaffTokenObtainSerializer(TokenObtainPairSerializer):
     """Username and password of a staff account; any other account gets the same 401 as a wrong password."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # JSON strings only, like every text field of the API (a number is not a username).
         self.fields[self.username_field] = StrictCharField(write_only=True)
@@ -34,14 +42,15 @@ class StaffTokenObtainSerializer(TokenObtainPairSerializer):
             write_only=True, trim_whitespace=False, style={"input_type": "password"}
         )
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         data = super().validate(attrs)
-        if not self.user.is_staff:
+        # super() has authenticated self.user or raised; no user at all gets the same answer as a non-staff one.
+        if self.user is None or not self.user.is_staff:
             raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
         return data
 
     @classmethod
-    def get_token(cls, user):
+    def get_token(cls, user: "JWTUser") -> "Token":
         token = super().get_token(user)
         token[ROLE_CLAIM] = ROLE_STAFF
         return token
@@ -50,7 +59,7 @@ class StaffTokenObtainSerializer(TokenObtainPairSerializer):
 class ShopTokenRefreshSerializer(TokenRefreshSerializer):
     """Rotates the refresh token; a deleted or deactivated account, or a reused token, answers 401."""
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         with transaction.atomic():
             refresh = RefreshToken(attrs["refresh"])
             # Lock the token's row so two refreshes of one token cannot both succeed.
@@ -79,7 +88,8 @@ class StaffTokenView(TokenObtainPairView):
     serializer_class = StaffTokenObtainSerializer
     # The anonymous limits apply as everywhere, plus the login counter it shares with customer login and the admin.
     throttle_classes = [*APIView.throttle_classes, LoginThrottle]
-    authentication_classes = []
+    # SimpleJWT's TokenViewBase sets `()` unannotated, which mypy reads as the type tuple[()].
+    authentication_classes: "list[type[BaseAuthentication]]" = []  # type: ignore[assignment]
     www_authenticate_realm = ShopJWTAuthentication.www_authenticate_realm
 
 
@@ -94,11 +104,12 @@ class StaffTokenView(TokenObtainPairView):
 class ShopTokenRefreshView(TokenRefreshView):
     """`{"refresh"}` → a new `{"access", "refresh"}`; the refresh token sent is blacklisted."""
 
-    authentication_classes = []
+    # As in StaffTokenView: TokenViewBase's unannotated `()` reads as the type tuple[()].
+    authentication_classes: "list[type[BaseAuthentication]]" = []  # type: ignore[assignment]
     www_authenticate_realm = ShopJWTAuthentication.www_authenticate_realm
 
 
-class LogoutSerializer(serializers.Serializer):
+class LogoutSerializer(serializers.Serializer[Any]):
     refresh = serializers.CharField()
 
 
@@ -117,7 +128,7 @@ class LogoutView(BearerChallengeMixin, APIView):
             401: OpenApiResponse(description="The refresh token is malformed, expired or already revoked."),
         },
     )
-    def post(self, request):
+    def post(self, request: "Request") -> Response:
         payload = LogoutSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
@@ -127,14 +138,15 @@ class LogoutView(BearerChallengeMixin, APIView):
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 
-def admin_login(request, extra_context=None):
+def admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
     """The admin's login page, under the per-IP login limit it shares with /auth/token and /customers/login.
 
     Without it the admin would be a way around that limit for guessing staff passwords.
     """
     if request.method == "POST":
         throttle = LoginThrottle()
-        if not throttle.allow_request(request, None):
+        # The throttle reads only what a Django HttpRequest has too (DRF's get_ident reads META); no DRF view here.
+        if not throttle.allow_request(request, None):  # type: ignore[arg-type]
             return HttpResponse(
                 "Too many login attempts from this address; try again later.",
                 status=429,

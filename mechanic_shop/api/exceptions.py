@@ -5,15 +5,19 @@ with the state of the data; they never import DRF. The handler answers them with
 """
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
 from mechanic_shop.core.exceptions import Conflict
+
+if TYPE_CHECKING:
+    from rest_framework.response import Response
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +38,7 @@ def _protected_detail(exc: ProtectedError | RestrictedError) -> str:
     return f"This object is still referenced by {', '.join(names)}, so it cannot be deleted."
 
 
-def shop_exception_handler(exc, context):
+def shop_exception_handler(exc: Exception, context: dict[str, Any]) -> "Response | None":
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -50,18 +54,18 @@ def shop_exception_handler(exc, context):
     return exception_handler(exc, context)
 
 
-def json_not_found(request, exception=None):
+def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """Django's 404 handler: a path that matches nothing answers JSON like the API does."""
     return JsonResponse({"detail": "Not found."}, status=404)
 
 
-def json_server_error(request):
+def json_server_error(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"detail": "Server error."}, status=500)
 
 
-def json_bad_request(request, exception=None):
+def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return JsonResponse({"detail": "Bad request."}, status=400)
 
 
-def json_permission_denied(request, exception=None):
+def json_permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return JsonResponse({"detail": "You do not have permission to perform this action."}, status=403)

@@ -2,17 +2,24 @@
 
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
 
 from django.db import models
 from rest_framework import serializers
 
 from mechanic_shop.api.filters import MAX_ID
 
+# The model a model serializer is about (each app names its own).
+_M = TypeVar("_M", bound=models.Model)
 
-class IdRelatedField(serializers.PrimaryKeyRelatedField):
+
+class IdRelatedField(serializers.PrimaryKeyRelatedField[Any]):
     """A related object by id; an id too large for the database is "does not exist", not an overflow."""
 
-    def to_internal_value(self, data):
+    # The related object, of whichever model `queryset` holds: Any, since the stubs take the incoming data to be
+    # that model rather than its id.
+    def to_internal_value(self, data: Any) -> Any:
         # A JSON integer only (API.md §1: a wrong type is a 400); PrimaryKeyRelatedField would also take "12".
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("incorrect_type", data_type=type(data).__name__)
@@ -26,7 +33,7 @@ class StrictCharField(serializers.CharField):
 
     default_error_messages = {"invalid": "Not a valid string."}
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
@@ -35,7 +42,7 @@ class StrictCharField(serializers.CharField):
 class StrictEmailField(serializers.EmailField):
     default_error_messages = {"invalid": "Enter a valid email address."}
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
@@ -44,7 +51,7 @@ class StrictEmailField(serializers.EmailField):
 class StrictIntegerField(serializers.IntegerField):
     """A whole JSON number, and only that: DRF's IntegerField would also take the string "12"."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> int:
         if isinstance(data, bool) or not isinstance(data, (int, float)):
             self.fail("invalid")
         return super().to_internal_value(data)
@@ -53,7 +60,7 @@ class StrictIntegerField(serializers.IntegerField):
 class StrictBooleanField(serializers.BooleanField):
     """JSON true or false, and only that: DRF's BooleanField would also take 0, 1, "yes" or "off"."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> bool:
         if not isinstance(data, bool):
             self.fail("invalid", input=data)
         return data
@@ -68,11 +75,11 @@ class MoneyField(serializers.DecimalField):
 
     TEXT = re.compile(r"[0-9]+(\.[0-9]+)?")
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 0)
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Decimal:
         if isinstance(data, bool) or not isinstance(data, (int, float, str)):
             self.fail("invalid")
         if isinstance(data, str) and not self.TEXT.fullmatch(data):
@@ -81,7 +88,7 @@ class MoneyField(serializers.DecimalField):
         return abs(value) if value == 0 else value  # -0.0 is zero, not a negative amount
 
 
-class ShopModelSerializer(serializers.ModelSerializer):
+class ShopModelSerializer(serializers.ModelSerializer[_M]):
     """ModelSerializer whose fields take only their own JSON type (API.md §1: a wrong type is a 400)."""
 
     serializer_field_mapping = {

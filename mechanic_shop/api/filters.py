@@ -1,13 +1,22 @@
 """Filter fields shared by the apps' FilterSets."""
 
+from typing import TYPE_CHECKING, Any, TypeVar
+
 import django_filters
 from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import SearchFilter
 
+if TYPE_CHECKING:
+    from django.db.models import Model, QuerySet
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
 # Ids and counts fit a signed 64-bit column on every database; a larger number is a 400, not an overflow.
 MAX_ID = 2**63 - 1
+
+_M = TypeVar("_M", bound="Model")
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -15,7 +24,7 @@ class IdFilter(django_filters.NumberFilter):
 
     field_class = forms.IntegerField
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
@@ -24,7 +33,7 @@ class IdFilter(django_filters.NumberFilter):
 class CountFilter(IdFilter):
     """A whole number ≥ 0 (a stock level)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 0)
         super().__init__(*args, **kwargs)
 
@@ -40,7 +49,7 @@ class ShopFilterBackend(DjangoFilterBackend):
 
     NOT_FILTERS = frozenset({"page", "page_size", "per_page", "ordering", "search", "format"})
 
-    def filter_queryset(self, request, queryset, view):
+    def filter_queryset(self, request: "Request", queryset: "QuerySet[_M]", view: "APIView") -> "QuerySet[_M]":
         if self.NOT_FILTERS.issuperset(request.query_params.keys()):
             return queryset
         return super().filter_queryset(request, queryset, view)
@@ -49,7 +58,7 @@ class ShopFilterBackend(DjangoFilterBackend):
 class ShopSearchFilter(SearchFilter):
     """`?search=`; its one error (a NUL character) is a 400 naming the parameter, like every other 400."""
 
-    def get_search_terms(self, request):
+    def get_search_terms(self, request: "Request") -> list[str]:
         try:
             return super().get_search_terms(request)
         except ValidationError as exc:

@@ -1,6 +1,13 @@
 """Content negotiation with a fast path for the common case of a JSON-only API."""
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
+
 from rest_framework.negotiation import DefaultContentNegotiation
+
+if TYPE_CHECKING:
+    from rest_framework.renderers import BaseRenderer
+    from rest_framework.request import Request
 
 # Accept headers that a JSON renderer satisfies as is (no header at all means */*; an empty one is DRF's 406).
 PLAIN_ACCEPTS = frozenset({"*/*", "application/json", "application/json, */*", "application/json, text/plain, */*"})
@@ -15,7 +22,10 @@ class ShopContentNegotiation(DefaultContentNegotiation):
     satisfy. What it saves: docs/decisions/0008-request-path-shortcuts.md.
     """
 
-    def select_renderer(self, request, renderers, format_suffix=None):
+    # DRF passes the view's renderers as a list (APIView.get_renderers()); the stubs allow any Iterable.
+    def select_renderer(  # type: ignore[override]
+        self, request: "Request", renderers: Sequence["BaseRenderer"], format_suffix: str | None = None
+    ) -> tuple["BaseRenderer", str]:
         if (
             len(renderers) == 1
             and format_suffix is None
@@ -26,4 +36,4 @@ class ShopContentNegotiation(DefaultContentNegotiation):
         ):
             renderer = renderers[0]
             return renderer, renderer.media_type
-        return super().select_renderer(request, renderers, format_suffix)
+        return cast("tuple[BaseRenderer, str]", super().select_renderer(request, renderers, format_suffix))

@@ -1,21 +1,33 @@
 import re
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+    # Django's Paginator is generic in the stubs only: it takes no type arguments at runtime.
+    _Paginator = Paginator[Any]
+else:
+    _Paginator = Paginator
+
 WHOLE_NUMBER = re.compile(r"[0-9]+")
 
 
-class CountHintPaginator(Paginator):
+class CountHintPaginator(_Paginator):
     """Django's paginator, taking the total from `object_list.count_hint()` when the view attached one (a count
     kept up to date elsewhere), instead of running COUNT(*)."""
 
     @cached_property
-    def count(self):
+    def count(self) -> int:
         hint = getattr(self.object_list, "count_hint", None)
-        return hint() if hint is not None else Paginator.count.func(self)
+        # Read on the class, Paginator.count is Django's cached_property, whose `func` is the getter; the type checker
+        # sees functools' cached_property, which has the same attribute.
+        return hint() if hint is not None else cast("cached_property[int]", Paginator.count).func(self)
 
 
 class ShopPagination(PageNumberPagination):
@@ -28,13 +40,13 @@ class ShopPagination(PageNumberPagination):
     """
 
     django_paginator_class = CountHintPaginator
-    page_size = 10
-    page_size_query_param = "page_size"
+    page_size: int = 10
+    page_size_query_param: str = "page_size"
     legacy_page_size_query_param = "per_page"
-    max_page_size = 100
+    max_page_size: int = 100
 
-    def get_page_size(self, request):
-        sizes = {}
+    def get_page_size(self, request: "Request") -> int:
+        sizes: dict[str, int] = {}
         for name in (self.page_size_query_param, self.legacy_page_size_query_param):
             value = request.query_params.get(name, "")
             if value == "":
@@ -45,14 +57,14 @@ class ShopPagination(PageNumberPagination):
         size = sizes.get(self.page_size_query_param, sizes.get(self.legacy_page_size_query_param))
         return self.page_size if size is None else min(size, self.max_page_size)
 
-    def get_page_number(self, request, paginator):
+    def get_page_number(self, request: "Request", paginator: "Paginator[Any]") -> int | str:
         number = super().get_page_number(request, paginator)
         # Django's paginator would also read " 2", "+2" or "٢" as page 2.
         if isinstance(number, str) and not WHOLE_NUMBER.fullmatch(number):
             raise NotFound(self.invalid_page_message.format(page_number=number, message="Not a page number."))
         return number
 
-    def get_schema_operation_parameters(self, view):
+    def get_schema_operation_parameters(self, view: "APIView") -> list[dict[str, Any]]:
         page_size = {"type": "integer", "minimum": 1}
         return [
             {

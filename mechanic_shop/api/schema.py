@@ -17,7 +17,9 @@ drf-spectacular documents the success bodies from the serializers. What it canno
 
 import copy
 import re
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import uritemplate
 from django.db import models
@@ -31,28 +33,34 @@ from mechanic_shop.api.callers import ANONYMOUS, CUSTOMER, EVERYONE, STAFF
 from mechanic_shop.api.filters import MAX_ID
 from mechanic_shop.api.viewsets import ID_PATTERN
 
+if TYPE_CHECKING:
+    from django_filters import Filter, FilterSet
+    from drf_spectacular.utils import Direction
+    from rest_framework.views import APIView
+
 STAFF_SCHEME, CUSTOMER_SCHEME = "staffToken", "customerToken"
 # Ids in paths: the base viewset's pattern (1 to 18 digits); anything else matches no route (404).
 PATH_ID_REGEX = f"^{ID_PATTERN}$"
 PATH_ID_MAX = 10**18 - 1
 # DRF's own classes, which cannot carry our `callers` attribute.
-DRF_PERMISSION_CALLERS = {permissions.IsAuthenticated: frozenset({CUSTOMER, STAFF})}
+DRF_PERMISSION_CALLERS: dict[type, frozenset[str]] = {permissions.IsAuthenticated: frozenset({CUSTOMER, STAFF})}
 
 
-def permitted_callers(permission) -> frozenset[str]:
+def permitted_callers(permission: object) -> frozenset[str]:
     """Which kinds of caller a permission instance can let through: its class's `callers`, composed through `|`
     and `&`. A class that names none (AllowAny) refuses no one for sure."""
+    # DRF's OR and AND hold their operands in op1 and op2, which the stubs leave out.
     if isinstance(permission, permissions.OR):
-        return permitted_callers(permission.op1) | permitted_callers(permission.op2)
+        return permitted_callers(permission.op1) | permitted_callers(permission.op2)  # type: ignore[attr-defined]
     if isinstance(permission, permissions.AND):
-        return permitted_callers(permission.op1) & permitted_callers(permission.op2)
+        return permitted_callers(permission.op1) & permitted_callers(permission.op2)  # type: ignore[attr-defined]
     callers = getattr(permission, "callers", None)
     if callers is not None:
         return frozenset(callers)
     return DRF_PERMISSION_CALLERS.get(type(permission), EVERYONE)
 
 
-def view_callers(view) -> frozenset[str]:
+def view_callers(view: "APIView") -> frozenset[str]:
     """The callers every permission of the view can let through (DRF requires all of them to pass)."""
     callers = EVERYONE
     for permission in view.get_permissions():
@@ -66,14 +74,14 @@ class ShopJWTScheme(OpenApiAuthenticationExtension):
     target_class = "mechanic_shop.accounts.authentication.ShopJWTAuthentication"
     name = [STAFF_SCHEME, CUSTOMER_SCHEME]
 
-    def get_security_requirement(self, auto_schema):
+    def get_security_requirement(self, auto_schema: AutoSchema) -> list[dict[str, list[Any]]]:
         callers = view_callers(auto_schema.view)
         # A list is OR: either token will do where both kinds of caller are let in.
         return [
             {name: []} for caller, name in ((STAFF, STAFF_SCHEME), (CUSTOMER, CUSTOMER_SCHEME)) if caller in callers
         ]
 
-    def get_security_definition(self, auto_schema):
+    def get_security_definition(self, auto_schema: AutoSchema) -> list[dict[str, Any]]:
         return [
             {
                 "type": "http",
@@ -101,8 +109,8 @@ class MoneyFieldExtension(OpenApiSerializerFieldExtension):
 
     target_class = "mechanic_shop.api.fields.MoneyField"
 
-    def map_serializer_field(self, auto_schema, direction):
-        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: "Direction") -> dict[str, Any]:
+        schema: dict[str, Any] = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         if direction != "request":
             return schema
         places = self.target.decimal_places
@@ -124,8 +132,8 @@ class IdRelatedFieldExtension(OpenApiSerializerFieldExtension):
 
     target_class = "mechanic_shop.api.fields.IdRelatedField"
 
-    def map_serializer_field(self, auto_schema, direction):
-        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: "Direction") -> dict[str, Any]:
+        schema: dict[str, Any] = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         return {**schema, "minimum": 1, "maximum": MAX_ID}
 
 
@@ -179,7 +187,8 @@ URI_TOO_LONG = {
     ),
     "content": {"text/html": {"schema": {"type": "string"}}},
 }
-STANDARD_SUMMARIES = {
+# Looked up by the view's action, which is None outside a viewset.
+STANDARD_SUMMARIES: dict[str | None, str] = {
     "list": "List {plural}",
     "create": "Create a {name}",
     "retrieve": "Get a {name}",
@@ -192,14 +201,14 @@ STANDARD_SUMMARIES = {
 class ShopAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema plus the error responses, security and typed ids this API really has."""
 
-    def get_auth(self):
+    def get_auth(self) -> list[dict[str, Any]]:
         auths = super().get_auth()
         # Registration lets anonymous callers in next to staff tokens: the token is optional there.
         if ANONYMOUS in view_callers(self.view) and {} not in auths:
             auths.append({})
         return auths
 
-    def get_summary(self):
+    def get_summary(self) -> str | None:
         summary = super().get_summary()
         template = STANDARD_SUMMARIES.get(getattr(self.view, "action", None))
         model = get_view_model(self.view, emit_warnings=False)
@@ -207,8 +216,8 @@ class ShopAutoSchema(AutoSchema):
             return summary
         return template.format(name=model._meta.verbose_name, plural=model._meta.verbose_name_plural)
 
-    def _resolve_path_parameters(self, variables):
-        parameters = super()._resolve_path_parameters(variables)
+    def _resolve_path_parameters(self, variables: list[str]) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super()._resolve_path_parameters(variables)
         model = get_view_model(self.view, emit_warnings=False)
         for parameter in parameters:
             # The routers take ids as 1 to 18 digits; say so as an integer, which is what clients hold.
@@ -220,8 +229,8 @@ class ShopAutoSchema(AutoSchema):
                 parameter.setdefault("description", f"The {parameter['name'].removesuffix('_id')}'s id.")
         return parameters
 
-    def _get_filter_parameters(self):
-        parameters = super()._get_filter_parameters()
+    def _get_filter_parameters(self) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super()._get_filter_parameters()
         filterset_class = getattr(self.view, "filterset_class", None)
         for parameter in parameters:
             # django-filter, search and ordering all take an empty value as "not given".
@@ -246,14 +255,14 @@ class ShopAutoSchema(AutoSchema):
         return parameters
 
     @staticmethod
-    def _filter_for_parameter(filterset_class, name: str):
+    def _filter_for_parameter(filterset_class: "type[FilterSet]", name: str) -> "Filter | None":
         filters = filterset_class.base_filters
         if name in filters:
             return filters[name]
         # Range filters expand into `<name>_after` / `<name>_before`.
         return filters.get(re.sub(r"_(after|before|min|max)$", "", name))
 
-    def _get_response_bodies(self, direction="response"):
+    def _get_response_bodies(self, direction: "Direction" = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         for code, description in self._error_responses().items():
             responses.setdefault(code, {"description": description})
@@ -263,7 +272,7 @@ class ShopAutoSchema(AutoSchema):
                 self._fill_error_response(code, response)
         return dict(sorted(responses.items()))
 
-    def _fill_error_response(self, code: str, response: dict) -> None:
+    def _fill_error_response(self, code: str, response: dict[str, Any]) -> None:
         component = self._error_component("ValidationError" if code == "400" else "ErrorDetail")
         response["content"] = {"application/json": {"schema": component.ref}}
         if code in HEADERS:
@@ -326,6 +335,10 @@ class ShopAutoSchema(AutoSchema):
         return any(getattr(relation, "on_delete", None) is models.PROTECT for relation in model._meta.related_objects)
 
 
-def paths_without_trailing_slash(endpoints, **kwargs):
+# drf-spectacular's preprocessing hook: (path, path regex, method, view callback) for every endpoint.
+_Endpoint = tuple[str, str, str, Callable[..., Any]]
+
+
+def paths_without_trailing_slash(endpoints: list[_Endpoint], **kwargs: Any) -> list[_Endpoint]:
     """Paths as clients write them (`/customers`, not `/customers/`); both answer the same, with no redirect."""
     return [(path.rstrip("/") or "/", path_regex, method, callback) for path, path_regex, method, callback in endpoints]

@@ -12,33 +12,43 @@ If the cache is down (Redis outage with IGNORE_EXCEPTIONS), counting fails open:
 
 import math
 import time
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
 
 class ShopRateThrottle(BaseThrottle):
     scope: str = ""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.wait_seconds: float | None = None
 
     def get_rate(self) -> str | None:
         return settings.THROTTLE_RATES.get(self.scope)
 
-    def get_ident_key(self, request) -> str | None:
+    def get_ident_key(self, request: "Request") -> str | None:
         """Who is counted; None means this class does not apply to the request."""
         raise NotImplementedError
 
-    def allow_request(self, request, view) -> bool:
+    # `view` is None for the admin's login page (mechanic_shop/accounts/views.py), which no DRF view serves.
+    def allow_request(self, request: "Request", view: "APIView | None") -> bool:
         if not settings.THROTTLE_ENABLED:
             return True
         rate = self.get_rate()
         ident = self.get_ident_key(request) if rate else None
         if ident is None:
             return True
-        limit, duration = SimpleRateThrottle.parse_rate(None, rate)
+        # parse_rate never reads `self`, so no throttle is built to call it; a non-empty rate gives two ints (the
+        # stubs say int | None, for no rate).
+        limit: int
+        duration: int
+        limit, duration = SimpleRateThrottle.parse_rate(None, rate)  # type: ignore[arg-type, assignment]
         now = time.time()
         window = int(now // duration)
         count = _count(f"throttle:{self.scope}:{ident}:{window}", timeout=duration + 1)
@@ -67,7 +77,7 @@ def _count(key: str, timeout: int) -> int | None:
 class _PerClientIP(ShopRateThrottle):
     """Counts anonymous callers by client IP (NUM_PROXIES decides whether X-Forwarded-For is trusted)."""
 
-    def get_ident_key(self, request):
+    def get_ident_key(self, request: "Request") -> str | None:
         if request.user and request.user.is_authenticated:
             return None
         return self.get_ident(request)
@@ -76,7 +86,7 @@ class _PerClientIP(ShopRateThrottle):
 class _PerAccount(ShopRateThrottle):
     """Counts authenticated callers by account, whichever server or worker they reach."""
 
-    def get_ident_key(self, request):
+    def get_ident_key(self, request: "Request") -> str | None:
         if not (request.user and request.user.is_authenticated):
             return None
         return f"user-{request.user.pk}"
@@ -103,7 +113,7 @@ class LoginThrottle(ShopRateThrottle):
 
     scope = "login"
 
-    def get_ident_key(self, request):
+    def get_ident_key(self, request: "Request") -> str:
         return self.get_ident(request)
 
 

@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db import connection
@@ -10,6 +11,9 @@ from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +27,7 @@ logger = logging.getLogger(__name__)
 @authentication_classes([])
 @permission_classes([AllowAny])
 @throttle_classes([])
-def root(request):
+def root(request: "Request") -> Response:
     """The API answers."""
     return Response({"status": "ok"})
 
@@ -32,7 +36,8 @@ def _database_ok() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
+            row: tuple[Any, ...] | None = cursor.fetchone()
+            return row == (1,)
     except Exception:
         logger.exception("Health check: the database is down")
         return False
@@ -75,7 +80,7 @@ def _cache_ok() -> bool:
 @authentication_classes([])
 @permission_classes([AllowAny])
 @throttle_classes([])  # load balancers poll this; it must never be rate limited
-def health(request):
+def health(request: "Request") -> Response:
     """Checks the database and the cache: 200, or 503 naming what is down."""
     checks = {"database": _database_ok(), "cache": _cache_ok()}
     down = [name for name, ok in checks.items() if not ok]

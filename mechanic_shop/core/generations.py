@@ -21,11 +21,14 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 
 def in_process_cache() -> bool:
@@ -61,7 +64,7 @@ class _FileStore:
     """Generations as the sizes of files shared by every process on the machine, for this database."""
 
     directories: dict[str, Path] = {}
-    _files: dict[tuple, str] = {}
+    _files: dict[tuple[Any, ...], str] = {}
 
     def _file(self, key: str) -> str:
         db = connection.settings_dict
@@ -129,14 +132,14 @@ def count_generation_key(name: str) -> str:
     return f"count:{name}:generation"
 
 
-def cached_count(name: str, queryset) -> int:
+def cached_count(name: str, queryset: "QuerySet[Any]") -> int:
     """`queryset.count()`, kept in the cache until bump_generation(count_generation_key(name)).
 
     For a total that only changes on a few known writes (every ticket: create and delete), where COUNT(*) itself
     is the cost (docs/decisions/0007-cached-ticket-count.md).
     """
     key = f"count:{name}:{current_generation(count_generation_key(name))}"
-    count = cache.get(key)
+    count: int | None = cache.get(key)
     if count is None:
         count = queryset.count()
         cache.set(key, count, timeout=COUNT_TIMEOUT)
