@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MinLengthValidator
 from django.db import models
@@ -30,6 +32,6 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)

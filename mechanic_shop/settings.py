@@ -185,7 +185,7 @@ THROTTLE_ENABLED = env_bool("THROTTLE_ENABLED", default=True)
 
 
 def _two_rates(name: str, default: str) -> tuple[str | None, str | None]:
-    rates = env_list(name, default)
+    rates: list[str | None] = [*env_list(name, default)]
     if len(rates) > 2:
         raise ImproperlyConfigured(f"{name} takes at most two rates, like '50/hour,200/day'.")
     rates += [None] * (2 - len(rates))

@@ -66,7 +66,7 @@ class ServiceTicket(models.Model):
     def total_cost(self) -> Decimal:
         return self.labor_cost + self.parts_total
 
-    def clean(self):
+    def clean(self) -> None:
         super().clean()
         if self.vin:
             self.vin = self.vin.strip().upper()
