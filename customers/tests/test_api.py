@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from model_bakery import baker
 
-from conftest import CUSTOMER_PASSWORD
 from customers.models import Customer
+from mechanic_shop.testing.factories import CUSTOMER_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
-from conftest import CUSTOMER_PASSWORD
+from mechanic_shop.testing.factories import CUSTOMER_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

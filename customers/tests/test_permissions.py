@@ -75,8 +75,8 @@ def test_staff_with_the_permission_may(staff_client, customer, perm, method, url
 
 
 def test_non_staff_account_with_permissions_gets_nothing(make_staff, customer):
-    from conftest import client_with_token
     from mechanic_shop.accounts.authentication import ROLE_STAFF
+    from mechanic_shop.testing.clients import client_with_token
 
     user = make_staff("customers.view_customer", is_staff=False)
     assert client_with_token(user, ROLE_STAFF).get(LIST).status_code == 403

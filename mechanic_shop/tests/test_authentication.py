@@ -12,9 +12,9 @@ from rest_framework.test import APIRequestFactory
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.tokens import AccessToken
 
-from conftest import client_with_token
 from mechanic_shop.accounts.authentication import ROLE_STAFF, ShopJWTAuthentication
 from mechanic_shop.accounts.tokens import issue_tokens
+from mechanic_shop.testing.clients import client_with_token
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from conftest import run_in_another_process
+from mechanic_shop.testing.live import run_in_another_process
 from tickets.services import ticket_create
 
 pytestmark = pytest.mark.django_db(transaction=True)

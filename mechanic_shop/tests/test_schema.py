@@ -11,8 +11,8 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from model_bakery import baker
 from rest_framework.test import APIClient
 
-from conftest import CUSTOMER_PASSWORD
 from inventory.models import Part
+from mechanic_shop.testing.factories import CUSTOMER_PASSWORD
 from tickets.models import ServiceTicket
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from model_bakery import baker
 
-from conftest import http_json
 from inventory.models import Part
 from mechanic_shop.accounts.authentication import ROLE_STAFF
 from mechanic_shop.accounts.tokens import issue_tokens
+from mechanic_shop.testing.live import http_json
 from tickets.models import TicketPart
 from tickets.services import ticket_create
 
