@@ -3,7 +3,6 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from model_bakery import baker
 
 from customers.models import Customer
 from mechanic_shop.testing.factories import CUSTOMER_PASSWORD
@@ -139,8 +138,8 @@ def test_customer_deletes_itself_and_its_login(customer_client, customer):
     assert not get_user_model().objects.filter(pk=user_id).exists()
 
 
-def test_customer_with_tickets_cannot_be_deleted(admin_client_api, customer):
-    baker.make("tickets.ServiceTicket", customer=customer, vin="1HGCM82633A004352")
+def test_customer_with_tickets_cannot_be_deleted(admin_client_api, customer, make_ticket):
+    make_ticket(customer)
     response = admin_client_api.delete(detail(customer.pk))
     assert response.status_code == 409
     assert "service tickets" in response.json()["detail"]

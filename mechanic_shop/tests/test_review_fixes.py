@@ -9,7 +9,6 @@ from model_bakery import baker
 
 from inventory.models import Part
 from inventory.services import MAX_STOCK
-from tickets.services import ticket_create
 
 pytestmark = pytest.mark.django_db
 TOKEN = reverse("token-obtain")
@@ -50,9 +49,9 @@ def test_admin_login_shares_the_login_limit(settings, client, anon_client):
     assert client.get(url).status_code == 200  # the page itself still shows
 
 
-def test_a_body_nobody_reads_is_still_json_or_refused(admin_client_api, customer):
-    mechanic = baker.make("mechanics.Mechanic", is_active=True, salary=1)
-    ticket = ticket_create(customer=customer, vin="1HGCM82633A004352", service_date="2026-01-01", description="x")
+def test_a_body_nobody_reads_is_still_json_or_refused(admin_client_api, customer, make_mechanic, make_ticket):
+    mechanic = make_mechanic()
+    ticket = make_ticket(customer)
     url = reverse("serviceticket-assign-mechanic", args=[ticket.pk, mechanic.pk])
     assert admin_client_api.put(url, "garbage", content_type="text/plain").status_code == 415
     assert admin_client_api.put(url, "{bad json", content_type="application/json").status_code == 400

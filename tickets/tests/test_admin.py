@@ -9,21 +9,14 @@ from model_bakery import baker
 from inventory.models import Part
 from mechanics.models import Mechanic
 from tickets.models import ServiceTicket
-from tickets.services import ticket_add_part, ticket_create, ticket_set_status
+from tickets.services import ticket_add_part, ticket_set_status
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ticket(customer):
-    mechanic = baker.make(Mechanic, name="Mo", is_active=True, salary=1)
-    return ticket_create(
-        customer=customer,
-        vin="1HGCM82633A004352",
-        service_date="2026-01-01",
-        description="Brakes",
-        mechanic_ids=[mechanic.pk],
-    )
+def ticket(make_ticket, make_mechanic, customer):
+    return make_ticket(customer, service_date="2026-01-01", description="Brakes", mechanics=[make_mechanic(name="Mo")])
 
 
 @pytest.mark.parametrize(
@@ -86,8 +79,8 @@ def test_admin_delete_returns_parts(admin_client, ticket):
     assert part.quantity_in_stock == 4 and not ServiceTicket.objects.exists()
 
 
-def test_admin_mechanics_field_refuses_inactive_mechanics(admin_client, ticket, customer):
-    retired = baker.make(Mechanic, is_active=False, salary=1)
+def test_admin_mechanics_field_refuses_inactive_mechanics(admin_client, ticket, customer, make_mechanic):
+    retired = make_mechanic(is_active=False)
     current = list(ticket.mechanics.values_list("pk", flat=True))
     form = {
         "vin": ticket.vin,
@@ -124,8 +117,8 @@ def test_part_stock_never_goes_negative_in_admin(admin_client):
     assert part.quantity_in_stock == 2
 
 
-def test_admin_mechanics_field_adds_an_active_mechanic(admin_client, ticket, customer):
-    newcomer = baker.make(Mechanic, is_active=True, salary=1)
+def test_admin_mechanics_field_adds_an_active_mechanic(admin_client, ticket, customer, make_mechanic):
+    newcomer = make_mechanic()
     current = list(ticket.mechanics.values_list("pk", flat=True))
     form = {
         "vin": ticket.vin,
