@@ -1,7 +1,6 @@
 """ShopJWTAuthentication reads the caller's row on every request with one fixed statement."""
 
-import time
-from datetime import timedelta
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -73,13 +72,13 @@ def test_deleted_user_and_bad_claims(make_staff):
         authenticate(str(token))
 
 
-def test_a_remembered_token_still_expires(make_staff):
+def test_a_remembered_token_still_expires(make_staff, time_machine):
+    time_machine.move_to(datetime(2026, 3, 2, 9, 30, tzinfo=UTC), tick=False)
     token = AccessToken.for_user(make_staff())
-    token.set_exp(lifetime=timedelta(seconds=2))  # `exp` is whole seconds: at least one second from now
     access = str(token)
     user, _token = authenticate(access)  # verified once, remembered
     assert authenticate(access)[0].pk == user.pk
-    time.sleep(max(0.0, token["exp"] - time.time()) + 0.05)
+    time_machine.move_to(token["exp"], tick=False)  # the first instant it is no longer valid
     with pytest.raises(InvalidToken):
         authenticate(access)
 
