@@ -233,3 +233,10 @@ def test_list_queries_do_not_grow_with_page_size(admin_client_api, make_customer
         assert len(admin_client_api.get(LIST, {"page_size": 5, "x": 1}).json()["results"]) == 5
     with django_assert_max_num_queries(4):
         assert len(admin_client_api.get(LIST, {"page_size": 30, "x": 2}).json()["results"]) == 30
+
+
+def test_null_bytes_are_refused(anon_client):
+    body = {"name": "Nul\x00l", "email": "n@example.com", "phone_number": "5550100", "password": "Tr1cky-Gear-42"}
+    response = anon_client.post(reverse("customer-list"), body, format="json")
+    assert response.status_code == 400
+    assert "name" in response.json()

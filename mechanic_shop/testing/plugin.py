@@ -6,7 +6,7 @@ The project has one settings module, read from the environment; what tests chang
 - the secrets, set in the environment before the settings load (tests run with DEBUG off, pytest-django's default,
   so they must exist; these are for tests only). Values already there (CI's DATABASE_URL, REDIS_URL) win;
 - `TEST_SETTINGS`, applied for the whole run: a fast password hasher, and rate limits off (a throttle test switches
-  them on with small rates through pytest-django's `settings` fixture);
+  them on with small rates: the `throttle_rates` fixture, or pytest-django's `settings`);
 - the cache, emptied around every test (throttle counters and cached pages must not leak from one to the next);
 - on SQLite, the test database as a file, one per test process (`sqlite_test_path`), so that a server a test starts
   (another process) sees it and two runs side by side do not share it.
@@ -66,6 +66,18 @@ class SettingsFixtures:
 
         with override_settings(**TEST_SETTINGS):
             yield
+
+    @pytest.fixture
+    @classmethod
+    def throttle_rates(cls, settings):
+        """Rate limits are off in tests; this switches them on with only the given rates, e.g.
+        throttle_rates(login="2/minute"). Scopes: anon_short, anon_long, user_short, user_long, login, register."""
+
+        def switch_on(**rates):
+            settings.THROTTLE_ENABLED = True
+            settings.THROTTLE_RATES = {scope: None for scope in settings.THROTTLE_RATES} | rates
+
+        return switch_on
 
     @pytest.fixture(autouse=True)
     @classmethod

@@ -1,4 +1,5 @@
-"""ShopJWTAuthentication reads the caller's row on every request with one fixed statement."""
+"""ShopJWTAuthentication: the caller's row read on every request with one fixed statement, verified tokens
+remembered until they expire, and a token's role kept."""
 
 from datetime import UTC, datetime
 
@@ -13,7 +14,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from mechanic_shop.accounts.authentication import ROLE_STAFF, ShopJWTAuthentication
 from mechanic_shop.accounts.tokens import issue_tokens
-from mechanic_shop.testing.clients import client_with_token
+from mechanic_shop.testing.clients import bearer, client_with_token, customer_login
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +93,20 @@ def test_a_remembered_token_does_not_vouch_for_other_bytes(make_staff):
         authenticate(f"{header}.{forged_payload}.{signature}")
     with pytest.raises(InvalidToken):
         authenticate(f"{header}.{payload}.{signature[:-2]}xx")
+
+
+def test_customer_token_never_grants_staff_rights(anon_client, customer):
+    customer.user.is_staff = True
+    customer.user.is_superuser = True
+    customer.user.save()
+    access = customer_login(anon_client, customer.email).json()["token"]
+    response = bearer(access).get(reverse("customer-list"))
+    assert response.status_code == 403
+
+
+def test_missing_or_bad_bearer_token_is_401(anon_client, customer):
+    url = reverse("customer-detail", args=[customer.pk])
+    assert anon_client.get(url).status_code == 401
+    response = bearer("not-a-jwt").get(url)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
