@@ -5,7 +5,6 @@ a fresh machine: SQLite and the local-memory cache. Secrets fail loudly when DEB
 """
 
 import os
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -123,12 +122,6 @@ if _engine == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
-    # A file, not memory, so that a server started by a test (another process) sees the test database; one per
-    # test process, so two runs side by side do not share it.
-    DATABASES["default"]["TEST"] = {
-        "NAME": os.environ.get("TEST_SQLITE_PATH")
-        or str(Path(tempfile.gettempdir()) / f"mechanic-shop-test-{os.getpid()}.sqlite3")
     }
 elif _engine == "django.db.backends.mysql":
     DATABASES["default"]["OPTIONS"] = {

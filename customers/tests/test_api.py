@@ -3,10 +3,9 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from model_bakery import baker
 
-from conftest import CUSTOMER_PASSWORD
 from customers.models import Customer
+from mechanic_shop.testing.factories import CUSTOMER_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -139,8 +138,8 @@ def test_customer_deletes_itself_and_its_login(customer_client, customer):
     assert not get_user_model().objects.filter(pk=user_id).exists()
 
 
-def test_customer_with_tickets_cannot_be_deleted(admin_client_api, customer):
-    baker.make("tickets.ServiceTicket", customer=customer, vin="1HGCM82633A004352")
+def test_customer_with_tickets_cannot_be_deleted(admin_client_api, customer, make_ticket):
+    make_ticket(customer)
     response = admin_client_api.delete(detail(customer.pk))
     assert response.status_code == 409
     assert "service tickets" in response.json()["detail"]
@@ -234,3 +233,10 @@ def test_list_queries_do_not_grow_with_page_size(admin_client_api, make_customer
         assert len(admin_client_api.get(LIST, {"page_size": 5, "x": 1}).json()["results"]) == 5
     with django_assert_max_num_queries(4):
         assert len(admin_client_api.get(LIST, {"page_size": 30, "x": 2}).json()["results"]) == 30
+
+
+def test_null_bytes_are_refused(anon_client):
+    body = {"name": "Nul\x00l", "email": "n@example.com", "phone_number": "5550100", "password": "Tr1cky-Gear-42"}
+    response = anon_client.post(reverse("customer-list"), body, format="json")
+    assert response.status_code == 400
+    assert "name" in response.json()

@@ -12,10 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import http_json
 from customers.models import Customer
 from mechanic_shop.accounts.authentication import ROLE_STAFF
 from mechanic_shop.accounts.tokens import issue_tokens
+from mechanic_shop.testing.live import http_json
 
 pytestmark = pytest.mark.live
 needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (a real Redis server)")

@@ -1,8 +1,6 @@
-"""Who may do what on /customers (API.md §2), and the roles of `setup_roles`."""
+"""Who may do what on /customers (API.md §2)."""
 
 import pytest
-from django.contrib.auth.models import Group
-from django.core.management import call_command
 from django.urls import reverse
 
 from customers.models import Customer
@@ -75,41 +73,8 @@ def test_staff_with_the_permission_may(staff_client, customer, perm, method, url
 
 
 def test_non_staff_account_with_permissions_gets_nothing(make_staff, customer):
-    from conftest import client_with_token
     from mechanic_shop.accounts.authentication import ROLE_STAFF
+    from mechanic_shop.testing.clients import client_with_token
 
     user = make_staff("customers.view_customer", is_staff=False)
     assert client_with_token(user, ROLE_STAFF).get(LIST).status_code == 403
-
-
-def test_setup_roles_creates_the_three_groups(capsys):
-    call_command("setup_roles")
-    call_command("setup_roles")  # idempotent
-    assert "Roles ready" in capsys.readouterr().out
-    perms = {
-        g.name: {f"{p.content_type.app_label}.{p.codename}" for p in g.permissions.all()} for g in Group.objects.all()
-    }
-    assert set(perms) == {"Front desk", "Mechanic", "Manager"}
-    assert perms["Front desk"] == {
-        "customers.view_customer",
-        "customers.add_customer",
-        "customers.change_customer",
-        "customers.delete_customer",
-        "tickets.view_serviceticket",
-        "tickets.add_serviceticket",
-        "tickets.change_serviceticket",
-        "mechanics.view_mechanic",
-        "inventory.view_part",
-    }
-    assert perms["Mechanic"] == {"tickets.view_serviceticket", "tickets.change_serviceticket", "inventory.view_part"}
-    for model in ("customers.%s_customer", "mechanics.%s_mechanic", "inventory.%s_part", "tickets.%s_serviceticket"):
-        assert {model % a for a in ("view", "add", "change", "delete")} <= perms["Manager"]
-
-
-def test_front_desk_role_works_through_the_api(staff_client, customer):
-    call_command("setup_roles")
-    client = staff_client()
-    client.user.groups.add(Group.objects.get(name="Front desk"))
-    assert client.get(LIST).status_code == 200
-    assert client.get(reverse("mechanic-list")).status_code == 200
-    assert client.post(reverse("mechanic-list"), {}, format="json").status_code == 403

@@ -9,7 +9,6 @@ from model_bakery import baker
 from inventory.models import Part
 from inventory.services import part_adjust_stock
 from mechanic_shop.core.exceptions import Conflict
-from tickets.services import ticket_add_part, ticket_create
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("part-list")
@@ -77,10 +76,9 @@ def test_search_and_ordering(admin_client_api):
     assert by_stock == [1, 2, 5]
 
 
-def test_part_on_a_ticket_cannot_be_deleted(admin_client_api, customer):
+def test_part_on_a_ticket_cannot_be_deleted(admin_client_api, customer, make_ticket):
     part = baker.make(Part, price=1, quantity_in_stock=5)
-    ticket = ticket_create(customer=customer, vin="1HGCM82633A004352", service_date="2026-01-01", description="x")
-    ticket_add_part(ticket=ticket, part=part)
+    make_ticket(customer, parts=[part])
     response = admin_client_api.delete(detail(part.pk))
     assert response.status_code == 409 and "ticket part" in response.json()["detail"]
     assert Part.objects.filter(pk=part.pk).exists()

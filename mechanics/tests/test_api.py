@@ -1,14 +1,10 @@
 """Mechanics through the API, and the leaderboard."""
 
-from decimal import Decimal
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from model_bakery import baker
 
 from mechanics.models import Mechanic
-from tickets.services import ticket_create, ticket_set_status
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("mechanic-list")
@@ -64,33 +60,32 @@ def test_user_id_links_one_staff_account(admin_client_api, make_staff):
     assert Mechanic.objects.count() == 1
 
 
-def test_patch_retires_a_mechanic(admin_client_api):
-    mechanic = baker.make(Mechanic, salary=1, is_active=True)
+def test_patch_retires_a_mechanic(admin_client_api, make_mechanic):
+    mechanic = make_mechanic()
     response = admin_client_api.patch(detail(mechanic.pk), {"is_active": False}, format="json")
     assert response.status_code == 200 and response.json()["is_active"] is False
     mechanic.refresh_from_db()
     assert mechanic.is_active is False
 
 
-def test_mechanic_on_a_ticket_cannot_be_deleted(admin_client_api, customer):
-    mechanic = baker.make(Mechanic, salary=1, is_active=True)
-    ticket_create(customer=customer, vin="1HGCM82633A004352", service_date="2026-01-01", description="x",
-                  mechanic_ids=[mechanic.pk])  # fmt: skip
+def test_mechanic_on_a_ticket_cannot_be_deleted(admin_client_api, customer, make_mechanic, make_ticket):
+    mechanic = make_mechanic()
+    make_ticket(customer, mechanics=[mechanic])
     response = admin_client_api.delete(detail(mechanic.pk))
     assert response.status_code == 409
     assert "ticket mechanic" in response.json()["detail"]
     assert Mechanic.objects.filter(pk=mechanic.pk).exists()
 
 
-def test_free_mechanic_is_deleted(admin_client_api):
-    mechanic = baker.make(Mechanic, salary=1)
+def test_free_mechanic_is_deleted(admin_client_api, make_mechanic):
+    mechanic = make_mechanic()
     assert admin_client_api.delete(detail(mechanic.pk)).status_code == 204
     assert not Mechanic.objects.exists()
 
 
-def test_search_and_ordering(admin_client_api):
-    baker.make(Mechanic, name="Zed", email="zed@shop.com", salary=1)
-    baker.make(Mechanic, name="Ann", email="ann@shop.com", salary=1)
+def test_search_and_ordering(admin_client_api, make_mechanic):
+    make_mechanic(name="Zed", email="zed@shop.com")
+    make_mechanic(name="Ann", email="ann@shop.com")
     assert [m["name"] for m in admin_client_api.get(LIST, {"search": "zed@"}).json()["results"]] == ["Zed"]
     assert [m["name"] for m in admin_client_api.get(LIST, {"ordering": "name"}).json()["results"]] == ["Ann", "Zed"]
 
@@ -108,23 +103,15 @@ def test_staff_need_view_mechanic(staff_client):
     assert staff_client("mechanics.view_mechanic").get(BOARD).status_code == 200
 
 
-def test_leaderboard_ranks_active_mechanics_by_completed_tickets(admin_client_api, customer):
-    ann, bob, cid, retired = (baker.make(Mechanic, name=n, salary=Decimal(1), is_active=n != "Ret")
-                              for n in ("Ann", "Bob", "Cid", "Ret"))  # fmt: skip
-
-    def ticket(mechanics, status):
-        t = ticket_create(customer=customer, vin="1HGCM82633A004352", service_date="2026-01-01", description="x",
-                          mechanic_ids=[m.pk for m in mechanics])  # fmt: skip
-        if status in ("in_progress", "completed"):
-            ticket_set_status(ticket=t, status="in_progress")
-        if status == "completed":
-            ticket_set_status(ticket=t, status="completed")
-
-    ticket([bob, cid], "completed")
-    ticket([bob], "completed")
-    ticket([cid], "completed")
-    ticket([ann], "in_progress")  # not completed: does not count
-    ticket([ann], "open")
+def test_leaderboard_ranks_active_mechanics_by_completed_tickets(
+    admin_client_api, customer, make_mechanic, make_ticket
+):
+    ann, bob, cid, retired = (make_mechanic(name=n, is_active=n != "Ret") for n in ("Ann", "Bob", "Cid", "Ret"))
+    make_ticket(customer, mechanics=[bob, cid], status="completed")
+    make_ticket(customer, mechanics=[bob], status="completed")
+    make_ticket(customer, mechanics=[cid], status="completed")
+    make_ticket(customer, mechanics=[ann], status="in_progress")  # not completed: does not count
+    make_ticket(customer, mechanics=[ann], status="open")
     Mechanic.objects.filter(pk=retired.pk).update(completed_ticket_count=99)
     body = admin_client_api.get(BOARD).json()
     assert body["results"] == [

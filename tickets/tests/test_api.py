@@ -30,8 +30,8 @@ def api(admin_client_api):
 
 
 @pytest.fixture
-def mechanic():
-    return baker.make(Mechanic, name="Mo", is_active=True, salary=Decimal("1.00"))
+def mechanic(make_mechanic):
+    return make_mechanic(name="Mo")
 
 
 @pytest.fixture
@@ -194,8 +194,8 @@ def test_completed_ticket_delete_is_409(api, ticket):
     assert ServiceTicket.objects.filter(pk=ticket.pk).exists()
 
 
-def test_edit_mechanics(api, ticket, mechanic):
-    newcomer = baker.make(Mechanic, name="Zed", is_active=True, salary=1)
+def test_edit_mechanics(api, ticket, mechanic, make_mechanic):
+    newcomer = make_mechanic(name="Zed")
     response = api.put(
         action("edit", ticket.pk), {"add_ids": [newcomer.pk], "remove_ids": [mechanic.pk]}, format="json"
     )
@@ -204,8 +204,8 @@ def test_edit_mechanics(api, ticket, mechanic):
     assert list(ticket.mechanics.all()) == [newcomer]
 
 
-def test_edit_with_unknown_ids_names_them_and_changes_nothing(api, ticket, mechanic):
-    newcomer = baker.make(Mechanic, is_active=True, salary=1)
+def test_edit_with_unknown_ids_names_them_and_changes_nothing(api, ticket, mechanic, make_mechanic):
+    newcomer = make_mechanic()
     response = api.put(action("edit", ticket.pk), {"add_ids": [newcomer.pk, 777], "remove_ids": [mechanic.pk]},
                        format="json")  # fmt: skip
     assert response.status_code == 400
@@ -233,8 +233,8 @@ def test_edit_with_no_lists_answers_the_ticket(api, ticket, mechanic):
     assert response.status_code == 200 and response.json()["mechanics"][0]["id"] == mechanic.pk
 
 
-def test_assign_and_remove_mechanic(api, ticket, mechanic):
-    other = baker.make(Mechanic, name="Ann", is_active=True, salary=1)
+def test_assign_and_remove_mechanic(api, ticket, mechanic, make_mechanic):
+    other = make_mechanic(name="Ann")
     body = api.put(action("assign-mechanic", ticket.pk, other.pk)).json()
     assert [m["id"] for m in body["mechanics"]] == sorted([mechanic.pk, other.pk])
     assert api.put(action("assign-mechanic", ticket.pk, other.pk)).status_code == 200  # already assigned
@@ -244,8 +244,8 @@ def test_assign_and_remove_mechanic(api, ticket, mechanic):
     assert list(ticket.mechanics.all()) == [mechanic]
 
 
-def test_assigning_an_inactive_mechanic_is_400(api, ticket):
-    retired = baker.make(Mechanic, is_active=False, salary=1)
+def test_assigning_an_inactive_mechanic_is_400(api, ticket, make_mechanic):
+    retired = make_mechanic(is_active=False)
     response = api.put(action("assign-mechanic", ticket.pk, retired.pk))
     assert response.status_code == 400
     assert not ticket.mechanics.filter(pk=retired.pk).exists()

@@ -4,29 +4,25 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
-from model_bakery import baker
 
-from mechanics.models import Mechanic
 from tickets.models import ServiceTicket
-from tickets.services import ticket_create, ticket_set_status
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("serviceticket-list")
 
 
 @pytest.fixture
-def world(make_customer):
+def world(make_customer, make_mechanic, make_ticket):
     alice, bob = make_customer(with_login=False), make_customer(with_login=False)
-    mo, zed = (baker.make(Mechanic, is_active=True, salary=1) for _ in range(2))
+    mo, zed = make_mechanic(), make_mechanic()
     tickets = {
-        "a1": ticket_create(customer=alice, vin="1HGCM82633A004352", service_date=date(2026, 1, 10),
-                            description="Brake pads", mechanic_ids=[mo.pk]),
-        "a2": ticket_create(customer=alice, vin="JH4KA7561PC008269", service_date=date(2026, 1, 20),
-                            description="Oil change", mechanic_ids=[mo.pk, zed.pk]),
-        "b1": ticket_create(customer=bob, vin="WVWZZZ1JZXW000001", service_date=date(2026, 1, 31),
-                            description="Timing belt", mechanic_ids=[zed.pk]),
+        "a1": make_ticket(alice, vin="1HGCM82633A004352", service_date=date(2026, 1, 10), description="Brake pads",
+                          mechanics=[mo]),
+        "a2": make_ticket(alice, vin="JH4KA7561PC008269", service_date=date(2026, 1, 20), description="Oil change",
+                          mechanics=[mo, zed], status=ServiceTicket.Status.IN_PROGRESS),
+        "b1": make_ticket(bob, vin="WVWZZZ1JZXW000001", service_date=date(2026, 1, 31), description="Timing belt",
+                          mechanics=[zed]),
     }  # fmt: skip
-    ticket_set_status(ticket=tickets["a2"], status=ServiceTicket.Status.IN_PROGRESS)
     return {"alice": alice, "bob": bob, "mo": mo, "zed": zed, **tickets}
 
 

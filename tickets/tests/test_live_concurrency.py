@@ -6,12 +6,11 @@ from decimal import Decimal
 import pytest
 from model_bakery import baker
 
-from conftest import http_json
 from inventory.models import Part
 from mechanic_shop.accounts.authentication import ROLE_STAFF
 from mechanic_shop.accounts.tokens import issue_tokens
+from mechanic_shop.testing.live import http_json
 from tickets.models import TicketPart
-from tickets.services import ticket_create
 
 pytestmark = pytest.mark.live
 
@@ -19,13 +18,10 @@ STOCK = 7
 REQUESTS = 30
 
 
-def test_parallel_add_part_takes_exactly_the_stock(live_server_workers, make_customer, make_staff):
+def test_parallel_add_part_takes_exactly_the_stock(live_server_workers, make_customer, make_staff, make_ticket):
     customer = make_customer(with_login=False)
     part = baker.make(Part, name="Last brake pads", price=Decimal("54.00"), quantity_in_stock=STOCK)
-    tickets = [
-        ticket_create(customer=customer, vin="1HGCM82633A004352", service_date="2026-01-01", description=f"Job {i}")
-        for i in range(3)
-    ]
+    tickets = [make_ticket(customer, description=f"Job {i}") for i in range(3)]
     _refresh, token = issue_tokens(make_staff("tickets.change_serviceticket"), ROLE_STAFF)
     url = live_server_workers(workers=4)
 

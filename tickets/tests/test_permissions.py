@@ -7,32 +7,20 @@ from django.urls import reverse
 from model_bakery import baker
 
 from inventory.models import Part
-from mechanics.models import Mechanic
 from tickets.models import ServiceTicket
-from tickets.services import ticket_create
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("serviceticket-list")
 
 
-def make_ticket(customer, day=1, mechanics=()):
-    return ticket_create(
-        customer=customer,
-        vin="1HGCM82633A004352",
-        service_date=f"2026-03-{day:02d}",
-        description=f"Visit {day}",
-        mechanic_ids=[m.pk for m in mechanics],
-    )
+@pytest.fixture
+def own(make_ticket, customer):
+    return [make_ticket(customer, service_date=f"2026-03-{day:02d}", description=f"Visit {day}") for day in (1, 2)]
 
 
 @pytest.fixture
-def own(customer):
-    return [make_ticket(customer, day) for day in (1, 2)]
-
-
-@pytest.fixture
-def others(other_customer):
-    return make_ticket(other_customer, 3)
+def others(make_ticket, other_customer):
+    return make_ticket(other_customer, service_date="2026-03-03", description="Visit 3")
 
 
 def test_customer_lists_only_own_tickets_newest_first(customer_client, own, others):
@@ -115,10 +103,12 @@ def test_staff_get_403_on_customer_my_tickets(admin_client_api):
     assert admin_client_api.get(reverse("customer-my-tickets-list")).status_code == 403
 
 
-def test_mechanic_my_tickets_for_linked_staff_without_model_permissions(staff_client, customer, own):
+def test_mechanic_my_tickets_for_linked_staff_without_model_permissions(
+    staff_client, customer, own, make_mechanic, make_ticket
+):
     client = staff_client()
-    mechanic = baker.make(Mechanic, user=client.user, is_active=True, salary=1)
-    mine = make_ticket(customer, 9, mechanics=[mechanic])
+    mechanic = make_mechanic(user=client.user)
+    mine = make_ticket(customer, service_date="2026-03-09", description="Visit 9", mechanics=[mechanic])
     response = client.get(reverse("mechanic-my-tickets-list"))
     assert response.status_code == 200
     assert [t["id"] for t in response.json()["results"]] == [mine.pk]

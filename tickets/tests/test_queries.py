@@ -7,39 +7,31 @@ from django.urls import reverse
 from model_bakery import baker
 
 from inventory.models import Part
-from mechanics.models import Mechanic
-from tickets.services import ticket_add_part, ticket_create, ticket_set_status
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def linked_staff(staff_client):
+def linked_staff(staff_client, make_mechanic):
     client = staff_client("tickets.view_serviceticket", "mechanics.view_mechanic", "inventory.view_part")
-    client.mechanic = baker.make(Mechanic, user=client.user, is_active=True, salary=1)
+    client.mechanic = make_mechanic(user=client.user)
     return client
 
 
 @pytest.fixture
-def tickets(customer, linked_staff):
-    mechanics = [linked_staff.mechanic, baker.make(Mechanic, is_active=True, salary=1)]
+def tickets(make_ticket, make_mechanic, customer, linked_staff):
+    mechanics = [linked_staff.mechanic, make_mechanic()]
     parts = baker.make(Part, quantity_in_stock=1000, price=Decimal("3.00"), _quantity=2)
-    made = []
-    for i in range(30):
-        ticket = ticket_create(
-            customer=customer,
-            vin="1HGCM82633A004352",
-            service_date="2026-01-01",
+    return [
+        make_ticket(
+            customer,
             description=f"Job {i}",
-            mechanic_ids=[m.pk for m in mechanics],
+            mechanics=mechanics,
+            parts=parts,
+            status="completed" if i % 3 == 0 else "open",
         )
-        for part in parts:
-            ticket_add_part(ticket=ticket, part=part, quantity=1)
-        if i % 3 == 0:
-            ticket_set_status(ticket=ticket, status="in_progress")
-            ticket_set_status(ticket=ticket, status="completed")
-        made.append(ticket)
-    return made
+        for i in range(30)
+    ]
 
 
 @pytest.mark.parametrize(

@@ -12,36 +12,32 @@ from model_bakery import baker
 from tickets.models import ServiceTicket
 from tickets.representations import ticket_representation, ticket_representations, ticket_rows
 from tickets.serializers import ServiceTicketSerializer
-from tickets.services import ticket_add_part, ticket_create, ticket_set_status
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def tickets(make_customer):
+def tickets(make_customer, make_mechanic, make_ticket):
     customer = make_customer(with_login=False)
-    mechanics = baker.make("mechanics.Mechanic", is_active=True, salary=Decimal("10.00"), _quantity=3)
+    mechanics = [make_mechanic() for _ in range(3)]
     parts = [
         baker.make("inventory.Part", name=name, price=Decimal(price), quantity_in_stock=100)
         for name, price in (("Oil filter", "8.99"), ("Brake pad set", "54.00"), ("Bolt", "0.10"))
     ]
-    made = []
-    for i in range(4):
-        ticket = ticket_create(
-            customer=customer,
+    return [
+        make_ticket(
+            customer,
             vin="1HGCM82633A00435" + str(i),
             service_date=date(2026, 2, i + 1),
             description=f"Job {i}",
-            mechanic_ids=[m.pk for m in mechanics[: i % 3 + 1]],
+            mechanics=mechanics[: i % 3 + 1],
             labor_cost=Decimal("120.50") * i,
             pickup_date=date(2026, 2, i + 3) if i % 2 else None,
+            parts=[(part, i + 1) for part in parts[: i % 3]],
+            status=ServiceTicket.Status.COMPLETED if i == 1 else ServiceTicket.Status.OPEN,
         )
-        for part in parts[: i % 3]:
-            ticket_add_part(ticket=ticket, part=part, quantity=i + 1)
-        made.append(ticket)
-    ticket_set_status(ticket=made[1], status=ServiceTicket.Status.IN_PROGRESS)
-    ticket_set_status(ticket=made[1], status=ServiceTicket.Status.COMPLETED)
-    return made
+        for i in range(4)
+    ]
 
 
 def serializer_output(tickets_in_order):
@@ -65,10 +61,8 @@ def test_one_ticket_matches_the_serializer(tickets):
     assert fast["parts_total"] == "17.98" and fast["total_cost"] == "138.48"
 
 
-def test_a_ticket_without_mechanics_or_parts_matches_the_serializer(make_customer):
-    ticket = baker.make(
-        "tickets.ServiceTicket", customer=make_customer(with_login=False), vin="1HGCM82633A004352", labor_cost=0
-    )
+def test_a_ticket_without_mechanics_or_parts_matches_the_serializer(make_ticket):
+    ticket = make_ticket(labor_cost=0)
     fast = ticket_representation(ticket)
     assert fast == serializer_output([ticket])[0]
     assert fast["mechanics"] == [] and fast["parts"] == [] and fast["total_cost"] == "0.00"

@@ -35,8 +35,8 @@ def customer(make_customer):
 
 
 @pytest.fixture
-def mechanic():
-    return baker.make(Mechanic, name="Mo", is_active=True, salary=Decimal("1.00"))
+def mechanic(make_mechanic):
+    return make_mechanic(name="Mo")
 
 
 @pytest.fixture
@@ -45,13 +45,9 @@ def part():
 
 
 @pytest.fixture
-def ticket(customer, mechanic):
-    return ticket_create(
-        customer=customer,
-        vin=VIN.lower(),
-        service_date=date(2026, 2, 7),
-        description="Brakes",
-        mechanic_ids=[mechanic.pk],
+def ticket(make_ticket, customer, mechanic):
+    return make_ticket(
+        customer, vin=VIN.lower(), service_date=date(2026, 2, 7), description="Brakes", mechanics=[mechanic]
     )
 
 
@@ -82,8 +78,8 @@ def test_create_opens_ticket_with_mechanics_and_upper_case_vin(ticket, mechanic)
     assert ticket.labor_cost == Decimal("0.00") and ticket.completed_at is None
 
 
-def test_create_refuses_unknown_and_inactive_mechanics(customer, mechanic):
-    retired = baker.make(Mechanic, is_active=False, salary=1)
+def test_create_refuses_unknown_and_inactive_mechanics(customer, mechanic, make_mechanic):
+    retired = make_mechanic(is_active=False)
     for ids, message in (([mechanic.pk, 999], "Unknown"), ([retired.pk], "Inactive")):
         with pytest.raises(ValidationError) as error:
             ticket_create(customer=customer, vin=VIN, service_date=date(2026, 1, 1), description="x", mechanic_ids=ids)
@@ -154,8 +150,8 @@ def test_same_status_again_is_no_change(ticket, status):
     assert status_of(ticket) == status
 
 
-def test_completing_sets_completed_at_and_counts_for_each_mechanic(ticket, mechanic):
-    other = baker.make(Mechanic, is_active=True, salary=1)
+def test_completing_sets_completed_at_and_counts_for_each_mechanic(ticket, mechanic, make_mechanic):
+    other = make_mechanic()
     ticket_assign_mechanic(ticket=ticket, mechanic=other)
     close(ticket, Status.COMPLETED)
     ticket.refresh_from_db()
@@ -276,16 +272,16 @@ def test_remove_part_not_on_ticket_is_404(ticket, part):
 # --- mechanics ------------------------------------------------------------------------------------------------------
 
 
-def test_edit_adds_and_removes_in_one_step(ticket, mechanic):
-    newcomer = baker.make(Mechanic, is_active=True, salary=1)
+def test_edit_adds_and_removes_in_one_step(ticket, mechanic, make_mechanic):
+    newcomer = make_mechanic()
     ticket_edit_mechanics(ticket=ticket, add_ids=[newcomer.pk], remove_ids=[mechanic.pk])
     assert list(ticket.mechanics.all()) == [newcomer]
 
 
 @pytest.mark.parametrize("kind", ["unknown_add", "unknown_remove", "inactive", "both"])
-def test_edit_is_all_or_nothing(ticket, mechanic, kind):
-    good = baker.make(Mechanic, is_active=True, salary=1)
-    retired = baker.make(Mechanic, is_active=False, salary=1)
+def test_edit_is_all_or_nothing(ticket, mechanic, make_mechanic, kind):
+    good = make_mechanic()
+    retired = make_mechanic(is_active=False)
     add, remove = {
         "unknown_add": ([good.pk, 9999], [mechanic.pk]),
         "unknown_remove": ([good.pk], [mechanic.pk, 9999]),
@@ -299,8 +295,8 @@ def test_edit_is_all_or_nothing(ticket, mechanic, kind):
     assert list(ticket.mechanics.all()) == [mechanic]
 
 
-def test_assign_twice_and_remove_unassigned_are_fine(ticket, mechanic):
-    other = baker.make(Mechanic, is_active=True, salary=1)
+def test_assign_twice_and_remove_unassigned_are_fine(ticket, mechanic, make_mechanic):
+    other = make_mechanic()
     ticket_assign_mechanic(ticket=ticket, mechanic=mechanic)
     ticket_remove_mechanic(ticket=ticket, mechanic=other)
     assert TicketMechanic.objects.filter(ticket=ticket).count() == 1

@@ -11,9 +11,8 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from model_bakery import baker
 from rest_framework.test import APIClient
 
-from conftest import CUSTOMER_PASSWORD
 from inventory.models import Part
-from tickets.models import ServiceTicket
+from mechanic_shop.testing.factories import CUSTOMER_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -275,8 +274,8 @@ def test_field_errors_and_malformed_json_are_documented_400s(openapi, admin_clie
     assert_documented(openapi, "get", "/service-tickets", response)
 
 
-def test_errors_inside_a_list_are_a_documented_400(openapi, admin_client_api):
-    ticket = baker.make(ServiceTicket, status=ServiceTicket.Status.OPEN, vin="1HGCM82633A004352")
+def test_errors_inside_a_list_are_a_documented_400(openapi, admin_client_api, make_ticket):
+    ticket = make_ticket()
     response = admin_client_api.put(reverse("serviceticket-edit", args=[ticket.pk]), {"add_ids": ["x"]}, format="json")
     assert response.status_code == 400 and response.json() == {"add_ids": {"0": ["A valid integer is required."]}}
     assert_documented(openapi, "put", "/service-tickets/{id}/edit", response)
@@ -288,8 +287,8 @@ def test_a_body_that_is_not_json_is_a_documented_415(openapi, admin_client_api):
     assert_documented(openapi, "post", "/inventory", response)
 
 
-def test_not_enough_stock_and_a_protected_delete_are_documented_409s(openapi, admin_client_api):
-    ticket = baker.make(ServiceTicket, status=ServiceTicket.Status.OPEN, vin="1HGCM82633A004352")
+def test_not_enough_stock_and_a_protected_delete_are_documented_409s(openapi, admin_client_api, make_ticket):
+    ticket = make_ticket()
     part = baker.make(Part, price=1, quantity_in_stock=1)
     url = reverse("serviceticket-add-part", args=[ticket.pk, part.pk])
     response = admin_client_api.put(url, {"quantity": 2}, format="json")
@@ -311,13 +310,15 @@ def test_a_throttled_login_is_a_documented_429_with_retry_after(openapi, setting
     assert headers["Retry-After"]["required"] is True
 
 
-def test_login_and_leaderboard_answers_match_their_schema(openapi, anon_client, admin_client_api, customer):
+def test_login_and_leaderboard_answers_match_their_schema(
+    openapi, anon_client, admin_client_api, customer, make_mechanic
+):
     response = anon_client.post(
         reverse("customer-login"), {"email": customer.email, "password": CUSTOMER_PASSWORD}, format="json"
     )
     assert response.status_code == 200
     assert_documented(openapi, "post", "/customers/login", response)
-    baker.make("mechanics.Mechanic", is_active=True, salary=1, _quantity=2)
+    make_mechanic(), make_mechanic()
     response = admin_client_api.get(reverse("mechanic-leaderboard"))
     assert response.status_code == 200 and response.json()["count"] == 2
     assert_documented(openapi, "get", "/mechanics/leaderboard/most-tickets", response)

@@ -1,24 +1,16 @@
 """The staff list's total of every ticket comes from the cache, and every way a ticket appears or goes updates it."""
 
-from datetime import date
-
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from model_bakery import baker
 
-from mechanics.models import Mechanic
 from tickets.models import ServiceTicket
-from tickets.services import ticket_create, ticket_delete
+from tickets.services import ticket_delete
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("serviceticket-list")
-
-
-def open_ticket(customer, i=0):
-    return ticket_create(customer=customer, vin="1HGCM82633A004352", service_date=date(2026, 1, 1), description=f"J{i}")
 
 
 def listed_count(client, **params):
@@ -29,32 +21,32 @@ def listed_count(client, **params):
     return response.json()["count"], len(counted)
 
 
-def test_unfiltered_total_is_counted_once_then_cached(admin_client_api, customer):
+def test_unfiltered_total_is_counted_once_then_cached(admin_client_api, make_ticket, customer):
     for i in range(3):
-        open_ticket(customer, i)
+        make_ticket(customer, description=f"J{i}")
     assert listed_count(admin_client_api) == (3, 1)
     assert listed_count(admin_client_api, page_size=2, ordering="-id") == (3, 0)
     assert listed_count(admin_client_api, per_page=1, page=2) == (3, 0)
 
 
-def test_filtered_or_searched_lists_count_for_real(admin_client_api, customer, other_customer):
-    open_ticket(customer)
-    open_ticket(other_customer)
+def test_filtered_or_searched_lists_count_for_real(admin_client_api, make_ticket, customer, other_customer):
+    make_ticket(customer)
+    make_ticket(other_customer)
     listed_count(admin_client_api)  # caches the total
     assert listed_count(admin_client_api, customer_id=customer.pk) == (1, 1)
     assert listed_count(admin_client_api, search="nothing-like-this") == (0, 1)
 
 
-def test_customers_count_their_own(admin_client_api, customer_client, customer, other_customer):
-    open_ticket(customer)
-    open_ticket(other_customer)
+def test_customers_count_their_own(admin_client_api, customer_client, make_ticket, customer, other_customer):
+    make_ticket(customer)
+    make_ticket(other_customer)
     listed_count(admin_client_api)
     response = customer_client.get(LIST)
     assert response.status_code == 200 and response.json()["count"] == 1
 
 
-def test_every_create_and_delete_updates_the_total(admin_client_api, customer):
-    first = open_ticket(customer)
+def test_every_create_and_delete_updates_the_total(admin_client_api, make_ticket, customer):
+    first = make_ticket(customer)
     assert listed_count(admin_client_api)[0] == 1
     # The API
     response = admin_client_api.post(
@@ -74,9 +66,9 @@ def test_every_create_and_delete_updates_the_total(admin_client_api, customer):
     assert listed_count(admin_client_api)[0] == ServiceTicket.objects.count() == 7
 
 
-def test_admin_add_and_delete_update_the_total(admin_client_api, customer, client, django_user_model):
+def test_admin_add_and_delete_update_the_total(admin_client_api, customer, client, django_user_model, make_mechanic):
     """Also the admin's add form end to end, mechanics included (it once passed them to ticket_create: a 500)."""
-    mechanic = baker.make(Mechanic, is_active=True, salary=1)
+    mechanic = make_mechanic()
     admin = django_user_model.objects.create_superuser("chief", "chief@example.com", "Chief-Pass-2026")
     client.force_login(admin)
     listed_count(admin_client_api)

@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
@@ -79,17 +78,3 @@ def test_making_the_password_unusable_revokes(anon_client, staff):
     staff.set_unusable_password()
     staff.save()
     assert not refresh_works(anon_client, refresh)
-
-
-def test_jwt_and_cache_deploy_checks(settings, monkeypatch):
-    from mechanic_shop import checks
-
-    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": "short"}
-    assert [w.id for w in checks.check_jwt_signing_key(None)] == ["mechanic_shop.W002"]
-    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": settings.SECRET_KEY}
-    assert "mechanic_shop.W003" in [w.id for w in checks.check_jwt_signing_key(None)]
-    monkeypatch.setattr(checks, "in_process_cache", lambda: True)
-    assert [w.id for w in checks.check_shared_cache(None)] == ["mechanic_shop.W001"]
-    monkeypatch.setattr(checks, "in_process_cache", lambda: False)
-    assert checks.check_shared_cache(None) == []
-    call_command("check")  # the deploy checks stay out of a plain check

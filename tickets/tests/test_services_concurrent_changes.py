@@ -8,12 +8,10 @@ from django.http import Http404
 from model_bakery import baker
 
 from inventory.models import Part
-from mechanics.models import Mechanic
 from tickets.models import ServiceTicket
 from tickets.services import (
     ticket_add_part,
     ticket_assign_mechanic,
-    ticket_create,
     ticket_delete,
     ticket_remove_part,
     ticket_set_status,
@@ -24,8 +22,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ticket(customer):
-    return ticket_create(customer=customer, vin="1HGCM82633A004352", service_date=date(2026, 1, 1), description="Job")
+def ticket(make_ticket, customer):
+    return make_ticket(customer, service_date=date(2026, 1, 1), description="Job")
 
 
 def copy_of(ticket):
@@ -65,9 +63,9 @@ def test_a_change_to_a_ticket_deleted_meanwhile_is_a_404(ticket):
     assert part.quantity_in_stock == 3
 
 
-def test_mechanics_and_parts_changes_move_updated_at(ticket):
+def test_mechanics_and_parts_changes_move_updated_at(ticket, make_mechanic):
     part = baker.make(Part, price=Decimal("5.00"), quantity_in_stock=3)
-    mechanic = baker.make(Mechanic, is_active=True, salary=1)
+    mechanic = make_mechanic()
     stamps = [copy_of(ticket).updated_at]
     part_stamps = [Part.objects.get(pk=part.pk).updated_at]
     for change in (

@@ -1,7 +1,7 @@
-"""ShopJWTAuthentication reads the caller's row on every request with one fixed statement."""
+"""ShopJWTAuthentication: the caller's row read on every request with one fixed statement, verified tokens
+remembered until they expire, and a token's role kept."""
 
-import time
-from datetime import timedelta
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -12,9 +12,9 @@ from rest_framework.test import APIRequestFactory
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.tokens import AccessToken
 
-from conftest import client_with_token
 from mechanic_shop.accounts.authentication import ROLE_STAFF, ShopJWTAuthentication
 from mechanic_shop.accounts.tokens import issue_tokens
+from mechanic_shop.testing.clients import bearer, client_with_token, customer_login
 
 pytestmark = pytest.mark.django_db
 
@@ -73,13 +73,13 @@ def test_deleted_user_and_bad_claims(make_staff):
         authenticate(str(token))
 
 
-def test_a_remembered_token_still_expires(make_staff):
+def test_a_remembered_token_still_expires(make_staff, time_machine):
+    time_machine.move_to(datetime(2026, 3, 2, 9, 30, tzinfo=UTC), tick=False)
     token = AccessToken.for_user(make_staff())
-    token.set_exp(lifetime=timedelta(seconds=2))  # `exp` is whole seconds: at least one second from now
     access = str(token)
     user, _token = authenticate(access)  # verified once, remembered
     assert authenticate(access)[0].pk == user.pk
-    time.sleep(max(0.0, token["exp"] - time.time()) + 0.05)
+    time_machine.move_to(token["exp"], tick=False)  # the first instant it is no longer valid
     with pytest.raises(InvalidToken):
         authenticate(access)
 
@@ -93,3 +93,20 @@ def test_a_remembered_token_does_not_vouch_for_other_bytes(make_staff):
         authenticate(f"{header}.{forged_payload}.{signature}")
     with pytest.raises(InvalidToken):
         authenticate(f"{header}.{payload}.{signature[:-2]}xx")
+
+
+def test_customer_token_never_grants_staff_rights(anon_client, customer):
+    customer.user.is_staff = True
+    customer.user.is_superuser = True
+    customer.user.save()
+    access = customer_login(anon_client, customer.email).json()["token"]
+    response = bearer(access).get(reverse("customer-list"))
+    assert response.status_code == 403
+
+
+def test_missing_or_bad_bearer_token_is_401(anon_client, customer):
+    url = reverse("customer-detail", args=[customer.pk])
+    assert anon_client.get(url).status_code == 401
+    response = bearer("not-a-jwt").get(url)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")

@@ -4,13 +4,10 @@ With Redis every process shares the cache; with the default local-memory cache e
 generation numbers in files (mechanic_shop/core/generations.py) carry the change across. These tests run both ways.
 """
 
-from datetime import date
-
 import pytest
 from django.urls import reverse
 
-from conftest import run_in_another_process
-from tickets.services import ticket_create
+from mechanic_shop.testing.live import run_in_another_process
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,8 +40,8 @@ def test_a_permission_revoked_by_a_management_process_applies_at_the_next_reques
     assert response.status_code == 403
 
 
-def test_tickets_made_by_another_process_are_counted_and_listed(settings, admin_client_api, customer):
-    ticket_create(customer=customer, vin="1HGCM82633A004352", service_date=date(2026, 1, 1), description="Here")
+def test_tickets_made_by_another_process_are_counted_and_listed(settings, admin_client_api, customer, make_ticket):
+    make_ticket(customer, description="Here")
     url = reverse("serviceticket-list")
     assert admin_client_api.get(url).json()["count"] == 1
 

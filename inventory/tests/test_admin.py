@@ -1,0 +1,45 @@
+"""The parts admin: stock changes by a delta, never below zero nor past the column's range."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from model_bakery import baker
+
+from inventory.models import Part
+from inventory.services import MAX_STOCK
+
+pytestmark = pytest.mark.django_db
+
+
+def test_part_stock_changes_by_a_delta(admin_client):
+    part = baker.make(Part, name="Bolt", price=Decimal("0.10"), quantity_in_stock=10)
+    url = reverse("admin:inventory_part_change", args=[part.pk])
+    # Meanwhile an API request took 4: the admin form, opened before, must not write its stale 10 back.
+    Part.objects.filter(pk=part.pk).update(quantity_in_stock=6)
+    response = admin_client.post(url, {"name": "Bolt", "price": "0.10", "stock_change": "5"})
+    assert response.status_code == 302
+    part.refresh_from_db()
+    assert part.quantity_in_stock == 11
+
+
+def test_part_stock_never_goes_negative_in_admin(admin_client):
+    part = baker.make(Part, name="Bolt", price=Decimal("0.10"), quantity_in_stock=2)
+    admin_client.post(reverse("admin:inventory_part_change", args=[part.pk]), {"name": "Bolt", "price": "0.10",
+                                                                                "stock_change": "-3"})  # fmt: skip
+    part.refresh_from_db()
+    assert part.quantity_in_stock == 2
+
+
+def test_admin_stock_change_is_bounded(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("boss2", "b2@example.com", "Chief-Pass-2026"))
+    part = baker.make(Part, name="Bolt", price=Decimal("1.00"), quantity_in_stock=5)
+    url = reverse("admin:inventory_part_change", args=[part.pk])
+    form = {"name": "Bolt", "price": "1.00", "stock_change": str(10**20)}
+    response = client.post(url, form)
+    assert response.status_code == 200  # the form again, with the error
+    assert "less than or equal to" in response.content.decode()
+    response = client.post(url, {**form, "stock_change": str(MAX_STOCK)})
+    assert response.status_code == 302
+    part.refresh_from_db()
+    assert part.quantity_in_stock == 5  # would pass the column's range: refused with a message

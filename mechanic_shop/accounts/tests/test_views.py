@@ -1,0 +1,114 @@
+"""Staff tokens, refresh and logout (/auth/*, API.md §3), and the tokens of an account deleted or deactivated."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+
+from mechanic_shop.testing.clients import bearer, customer_login
+from mechanic_shop.testing.factories import CUSTOMER_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = reverse("token-obtain")
+REFRESH = reverse("token-refresh")
+LOGOUT = reverse("logout")
+STAFF_PASSWORD = "Wrench-Master-77"
+
+
+@pytest.fixture
+def staff_user(make_staff):
+    user = make_staff("customers.view_customer", username="frontdesk")
+    user.set_password(STAFF_PASSWORD)
+    user.save()
+    return user
+
+
+def test_staff_token_pair(anon_client, staff_user):
+    response = anon_client.post(TOKEN, {"username": "frontdesk", "password": STAFF_PASSWORD}, format="json")
+    assert response.status_code == 200
+    assert set(response.json()) == {"access", "refresh"}
+    assert bearer(response.json()["access"]).get(reverse("customer-list")).status_code == 200
+
+
+def test_staff_token_refused_to_non_staff_with_same_message(anon_client, staff_user, customer):
+    wrong = anon_client.post(TOKEN, {"username": "frontdesk", "password": "nope-nope-1"}, format="json")
+    non_staff = get_user_model().objects.create_user("plain", password=STAFF_PASSWORD)
+    refused = anon_client.post(TOKEN, {"username": non_staff.username, "password": STAFF_PASSWORD}, format="json")
+    as_customer = anon_client.post(
+        TOKEN, {"username": customer.user.username, "password": CUSTOMER_PASSWORD}, format="json"
+    )
+    assert wrong.status_code == refused.status_code == as_customer.status_code == 401
+    assert wrong.json() == refused.json() == as_customer.json()
+
+
+def test_staff_token_takes_json_strings_only(anon_client):
+    get_user_model().objects.create_user("1234", password="Wrench-Master-77", is_staff=True)
+    response = anon_client.post(TOKEN, {"username": 1234, "password": "Wrench-Master-77"}, format="json")
+    assert response.status_code == 400
+    assert "username" in response.json()
+    response = anon_client.post(TOKEN, {"username": "x", "password": "y"}, format="json")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="mechanic-shop"'
+
+
+def test_refresh_rotates_and_blacklists_the_used_token(anon_client, customer):
+    pair = customer_login(anon_client, customer.email).json()
+    response = anon_client.post(REFRESH, {"refresh": pair["refresh"]}, format="json")
+    assert response.status_code == 200
+    assert set(response.json()) == {"access", "refresh"}
+    assert response.json()["refresh"] != pair["refresh"]
+    assert bearer(response.json()["access"]).get(reverse("customer-detail", args=[customer.pk])).status_code == 200
+    again = anon_client.post(REFRESH, {"refresh": pair["refresh"]}, format="json")
+    assert again.status_code == 401
+    assert BlacklistedToken.objects.filter(token__user=customer.user).count() == 1
+
+
+def test_refreshed_customer_token_stays_a_customer_token(anon_client, customer):
+    pair = customer_login(anon_client, customer.email).json()
+    access = anon_client.post(REFRESH, {"refresh": pair["refresh"]}, format="json").json()["access"]
+    assert bearer(access).get(reverse("customer-list")).status_code == 403
+
+
+@pytest.mark.parametrize("token", ["garbage", "", "a.b.c"])
+def test_malformed_refresh_token_is_401_or_400(anon_client, token):
+    response = anon_client.post(REFRESH, {"refresh": token}, format="json")
+    assert response.status_code == (400 if token == "" else 401)
+    assert response.json()
+
+
+def test_access_token_is_not_a_refresh_token(anon_client, customer):
+    pair = customer_login(anon_client, customer.email).json()
+    assert anon_client.post(REFRESH, {"refresh": pair["token"]}, format="json").status_code == 401
+
+
+def test_logout_revokes_the_refresh_token(anon_client, customer):
+    pair = customer_login(anon_client, customer.email).json()
+    response = anon_client.post(LOGOUT, {"refresh": pair["refresh"]}, format="json")
+    assert response.status_code == 205
+    assert anon_client.post(REFRESH, {"refresh": pair["refresh"]}, format="json").status_code == 401
+    assert anon_client.post(LOGOUT, {"refresh": pair["refresh"]}, format="json").status_code == 401
+
+
+def test_deleted_account_tokens_stop_working(anon_client, customer):
+    pair = customer_login(anon_client, customer.email).json()
+    url = reverse("customer-detail", args=[customer.pk])
+    customer.delete()
+    assert bearer(pair["token"]).get(url).status_code == 401
+    assert anon_client.post(REFRESH, {"refresh": pair["refresh"]}, format="json").status_code == 401
+
+
+def test_deactivated_account_tokens_stop_working(anon_client, customer):
+    pair = customer_login(anon_client, customer.email).json()
+    customer.user.is_active = False
+    customer.user.save()
+    assert bearer(pair["token"]).get(reverse("customer-detail", args=[customer.pk])).status_code == 401
+    assert anon_client.post(REFRESH, {"refresh": pair["refresh"]}, format="json").status_code == 401
+    assert customer_login(anon_client, customer.email).status_code == 401
+
+
+def test_deactivated_staff_token_stops_working(anon_client, staff_user):
+    access = anon_client.post(TOKEN, {"username": "frontdesk", "password": STAFF_PASSWORD}, format="json")
+    staff_user.is_active = False
+    staff_user.save()
+    assert bearer(access.json()["access"]).get(reverse("customer-list")).status_code == 401

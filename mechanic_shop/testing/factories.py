@@ -1,0 +1,133 @@
+"""Rows for tests to work on: staff users, customers, mechanics and tickets.
+
+Each `make_*` fixture is a function: call it as often as a test needs, and pass any field to override a default.
+Defaults are valid and unique (names, emails, usernames), so a test only says what it cares about.
+"""
+
+import itertools
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from model_bakery import baker
+
+from customers.services import customer_set_password
+from inventory.models import Part
+from mechanics.models import Mechanic
+from tickets.models import ServiceTicket
+from tickets.services import ticket_add_part, ticket_create, ticket_set_status
+
+CUSTOMER_PASSWORD = "Tr1cky-Gearbox-42"
+VIN = "1HGCM82633A004352"
+_serial = itertools.count(1)
+
+# The status changes that bring a new (open) ticket to each status.
+_STATUS_PATH = {
+    ServiceTicket.Status.OPEN: [],
+    ServiceTicket.Status.IN_PROGRESS: [ServiceTicket.Status.IN_PROGRESS],
+    ServiceTicket.Status.COMPLETED: [ServiceTicket.Status.IN_PROGRESS, ServiceTicket.Status.COMPLETED],
+    ServiceTicket.Status.CANCELLED: [ServiceTicket.Status.CANCELLED],
+}
+
+
+@pytest.fixture
+def make_staff(db):
+    """A staff user holding the given permissions, e.g. make_staff("customers.view_customer")."""
+
+    def make(*perms: str, username: str | None = None, **fields):
+        fields = {"is_staff": True, "is_active": True, **fields}
+        user = baker.make(get_user_model(), username=username or f"staff{next(_serial)}", **fields)
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_customer(db):
+    """A customer; with_login=True gives it a login with CUSTOMER_PASSWORD."""
+
+    def make(with_login: bool = True, **fields):
+        fields.setdefault("email", f"customer{next(_serial)}@example.com")
+        fields.setdefault("phone_number", "555-0100")
+        fields.setdefault("name", "Dana Driver")
+        customer = baker.make("customers.Customer", **fields)
+        if with_login:
+            customer_set_password(customer=customer, password=CUSTOMER_PASSWORD)
+        return customer
+
+    return make
+
+
+@pytest.fixture
+def customer(make_customer):
+    return make_customer()
+
+
+@pytest.fixture
+def other_customer(make_customer):
+    return make_customer(name="Olive Other")
+
+
+@pytest.fixture
+def make_mechanic(db):
+    """An active mechanic with a salary of 1.00 and a unique name and email: make_mechanic(name="Mo", user=staff)."""
+
+    def make(**fields) -> Mechanic:
+        n = next(_serial)
+        fields = {
+            "name": f"Mechanic {n}",
+            "email": f"mechanic{n}@example.com",
+            "is_active": True,
+            "salary": Decimal("1.00"),
+            **fields,
+        }
+        return baker.make(Mechanic, **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_ticket(make_customer):
+    """An open ticket made by `tickets.services.ticket_create`, as the API and the admin make them.
+
+        make_ticket(customer, mechanics=[mo], parts=[(pads, 2), bolt], status="completed")
+
+    `customer` defaults to a new customer without a login. `mechanics` are assigned on creation; `parts` (a Part,
+    or a (Part, quantity) pair) are then added through `ticket_add_part`, taking stock; last the ticket moves along
+    the lifecycle to `status` (open → in_progress → completed, or → cancelled, which returns the parts). `vin`,
+    `service_date` and `description` have valid defaults; `labor_cost` and `pickup_date` go to ticket_create.
+    """
+
+    def make(
+        customer=None,
+        *,
+        mechanics=(),
+        parts=(),
+        status: str = ServiceTicket.Status.OPEN,
+        vin: str = VIN,
+        service_date: date | str = date(2026, 1, 1),
+        description: str = "Brakes",
+        **fields,
+    ) -> ServiceTicket:
+        ticket = ticket_create(
+            customer=customer if customer is not None else make_customer(with_login=False),
+            vin=vin,
+            service_date=service_date,
+            description=description,
+            mechanic_ids=[mechanic.pk for mechanic in mechanics],
+            **fields,
+        )
+        for line in parts:
+            part, quantity = line if isinstance(line, tuple) else (line, 1)
+            assert isinstance(part, Part), part
+            ticket_add_part(ticket=ticket, part=part, quantity=quantity)
+        for step in _STATUS_PATH[status]:
+            ticket_set_status(ticket=ticket, status=step)
+        return ticket
+
+    return make
