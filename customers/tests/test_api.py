@@ -31,7 +31,8 @@ def test_anonymous_registration_creates_customer_with_login(anon_client):
     assert body["email"] == "rita@example.com"
     customer = Customer.objects.get(pk=body["id"])
     assert customer.email == "rita@example.com"
-    assert customer.user is not None and not customer.user.is_staff
+    assert customer.user is not None
+    assert not customer.user.is_staff
     assert customer.user.check_password(CUSTOMER_PASSWORD)
 
 
@@ -70,7 +71,7 @@ def test_email_is_unique_regardless_of_case(anon_client, make_customer):
 
 
 @pytest.mark.parametrize(
-    "field, value",
+    ("field", "value"),
     [
         ("name", ""),
         ("name", "x" * 101),
@@ -159,7 +160,9 @@ def test_list_is_paginated_in_id_order(admin_client_api, make_customer):
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"count", "next", "previous", "results"}
-    assert body["count"] == 12 and len(body["results"]) == 10 and body["previous"] is None
+    assert body["count"] == 12
+    assert len(body["results"]) == 10
+    assert body["previous"] is None
     assert [c["id"] for c in body["results"]] == [c.pk for c in made[:10]]
     second = admin_client_api.get(body["next"]).json()
     assert [c["id"] for c in second["results"]] == [c.pk for c in made[10:]]

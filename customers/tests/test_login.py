@@ -1,4 +1,4 @@
-"""Customer login (POST /customers/login, API.md §3)."""
+"""Customer login (POST /customers/login)."""
 
 import pytest
 from django.urls import reverse
@@ -15,7 +15,8 @@ def test_customer_login_returns_token_pair(anon_client, customer):
     assert response.status_code == 200
     assert set(response.json()) == {"token", "refresh"}
     me = bearer(response.json()["token"]).get(reverse("customer-detail", args=[customer.pk]))
-    assert me.status_code == 200 and me.json()["id"] == customer.pk
+    assert me.status_code == 200
+    assert me.json()["id"] == customer.pk
 
 
 def test_wrong_email_and_wrong_password_answer_alike(anon_client, customer):

@@ -1,4 +1,4 @@
-"""Who may do what on /customers (API.md §2)."""
+"""Who may do what on /customers."""
 
 import pytest
 from django.urls import reverse
@@ -49,7 +49,7 @@ def test_staff_without_view_permission_is_403_on_list_and_detail(staff_client, c
 
 
 @pytest.mark.parametrize(
-    "perm, method, url_kind, body, expected",
+    ("perm", "method", "url_kind", "body", "expected"),
     [
         ("customers.view_customer", "get", "list", None, 200),
         ("customers.view_customer", "get", "detail", None, 200),

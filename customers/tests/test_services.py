@@ -17,7 +17,8 @@ GOOD_PASSWORD = "Tr1cky-Gearbox-42"
 def test_create_with_a_password_gives_a_login():
     customer = customer_create(name="Ann Lee", email="Ann@Example.com", phone_number="555-0100", password=GOOD_PASSWORD)
     assert customer.email == "ann@example.com"
-    assert customer.user is not None and not customer.user.is_staff
+    assert customer.user is not None
+    assert not customer.user.is_staff
     assert customer_authenticate(email="ANN@example.com", password=GOOD_PASSWORD) == customer.user
 
 

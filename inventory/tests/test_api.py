@@ -21,17 +21,19 @@ def detail(pk):
 def test_create_with_decimal_price(admin_client_api):
     response = admin_client_api.post(LIST, {"name": "Oil filter", "price": 8.5, "quantity_in_stock": 4}, format="json")
     assert response.status_code == 201
-    assert response.json()["price"] == "8.50" and response.json()["quantity_in_stock"] == 4
+    assert response.json()["price"] == "8.50"
+    assert response.json()["quantity_in_stock"] == 4
     assert Part.objects.get().price == Decimal("8.50")
 
 
 def test_stock_defaults_to_zero(admin_client_api):
     response = admin_client_api.post(LIST, {"name": "Bolt", "price": "0.10"}, format="json")
-    assert response.status_code == 201 and response.json()["quantity_in_stock"] == 0
+    assert response.status_code == 201
+    assert response.json()["quantity_in_stock"] == 0
 
 
 @pytest.mark.parametrize(
-    "field, value",
+    ("field", "value"),
     [("price", "-0.01"), ("price", "1.001"), ("price", "free"), ("price", " 1.00"), ("price", "1e2"), ("price", True),
      ("quantity_in_stock", -1), ("quantity_in_stock", 1.5), ("quantity_in_stock", "many"), ("quantity_in_stock", "5"),
      ("name", ""), ("name", "x" * 101)],
@@ -39,7 +41,8 @@ def test_stock_defaults_to_zero(admin_client_api):
 def test_invalid_part_is_400(admin_client_api, field, value):
     body = {"name": "Bolt", "price": "1.00", "quantity_in_stock": 1, field: value}
     response = admin_client_api.post(LIST, body, format="json")
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400
+    assert field in response.json()
     assert not Part.objects.exists()
 
 
@@ -80,7 +83,8 @@ def test_part_on_a_ticket_cannot_be_deleted(admin_client_api, customer, make_tic
     part = baker.make(Part, price=1, quantity_in_stock=5)
     make_ticket(customer, parts=[part])
     response = admin_client_api.delete(detail(part.pk))
-    assert response.status_code == 409 and "ticket part" in response.json()["detail"]
+    assert response.status_code == 409
+    assert "ticket part" in response.json()["detail"]
     assert Part.objects.filter(pk=part.pk).exists()
 
 
@@ -91,7 +95,7 @@ def test_free_part_is_deleted(admin_client_api):
 
 
 @pytest.mark.parametrize(
-    "client_name, perms, expected",
+    ("client_name", "perms", "expected"),
     [("anon_client", (), 401), ("customer_client", (), 403), ("staff", (), 403), ("staff", ("view",), 200)],
 )
 def test_inventory_permissions(request, staff_client, client_name, perms, expected):

@@ -20,7 +20,7 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField[Any]):
     # The related object, of whichever model `queryset` holds: Any, since the stubs take the incoming data to be
     # that model rather than its id.
     def to_internal_value(self, data: Any) -> Any:
-        # A JSON integer only (API.md §1: a wrong type is a 400); PrimaryKeyRelatedField would also take "12".
+        # A JSON integer only (a wrong type is a 400); PrimaryKeyRelatedField would also take "12".
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("incorrect_type", data_type=type(data).__name__)
         if not 1 <= data <= MAX_ID:
@@ -67,7 +67,7 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 class MoneyField(serializers.DecimalField):
-    """Money (API.md §1): out as a string with two decimals; in as a JSON number or a string of digits ("12.99").
+    """Money: out as a string with two decimals; in as a JSON number or a string of digits ("12.99").
 
     DRF's DecimalField also takes " 12.99 ", "1.2e1", "1_2" or "-0" in a string; here a string is digits with an
     optional fraction and nothing else, which is what the schema's pattern promises. Never negative.
@@ -89,7 +89,7 @@ class MoneyField(serializers.DecimalField):
 
 
 class ShopModelSerializer(serializers.ModelSerializer[_M]):
-    """ModelSerializer whose fields take only their own JSON type (API.md §1: a wrong type is a 400)."""
+    """ModelSerializer whose fields take only their own JSON type (a wrong type is a 400)."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,

@@ -1,4 +1,4 @@
-"""API clients, one per kind of caller (API.md §2), each with a real JWT.
+"""API clients, one per kind of caller, each with a real JWT.
 
 Fixtures: `anon_client`, `staff_client("app.perm", ...)`, `admin_client_api`, `customer_client`,
 `other_customer_client`. Helpers: `client_with_token(user, role)` for any other account, `bearer(access)` for a

@@ -75,7 +75,7 @@ class SettingsFixtures:
 
         def switch_on(**rates):
             settings.THROTTLE_ENABLED = True
-            settings.THROTTLE_RATES = {scope: None for scope in settings.THROTTLE_RATES} | rates
+            settings.THROTTLE_RATES = dict.fromkeys(settings.THROTTLE_RATES) | rates
 
         return switch_on
 
@@ -106,10 +106,7 @@ def pytest_report_header(config):
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    if database["ENGINE"].endswith("sqlite3"):
-        where = sqlite_test_path()
-    else:
-        where = database.get("HOST") or database["NAME"]
+    where = sqlite_test_path() if database["ENGINE"].endswith("sqlite3") else database.get("HOST") or database["NAME"]
     return [
         f"database: {database['ENGINE'].rsplit('.', 1)[-1]} ({where})",
         f"cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}",

@@ -20,15 +20,17 @@ def test_create_and_read(admin_client_api):
     response = admin_client_api.post(LIST, NEW, format="json")
     assert response.status_code == 201
     body = response.json()
-    assert body["email"] == "mo@shop.com" and body["salary"] == "52000.00"
-    assert body["is_active"] is True and body["user_id"] is None
+    assert body["email"] == "mo@shop.com"
+    assert body["salary"] == "52000.00"
+    assert body["is_active"] is True
+    assert body["user_id"] is None
     assert set(body) == {"id", "name", "email", "phone_number", "salary", "is_active", "user_id", "created_at",
                          "updated_at"}  # fmt: skip
     assert Mechanic.objects.get(pk=body["id"]).email == "mo@shop.com"
 
 
 @pytest.mark.parametrize(
-    "field, value",
+    ("field", "value"),
     [("salary", "-1"), ("salary", "abc"), ("name", ""), ("name", "x" * 101), ("phone_number", "12"), ("email", "x"),
      ("is_active", 0), ("is_active", "false"), ("is_active", None), ("user_id", "1")],
 )  # fmt: skip
@@ -42,19 +44,23 @@ def test_invalid_mechanic_is_400(admin_client_api, field, value):
 def test_email_unique_regardless_of_case(admin_client_api):
     admin_client_api.post(LIST, NEW, format="json")
     response = admin_client_api.post(LIST, NEW | {"email": "MO@SHOP.COM"}, format="json")
-    assert response.status_code == 400 and "email" in response.json()
+    assert response.status_code == 400
+    assert "email" in response.json()
     assert Mechanic.objects.count() == 1
 
 
 def test_user_id_links_one_staff_account(admin_client_api, make_staff):
     staff = make_staff()
     first = admin_client_api.post(LIST, NEW | {"user_id": staff.pk}, format="json")
-    assert first.status_code == 201 and first.json()["user_id"] == staff.pk
+    assert first.status_code == 201
+    assert first.json()["user_id"] == staff.pk
     second = admin_client_api.post(LIST, NEW | {"email": "b@shop.com", "user_id": staff.pk}, format="json")
-    assert second.status_code == 400 and "user_id" in second.json()
+    assert second.status_code == 400
+    assert "user_id" in second.json()
     plain = get_user_model().objects.create_user("plain")
     third = admin_client_api.post(LIST, NEW | {"email": "c@shop.com", "user_id": plain.pk}, format="json")
-    assert third.status_code == 400 and "user_id" in third.json()
+    assert third.status_code == 400
+    assert "user_id" in third.json()
     huge = admin_client_api.post(LIST, NEW | {"email": "d@shop.com", "user_id": 10**30}, format="json")
     assert huge.status_code == 400
     assert Mechanic.objects.count() == 1
@@ -63,7 +69,8 @@ def test_user_id_links_one_staff_account(admin_client_api, make_staff):
 def test_patch_retires_a_mechanic(admin_client_api, make_mechanic):
     mechanic = make_mechanic()
     response = admin_client_api.patch(detail(mechanic.pk), {"is_active": False}, format="json")
-    assert response.status_code == 200 and response.json()["is_active"] is False
+    assert response.status_code == 200
+    assert response.json()["is_active"] is False
     mechanic.refresh_from_db()
     assert mechanic.is_active is False
 
@@ -90,7 +97,7 @@ def test_search_and_ordering(admin_client_api, make_mechanic):
     assert [m["name"] for m in admin_client_api.get(LIST, {"ordering": "name"}).json()["results"]] == ["Ann", "Zed"]
 
 
-@pytest.mark.parametrize("client_name, expected", [("anon_client", 401), ("customer_client", 403)])
+@pytest.mark.parametrize(("client_name", "expected"), [("anon_client", 401), ("customer_client", 403)])
 def test_mechanics_are_staff_only(request, client_name, expected):
     client = request.getfixturevalue(client_name)
     assert client.get(LIST).status_code == expected
@@ -119,4 +126,5 @@ def test_leaderboard_ranks_active_mechanics_by_completed_tickets(
         {"id": cid.pk, "name": "Cid", "ticket_count": 2},
         {"id": ann.pk, "name": "Ann", "ticket_count": 0},
     ]
-    assert body["count"] == 3 and admin_client_api.get(BOARD, {"per_page": 1}).json()["next"]
+    assert body["count"] == 3
+    assert admin_client_api.get(BOARD, {"per_page": 1}).json()["next"]

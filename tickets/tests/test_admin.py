@@ -32,13 +32,16 @@ def test_ticket_change_page_shows_mechanics_and_parts_inline(admin_client, ticke
     part = baker.make(Part, name="Brake pad set", price=Decimal("54.00"), quantity_in_stock=4)
     ticket_add_part(ticket=ticket, part=part, quantity=2)
     page = admin_client.get(reverse("admin:tickets_serviceticket_change", args=[ticket.pk])).content.decode()
-    assert "Mechanics on this ticket" in page and "Mo" in page
-    assert "Parts on this ticket" in page and "Brake pad set" in page
+    assert "Mechanics on this ticket" in page
+    assert "Mo" in page
+    assert "Parts on this ticket" in page
+    assert "Brake pad set" in page
 
 
 def test_ticket_filter_by_status(admin_client, ticket):
     response = admin_client.get(reverse("admin:tickets_serviceticket_changelist"), {"status__exact": "open"})
-    assert response.status_code == 200 and "1HGCM82633A004352" in response.content.decode()
+    assert response.status_code == 200
+    assert "1HGCM82633A004352" in response.content.decode()
 
 
 def test_status_actions_follow_the_lifecycle(admin_client, ticket):
@@ -49,7 +52,8 @@ def test_status_actions_follow_the_lifecycle(admin_client, ticket):
     admin_client.post(url, {"action": "start_work", "_selected_action": [ticket.pk]})
     admin_client.post(url, {"action": "complete", "_selected_action": [ticket.pk]})
     ticket.refresh_from_db()
-    assert ticket.status == "completed" and ticket.completed_at is not None
+    assert ticket.status == "completed"
+    assert ticket.completed_at is not None
     assert Mechanic.objects.get().completed_ticket_count == 1
 
 
@@ -60,7 +64,8 @@ def test_cancel_action_returns_parts(admin_client, ticket):
         reverse("admin:tickets_serviceticket_changelist"), {"action": "cancel", "_selected_action": [ticket.pk]}
     )
     part.refresh_from_db()
-    assert part.quantity_in_stock == 4 and not ticket.lines.exists()
+    assert part.quantity_in_stock == 4
+    assert not ticket.lines.exists()
 
 
 def test_completed_ticket_cannot_be_deleted_in_admin(admin_client, ticket):
@@ -76,7 +81,8 @@ def test_admin_delete_returns_parts(admin_client, ticket):
     ticket_add_part(ticket=ticket, part=part, quantity=3)
     admin_client.post(reverse("admin:tickets_serviceticket_delete", args=[ticket.pk]), {"post": "yes"})
     part.refresh_from_db()
-    assert part.quantity_in_stock == 4 and not ServiceTicket.objects.exists()
+    assert part.quantity_in_stock == 4
+    assert not ServiceTicket.objects.exists()
 
 
 def test_admin_mechanics_field_refuses_inactive_mechanics(admin_client, ticket, customer, make_mechanic):
@@ -117,4 +123,5 @@ def test_admin_mechanics_field_adds_an_active_mechanic(admin_client, ticket, cus
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert set(ticket.mechanics.values_list("pk", flat=True)) == {*current, newcomer.pk}
-    assert ticket.description == "Brakes, and the pads" and ticket.labor_cost == Decimal("10.00")
+    assert ticket.description == "Brakes, and the pads"
+    assert ticket.labor_cost == Decimal("10.00")

@@ -60,10 +60,16 @@ def test_create_answers_201_with_the_whole_ticket(api, new_ticket, mechanic, cus
     response = api.post(LIST, new_ticket | {"status": "completed"}, format="json")
     assert response.status_code == 201
     body = response.json()
-    assert body["vin"] == VIN and body["status"] == "open" and body["customer_id"] == customer.pk
+    assert body["vin"] == VIN
+    assert body["status"] == "open"
+    assert body["customer_id"] == customer.pk
     assert body["mechanics"] == [{"id": mechanic.pk, "name": "Mo"}]
-    assert body["parts"] == [] and body["parts_total"] == "0.00" and body["total_cost"] == "120.00"
-    assert body["labor_cost"] == "120.00" and body["completed_at"] is None and body["pickup_date"] is None
+    assert body["parts"] == []
+    assert body["parts_total"] == "0.00"
+    assert body["total_cost"] == "120.00"
+    assert body["labor_cost"] == "120.00"
+    assert body["completed_at"] is None
+    assert body["pickup_date"] is None
     assert set(body) == {
         "id", "vin", "service_date", "description", "customer_id", "status", "pickup_date", "labor_cost",
         "mechanics", "parts", "parts_total", "total_cost", "created_at", "updated_at", "completed_at",
@@ -72,7 +78,7 @@ def test_create_answers_201_with_the_whole_ticket(api, new_ticket, mechanic, cus
 
 
 @pytest.mark.parametrize(
-    "field, value",
+    ("field", "value"),
     [
         ("vin", "1HGCM82633A00435"),  # 16
         ("vin", "1HGCM82633A0043521"),  # 18
@@ -128,7 +134,8 @@ def test_detail_shows_parts_and_totals(api, ticket, part):
 def test_patch_moves_status_and_sets_completed_at(api, ticket):
     assert api.patch(detail(ticket.pk), {"status": "in_progress"}, format="json").json()["status"] == "in_progress"
     body = api.patch(detail(ticket.pk), {"status": "completed"}, format="json").json()
-    assert body["status"] == "completed" and body["completed_at"]
+    assert body["status"] == "completed"
+    assert body["completed_at"]
     ticket.refresh_from_db()
     assert ticket.completed_at is not None
 
@@ -144,7 +151,8 @@ def test_illegal_status_change_is_400(api, ticket):
 
 def test_sending_the_current_status_is_no_change(api, ticket):
     response = api.patch(detail(ticket.pk), {"status": "open"}, format="json")
-    assert response.status_code == 200 and response.json()["status"] == "open"
+    assert response.status_code == 200
+    assert response.json()["status"] == "open"
 
 
 def test_patch_of_service_date_after_pickup_is_400(api, ticket):
@@ -166,13 +174,15 @@ def test_put_needs_the_create_fields(api, ticket, new_ticket):
 
 def test_read_only_fields_are_ignored_on_update(api, ticket):
     body = api.patch(detail(ticket.pk), {"id": 5000, "parts_total": "9.00", "completed_at": None}, format="json")
-    assert body.status_code == 200 and body.json()["id"] == ticket.pk
+    assert body.status_code == 200
+    assert body.json()["id"] == ticket.pk
 
 
 def test_cancel_returns_parts_to_stock(api, ticket, part):
     ticket_add_part(ticket=ticket, part=part, quantity=3)
     body = api.patch(detail(ticket.pk), {"status": "cancelled"}, format="json").json()
-    assert body["parts"] == [] and body["status"] == "cancelled"
+    assert body["parts"] == []
+    assert body["status"] == "cancelled"
     part.refresh_from_db()
     assert part.quantity_in_stock == 10
 
@@ -180,9 +190,11 @@ def test_cancel_returns_parts_to_stock(api, ticket, part):
 def test_delete_returns_parts_and_answers_204(api, ticket, part):
     ticket_add_part(ticket=ticket, part=part, quantity=3)
     response = api.delete(detail(ticket.pk))
-    assert response.status_code == 204 and response.content == b""
+    assert response.status_code == 204
+    assert response.content == b""
     part.refresh_from_db()
-    assert part.quantity_in_stock == 10 and not ServiceTicket.objects.exists()
+    assert part.quantity_in_stock == 10
+    assert not ServiceTicket.objects.exists()
 
 
 def test_completed_ticket_delete_is_409(api, ticket):
@@ -230,7 +242,8 @@ def test_edit_with_an_invalid_id_names_it_by_its_index(api, ticket, mechanic):
 
 def test_edit_with_no_lists_answers_the_ticket(api, ticket, mechanic):
     response = api.put(action("edit", ticket.pk), {}, format="json")
-    assert response.status_code == 200 and response.json()["mechanics"][0]["id"] == mechanic.pk
+    assert response.status_code == 200
+    assert response.json()["mechanics"][0]["id"] == mechanic.pk
 
 
 def test_assign_and_remove_mechanic(api, ticket, mechanic, make_mechanic):
@@ -273,7 +286,8 @@ def test_add_part_without_enough_stock_is_409(api, ticket, part):
     assert response.status_code == 409
     assert "Not enough Oil filter" in response.json()["detail"]
     part.refresh_from_db()
-    assert part.quantity_in_stock == 10 and not TicketPart.objects.exists()
+    assert part.quantity_in_stock == 10
+    assert not TicketPart.objects.exists()
 
 
 def test_remove_part_default_all_and_partial(api, ticket, part):
@@ -289,7 +303,8 @@ def test_remove_more_than_on_ticket_is_400_and_not_on_ticket_is_404(api, ticket,
     assert api.put(action("remove-part", ticket.pk, part.pk)).status_code == 404
     api.put(action("add-part", ticket.pk, part.pk), {"quantity": 2}, format="json")
     response = api.put(action("remove-part", ticket.pk, part.pk), {"quantity": 3}, format="json")
-    assert response.status_code == 400 and "quantity" in response.json()
+    assert response.status_code == 400
+    assert "quantity" in response.json()
     assert TicketPart.objects.get().quantity == 2
 
 

@@ -42,7 +42,8 @@ def test_customers_count_their_own(admin_client_api, customer_client, make_ticke
     make_ticket(other_customer)
     listed_count(admin_client_api)
     response = customer_client.get(LIST)
-    assert response.status_code == 200 and response.json()["count"] == 1
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
 
 
 def test_every_create_and_delete_updates_the_total(admin_client_api, make_ticket, customer):

@@ -56,7 +56,8 @@ def test_the_original_service_flow_still_works():
 
     # The customer's view.
     mine = dana.get("/customers/my-tickets?per_page=5").json()
-    assert mine["count"] == 1 and mine["results"][0]["id"] == tid
+    assert mine["count"] == 1
+    assert mine["results"][0]["id"] == tid
 
     # List, update, delete.
     assert desk.get("/service-tickets?status=completed").json()["count"] == 1

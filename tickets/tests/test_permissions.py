@@ -1,4 +1,4 @@
-"""Who may do what with tickets, and the my-tickets lists (API.md §2, §4)."""
+"""Who may do what with tickets, and the my-tickets lists."""
 
 from decimal import Decimal
 
@@ -66,7 +66,7 @@ def test_anonymous_is_401_everywhere(anon_client, own):
 
 
 @pytest.mark.parametrize(
-    "perm, method, expected",
+    ("perm", "method", "expected"),
     [
         (None, "get", 403),
         ("view", "get", 200),
@@ -96,7 +96,8 @@ def test_customer_my_tickets(customer_client, own, others):
     response = customer_client.get(reverse("customer-my-tickets-list"))
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 2 and [t["id"] for t in body["results"]] == [own[1].pk, own[0].pk]
+    assert body["count"] == 2
+    assert [t["id"] for t in body["results"]] == [own[1].pk, own[0].pk]
 
 
 def test_staff_get_403_on_customer_my_tickets(admin_client_api):

@@ -35,7 +35,7 @@ def tickets(make_ticket, make_mechanic, customer, linked_staff):
 
 
 @pytest.mark.parametrize(
-    "client_name, url_name, budget",
+    ("client_name", "url_name", "budget"),
     [
         # user + count + page + mechanics + lines (staff permissions come from the cache after the first call)
         ("linked_staff", "serviceticket-list", 5),
@@ -63,7 +63,8 @@ def test_ticket_detail_is_constant(linked_staff, tickets, django_assert_max_num_
     linked_staff.get(reverse("serviceticket-detail", args=[tickets[0].pk]))
     with django_assert_max_num_queries(4):
         response = linked_staff.get(reverse("serviceticket-detail", args=[tickets[0].pk]))
-    assert len(response.json()["parts"]) == 2 and len(response.json()["mechanics"]) == 2
+    assert len(response.json()["parts"]) == 2
+    assert len(response.json()["mechanics"]) == 2
 
 
 def test_leaderboard_is_one_indexed_read_of_mechanics(linked_staff, tickets, django_assert_num_queries):

@@ -58,14 +58,17 @@ def test_one_ticket_matches_the_serializer(tickets):
     assert fast == serializer_output([completed])[0]
     assert fast["status"] == "completed"
     assert fast["completed_at"].endswith("Z")
-    assert fast["parts_total"] == "17.98" and fast["total_cost"] == "138.48"
+    assert fast["parts_total"] == "17.98"
+    assert fast["total_cost"] == "138.48"
 
 
 def test_a_ticket_without_mechanics_or_parts_matches_the_serializer(make_ticket):
     ticket = make_ticket(labor_cost=0)
     fast = ticket_representation(ticket)
     assert fast == serializer_output([ticket])[0]
-    assert fast["mechanics"] == [] and fast["parts"] == [] and fast["total_cost"] == "0.00"
+    assert fast["mechanics"] == []
+    assert fast["parts"] == []
+    assert fast["total_cost"] == "0.00"
 
 
 def test_page_costs_three_queries_whatever_its_size(tickets, django_assert_num_queries):
@@ -81,4 +84,5 @@ def test_list_reads_only_the_requested_page(tickets, admin_client_api):
     assert response.status_code == 200
     assert [t["id"] for t in response.json()["results"]] == [tickets[3].pk, tickets[2].pk]
     selects = [q["sql"] for q in queries if "tickets_serviceticket" in q["sql"] and "COUNT" not in q["sql"]]
-    assert selects and all("LIMIT 2" in sql for sql in selects)
+    assert selects
+    assert all("LIMIT 2" in sql for sql in selects)

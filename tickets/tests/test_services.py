@@ -73,9 +73,11 @@ def close(ticket, status):
 
 
 def test_create_opens_ticket_with_mechanics_and_upper_case_vin(ticket, mechanic):
-    assert ticket.status == Status.OPEN and ticket.vin == VIN
+    assert ticket.status == Status.OPEN
+    assert ticket.vin == VIN
     assert list(ticket.mechanics.all()) == [mechanic]
-    assert ticket.labor_cost == Decimal("0.00") and ticket.completed_at is None
+    assert ticket.labor_cost == Decimal("0.00")
+    assert ticket.completed_at is None
 
 
 def test_create_refuses_unknown_and_inactive_mechanics(customer, mechanic, make_mechanic):
@@ -115,7 +117,7 @@ def test_allowed_transitions(ticket, path):
 
 
 @pytest.mark.parametrize(
-    "before, after",
+    ("before", "after"),
     [
         ([], Status.COMPLETED),
         ([Status.IN_PROGRESS], Status.OPEN),
@@ -245,14 +247,16 @@ def test_add_part_may_take_the_last_unit(ticket, part):
 def test_remove_part_defaults_to_all_of_it(ticket, part):
     ticket_add_part(ticket=ticket, part=part, quantity=3)
     assert ticket_remove_part(ticket=ticket, part=part) is None
-    assert stock_of(part) == 5 and lines_of(ticket) == {}
+    assert stock_of(part) == 5
+    assert lines_of(ticket) == {}
 
 
 def test_remove_part_partially(ticket, part):
     ticket_add_part(ticket=ticket, part=part, quantity=3)
     line = ticket_remove_part(ticket=ticket, part=part, quantity=2)
     assert line.quantity == 1
-    assert stock_of(part) == 4 and lines_of(ticket) == {part.pk: (1, Decimal("8.99"))}
+    assert stock_of(part) == 4
+    assert lines_of(ticket) == {part.pk: (1, Decimal("8.99"))}
 
 
 def test_remove_more_than_is_on_the_ticket_is_refused(ticket, part):
@@ -260,7 +264,8 @@ def test_remove_more_than_is_on_the_ticket_is_refused(ticket, part):
     with pytest.raises(ValidationError) as error:
         ticket_remove_part(ticket=ticket, part=part, quantity=3)
     assert "quantity" in error.value.message_dict
-    assert stock_of(part) == 3 and lines_of(ticket) == {part.pk: (2, Decimal("8.99"))}
+    assert stock_of(part) == 3
+    assert lines_of(ticket) == {part.pk: (2, Decimal("8.99"))}
 
 
 def test_remove_part_not_on_ticket_is_404(ticket, part):
@@ -321,7 +326,8 @@ def test_delete_returns_parts_to_stock(ticket, part, path):
     ticket_add_part(ticket=ticket, part=part, quantity=4)
     ticket_delete(ticket=ticket)
     assert stock_of(part) == 5
-    assert not ServiceTicket.objects.exists() and not TicketPart.objects.exists()
+    assert not ServiceTicket.objects.exists()
+    assert not TicketPart.objects.exists()
 
 
 def test_cancelled_ticket_may_be_deleted(ticket):
@@ -336,4 +342,5 @@ def test_completed_ticket_cannot_be_deleted(ticket, part):
     with pytest.raises(Conflict) as error:
         ticket_delete(ticket=ticket)
     assert "history" in error.value.detail
-    assert ServiceTicket.objects.filter(pk=ticket.pk).exists() and stock_of(part) == 4
+    assert ServiceTicket.objects.filter(pk=ticket.pk).exists()
+    assert stock_of(part) == 4

@@ -40,7 +40,8 @@ def test_an_edit_from_a_stale_copy_keeps_a_concurrent_completion(ticket):
     saved = copy_of(ticket)
     assert (saved.status, saved.description) == ("completed", "Also rotated the tires")
     assert saved.completed_at is not None
-    assert stale.status == "completed" and stale.completed_at == saved.completed_at
+    assert stale.status == "completed"
+    assert stale.completed_at == saved.completed_at
 
 
 def test_an_edit_from_a_stale_copy_keeps_a_concurrent_field_change(ticket):
@@ -76,5 +77,7 @@ def test_mechanics_and_parts_changes_move_updated_at(ticket, make_mechanic):
         change()
         stamps.append(copy_of(ticket).updated_at)
         part_stamps.append(Part.objects.get(pk=part.pk).updated_at)
-    assert stamps == sorted(stamps) and len(set(stamps)) == 4
-    assert part_stamps[2] > part_stamps[0] and part_stamps[3] > part_stamps[2]
+    assert stamps == sorted(stamps)
+    assert len(set(stamps)) == 4
+    assert part_stamps[2] > part_stamps[0]
+    assert part_stamps[3] > part_stamps[2]

@@ -40,7 +40,9 @@ def test_loads_the_caller_in_one_query_with_the_rest_deferred(make_staff):
 def test_flags_are_booleans_as_the_orm_gives_them(make_staff):
     _refresh, access = issue_tokens(make_staff(is_superuser=True), ROLE_STAFF)
     user, _token = authenticate(access)
-    assert user.is_superuser is True and user.is_staff is True and user.is_active is True
+    assert user.is_superuser is True
+    assert user.is_staff is True
+    assert user.is_active is True
 
 
 def test_bulk_deactivation_is_refused_at_once(make_staff):

@@ -1,5 +1,5 @@
 """The login limit, one counter for customer login, staff tokens and the admin's login page; and the anonymous
-limits, which apply to staff tokens too (mechanic_shop/accounts/views.py, API.md §5)."""
+limits, which apply to staff tokens too (mechanic_shop/accounts/views.py)."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -29,7 +29,8 @@ def test_admin_login_shares_the_login_limit(settings, client, anon_client):
     assert wrong == [200, 200]  # the form again, with an error
     assert anon_client.post(TOKEN, {"username": "chief", "password": "guess"}, format="json").status_code == 401
     response = client.post(url, {"username": "chief", "password": "Chief-Pass-2026"})
-    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
     assert "_auth_user_id" not in client.session
     assert client.get(url).status_code == 200  # the page itself still shows
 

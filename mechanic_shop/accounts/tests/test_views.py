@@ -1,4 +1,4 @@
-"""Staff tokens, refresh and logout (/auth/*, API.md §3), and the tokens of an account deleted or deactivated."""
+"""Staff tokens, refresh and logout (/auth/*), and the tokens of an account deleted or deactivated."""
 
 import pytest
 from django.contrib.auth import get_user_model

@@ -1,4 +1,4 @@
-"""Errors Django raises before DRF runs answer in JSON too (mechanic_shop/api/exceptions.py, API.md §1)."""
+"""Errors Django raises before DRF runs answer in JSON too (mechanic_shop/api/exceptions.py)."""
 
 import pytest
 from django.urls import reverse

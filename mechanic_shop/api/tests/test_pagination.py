@@ -28,7 +28,8 @@ def test_page_size_wins_over_per_page_but_both_must_be_valid(admin_client_api, c
     assert len(admin_client_api.get(LIST, {"page_size": 3, "per_page": 5}).json()["results"]) == 3
     assert len(admin_client_api.get(LIST, {"page_size": "", "per_page": 5}).json()["results"]) == 5
     response = admin_client_api.get(LIST, {"page_size": 3, "per_page": "null"})
-    assert response.status_code == 400 and list(response.json()) == ["per_page"]
+    assert response.status_code == 400
+    assert list(response.json()) == ["per_page"]
 
 
 def test_an_empty_page_size_is_the_default(admin_client_api, customers):

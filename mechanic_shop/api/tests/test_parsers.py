@@ -1,4 +1,4 @@
-"""Request bodies are JSON, or a clear 4xx with a JSON body, never a 500 (API.md §1; mechanic_shop/api/parsers.py)."""
+"""Request bodies are JSON, or a clear 4xx with a JSON body, never a 500 (mechanic_shop/api/parsers.py)."""
 
 import json
 

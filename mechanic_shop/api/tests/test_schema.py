@@ -90,7 +90,8 @@ def test_schema_and_docs_need_no_token(name, query, content_type):
 
 
 def test_paths_are_written_as_in_the_contract(openapi):
-    assert "/customers" in openapi["paths"] and "/service-tickets/{id}/add-part/{part_id}" in openapi["paths"]
+    assert "/customers" in openapi["paths"]
+    assert "/service-tickets/{id}/add-part/{part_id}" in openapi["paths"]
     assert not [path for path in openapi["paths"] if path != "/" and path.endswith("/")]
 
 
@@ -243,7 +244,8 @@ def test_409_only_where_the_api_gives_it(openapi):
 
 def test_no_token_is_a_documented_401_with_a_challenge(openapi, anon_client):
     response = anon_client.get(reverse("customer-list"))
-    assert response.status_code == 401 and response["WWW-Authenticate"].startswith("Bearer")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
     assert_documented(openapi, "get", "/customers", response)
 
 
@@ -264,10 +266,12 @@ def test_an_unknown_id_and_a_page_past_the_end_are_documented_404s(openapi, admi
 
 def test_field_errors_and_malformed_json_are_documented_400s(openapi, admin_client_api):
     response = admin_client_api.post(reverse("customer-list"), {"name": ""}, format="json")
-    assert response.status_code == 400 and "email" in response.json()
+    assert response.status_code == 400
+    assert "email" in response.json()
     assert_documented(openapi, "post", "/customers", response)
     response = admin_client_api.post(reverse("customer-list"), "{not json", content_type="application/json")
-    assert response.status_code == 400 and "detail" in response.json()
+    assert response.status_code == 400
+    assert "detail" in response.json()
     assert_documented(openapi, "post", "/customers", response)
     response = admin_client_api.get(reverse("serviceticket-list"), {"page_size": "many"})
     assert response.status_code == 400
@@ -277,7 +281,8 @@ def test_field_errors_and_malformed_json_are_documented_400s(openapi, admin_clie
 def test_errors_inside_a_list_are_a_documented_400(openapi, admin_client_api, make_ticket):
     ticket = make_ticket()
     response = admin_client_api.put(reverse("serviceticket-edit", args=[ticket.pk]), {"add_ids": ["x"]}, format="json")
-    assert response.status_code == 400 and response.json() == {"add_ids": {"0": ["A valid integer is required."]}}
+    assert response.status_code == 400
+    assert response.json() == {"add_ids": {"0": ["A valid integer is required."]}}
     assert_documented(openapi, "put", "/service-tickets/{id}/edit", response)
 
 
@@ -304,7 +309,8 @@ def test_a_throttled_login_is_a_documented_429_with_retry_after(openapi, setting
     settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login": "1/minute", "anon_short": None, "anon_long": None}
     anon_client.post(reverse("customer-login"), {}, format="json")
     response = anon_client.post(reverse("customer-login"), {}, format="json")
-    assert response.status_code == 429 and int(response["Retry-After"]) >= 1
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
     assert_documented(openapi, "post", "/customers/login", response)
     headers = operation(openapi, "post", "/customers/login")["responses"]["429"]["headers"]
     assert headers["Retry-After"]["required"] is True
@@ -320,7 +326,8 @@ def test_login_and_leaderboard_answers_match_their_schema(
     assert_documented(openapi, "post", "/customers/login", response)
     make_mechanic(), make_mechanic()
     response = admin_client_api.get(reverse("mechanic-leaderboard"))
-    assert response.status_code == 200 and response.json()["count"] == 2
+    assert response.status_code == 200
+    assert response.json()["count"] == 2
     assert_documented(openapi, "get", "/mechanics/leaderboard/most-tickets", response)
 
 
@@ -331,5 +338,7 @@ def test_docs_pages_load_their_scripts_from_our_own_static_files(anon_client, ur
     response = anon_client.get(url)
     page = response.content.decode()
     assert response.status_code == 200
-    assert "/static/drf_spectacular_sidecar/" in page and asset in page
-    assert "cdn.jsdelivr.net" not in page and "unpkg.com" not in page
+    assert "/static/drf_spectacular_sidecar/" in page
+    assert asset in page
+    assert "cdn.jsdelivr.net" not in page
+    assert "unpkg.com" not in page

@@ -1,4 +1,4 @@
-"""Rate limits (API.md §5; mechanic_shop/api/throttling.py), with small rates set per test."""
+"""Rate limits (mechanic_shop/api/throttling.py), with small rates set per test."""
 
 import pytest
 from django.urls import reverse

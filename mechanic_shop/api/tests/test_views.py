@@ -18,7 +18,8 @@ def test_health_names_a_cache_that_is_down(anon_client, monkeypatch):
     monkeypatch.setattr(cache, "get", lambda *a, **k: None)
     response = anon_client.get("/health")
     assert response.status_code == 503
-    assert response.json()["cache"] == "down" and response.json()["database"] == "ok"
+    assert response.json()["cache"] == "down"
+    assert response.json()["database"] == "ok"
     assert "cache" in response.json()["detail"]
 
 
