@@ -62,9 +62,12 @@ def part_adjust_stock(*, part: Part, delta: int) -> int:
     return part.quantity_in_stock
 
 
-@transaction.atomic
 def part_take_stock(*, part: Part, quantity: int) -> None:
-    """Take `quantity` units of `part` out of stock (onto a ticket); Conflict if fewer are left."""
+    """Take `quantity` units of `part` out of stock (onto a ticket); Conflict if fewer are left.
+
+    One conditional UPDATE, atomic by itself: it needs no transaction (nor a savepoint inside the caller's) of its
+    own.
+    """
     taken = Part.objects.filter(pk=part.pk, quantity_in_stock__gte=quantity).update(
         quantity_in_stock=F("quantity_in_stock") - quantity, updated_at=timezone.now()
     )
@@ -73,9 +76,13 @@ def part_take_stock(*, part: Part, quantity: int) -> None:
         raise Conflict(f"Not enough {part.name} in stock: {quantity} asked, {in_stock or 0} left.")
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def part_return_stock(*, returns: Iterable[tuple[int, int]]) -> None:
-    """Put `(part id, quantity)` units back into stock (from a ticket's lines)."""
+    """Put `(part id, quantity)` units back into stock (from a ticket's lines).
+
+    All or nothing, in the caller's transaction when there is one (no savepoint: only a database error can
+    interrupt it, and that dooms the caller's transaction anyway).
+    """
     now = timezone.now()
     # In part order, so two transactions returning the same parts lock them in the same order (no deadlock).
     for part_id, quantity in sorted(returns):

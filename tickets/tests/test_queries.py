@@ -74,3 +74,22 @@ def test_leaderboard_is_one_indexed_read_of_mechanics(linked_staff, tickets, dja
     ranking = response.json()["results"]
     assert [r["ticket_count"] for r in ranking] == [10, 10]
     assert all("tickets_" not in q["sql"] for q in captured.captured_queries)
+
+
+def test_taking_a_part_onto_a_ticket_has_a_fixed_query_budget(staff_client, make_ticket, django_assert_num_queries):
+    """The write path of the benchmark: no savepoint sneaks in where one service calls another."""
+    client = staff_client("tickets.change_serviceticket")
+    ticket = make_ticket()
+    part = baker.make(Part, quantity_in_stock=10, price=Decimal("3.00"))
+    url = reverse("serviceticket-add-part", args=[ticket.pk, part.pk])
+    client.put(url, {"quantity": 1}, format="json")  # warms the caller's cached permissions
+    # user, ticket, part; in the service's transaction (a savepoint here, inside the test's): lock the ticket, take
+    # stock, touch the ticket, find the line, add to it, read its quantity; then the answer: ticket, mechanics, lines.
+    with django_assert_num_queries(14) as captured:
+        response = client.put(url, {"quantity": 2}, format="json")
+    assert response.status_code == 200
+    sql = [query["sql"] for query in captured.captured_queries]
+    # The test runs inside a transaction, so the service's own atomic block is the one savepoint.
+    assert sum(statement.startswith("SAVEPOINT") for statement in sql) == 1
+    part.refresh_from_db()
+    assert part.quantity_in_stock == 7
