@@ -28,14 +28,22 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField[Any]):
         return super().to_internal_value(data)
 
 
+def _check_string(field: serializers.CharField, data: Any) -> None:
+    """A JSON string no longer than the field's maximum as sent: the schema's `maxLength` counts what the client
+    sends, while DRF would count it after trimming the whitespace around it."""
+    if not isinstance(data, str):
+        field.fail("invalid")
+    if field.max_length is not None and len(data) > field.max_length:
+        field.fail("max_length", max_length=field.max_length)
+
+
 class StrictCharField(serializers.CharField):
     """A string, and only a string: DRF's CharField would turn 12 or 1.5 into "12" or "1.5"."""
 
     default_error_messages = {"invalid": "Not a valid string."}
 
     def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
+        _check_string(self, data)
         return super().to_internal_value(data)
 
 
@@ -43,8 +51,7 @@ class StrictEmailField(serializers.EmailField):
     default_error_messages = {"invalid": "Enter a valid email address."}
 
     def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
+        _check_string(self, data)
         return super().to_internal_value(data)
 
 

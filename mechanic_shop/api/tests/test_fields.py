@@ -49,3 +49,18 @@ def test_booleans_are_json_true_or_false(sent, value):
             field.run_validation(sent)
     else:
         assert field.run_validation(sent) is value
+
+
+def test_a_string_longer_than_its_maximum_as_sent_is_refused_even_if_trimming_would_fit_it():
+    """The schema's maxLength counts what the client sends (Schemathesis found a 101-character name accepted)."""
+    from mechanic_shop.api.fields import StrictCharField, StrictEmailField
+
+    name = StrictCharField(max_length=5)
+    assert name.run_validation(" abc ") == "abc"
+    with pytest.raises(ValidationError) as caught:
+        name.run_validation("\nabcde")
+    assert caught.value.detail == ["Ensure this field has no more than 5 characters."]
+    email = StrictEmailField(max_length=9)
+    assert email.run_validation("a@b.co") == "a@b.co"
+    with pytest.raises(ValidationError):
+        email.run_validation(" a@b.co   ")
