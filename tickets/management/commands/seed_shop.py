@@ -15,13 +15,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
 from customers.models import Customer
-from customers.services import customer_list_cache_invalidate
+from customers.services import customer_list_cache_invalidate, customer_set_password
 from inventory.models import Part
 from mechanic_shop.core.generations import bump_generation
 from mechanics.models import Mechanic
@@ -160,13 +159,11 @@ class Command(BaseCommand):
                 )
             )
         if customers and demo_logins:
-            login = User.objects.create(
-                username=f"customer-demo-{rng.randrange(10**9)}",
-                email=DEMO_CUSTOMER_EMAIL,
-                password=make_password(DEMO_PASSWORD),
-            )
-            customers[0].email, customers[0].name, customers[0].user = DEMO_CUSTOMER_EMAIL, "Demo Customer", login
+            customers[0].email, customers[0].name = DEMO_CUSTOMER_EMAIL, "Demo Customer"
         Customer.objects.bulk_create(customers, batch_size=BATCH)
+        if customers and demo_logins:
+            # The demo customer's login, made as every customer login is (customers/services.py).
+            customer_set_password(customer=customers[0], password=DEMO_PASSWORD)
 
         mechanics = [
             Mechanic(
