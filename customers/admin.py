@@ -3,7 +3,13 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from customers.models import Customer
-from customers.services import customer_create, customer_delete, customer_update, customer_validate_password
+from customers.services import (
+    customer_check_email,
+    customer_create,
+    customer_delete,
+    customer_update,
+    customer_validate_password,
+)
 
 FIELDS = ["name", "email", "phone_number"]
 
@@ -21,10 +27,10 @@ class CustomerAdminForm(forms.ModelForm):
         fields = FIELDS
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if Customer.objects.filter(email=email).exclude(pk=self.instance.pk).exists():
-            raise ValidationError("A customer with this email already exists.")
-        return email
+        try:
+            return customer_check_email(email=self.cleaned_data["email"], customer=self.instance)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["email"]) from exc
 
     def clean(self):
         cleaned = super().clean()

@@ -42,9 +42,21 @@ def customer_validate_password(*, password: str, name: str, email: str) -> None:
         raise ValidationError({"password": list(exc.messages)}) from exc
 
 
+def customer_check_email(*, email: str, customer: Customer | None = None) -> str:
+    """The email as stored (trimmed, lower-case); ValidationError if another customer has it in any case."""
+    email = email.strip().lower()
+    others = Customer.objects.filter(email=email)  # stored lower-case, so the unique index answers
+    if customer is not None and customer.pk is not None:
+        others = others.exclude(pk=customer.pk)
+    if others.exists():
+        raise ValidationError({"email": ["A customer with this email already exists."]})
+    return email
+
+
 @transaction.atomic
 def customer_create(*, name: str, email: str, phone_number: str, password: str | None = None) -> Customer:
     """Add a customer; with a password it gets a login (the password is validated first)."""
+    email = customer_check_email(email=email)
     if password is not None:
         customer_validate_password(password=password, name=name, email=email)
     customer = Customer.objects.create(name=name, email=email, phone_number=phone_number)
@@ -66,13 +78,16 @@ def customer_update(
 
     `confirm_current_password` is for a customer changing its own: `current_password` must then be right.
     """
+    if "email" in changes:
+        changes["email"] = customer_check_email(email=changes["email"], customer=customer)
     for field, value in changes.items():
         setattr(customer, field, value)
     if password is not None:
         customer_validate_password(password=password, name=customer.name, email=customer.email)
         if confirm_current_password:
             _check_current_password(customer, current_password)
-    customer.save()
+    # Only the fields given: a full save would write back a login (`user`) set meanwhile by another request.
+    customer.save(update_fields=[*changes, "updated_at"])
     if password is not None:
         customer_set_password(customer=customer, password=password)
     return customer

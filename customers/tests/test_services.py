@@ -102,3 +102,29 @@ def test_registration_ignores_a_current_password(anon_client):
     response = anon_client.post(reverse("customer-list"), {**body, "current_password": "whatever"}, format="json")
     assert response.status_code == 201
     assert customer_authenticate(email="ann@example.com", password=GOOD_PASSWORD) is not None
+
+
+def test_an_email_already_taken_in_another_case_is_refused_on_create_and_update(make_customer):
+    taken = make_customer(email="ann@example.com")
+    other = make_customer(email="bob@example.com")
+    with pytest.raises(ValidationError) as caught:
+        customer_create(name="Ann Two", email="ANN@Example.com", phone_number="555-0100")
+    assert caught.value.message_dict == {"email": ["A customer with this email already exists."]}
+    with pytest.raises(ValidationError):
+        customer_update(customer=other, email="Ann@example.com")
+    customer_update(customer=taken, email="ANN@example.com")  # its own email, in another case
+    assert list(Customer.objects.order_by("pk").values_list("email", flat=True)) == [
+        "ann@example.com",
+        "bob@example.com",
+    ]
+
+
+def test_update_never_writes_back_a_login_given_meanwhile(make_customer):
+    customer = make_customer(with_login=False)
+    stale = Customer.objects.get(pk=customer.pk)
+    customer_update(customer=customer, password=GOOD_PASSWORD)  # another request gives it a login
+    customer_update(customer=stale, name="Ann Leigh")
+    customer.refresh_from_db()
+    assert customer.name == "Ann Leigh"
+    assert customer.user_id is not None
+    assert customer_authenticate(email=customer.email, password=GOOD_PASSWORD) == customer.user
