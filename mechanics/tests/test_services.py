@@ -81,3 +81,18 @@ def test_admin_edit_changes_only_what_the_form_changed(admin_client):
     assert response.status_code == 302
     mechanic.refresh_from_db()
     assert (mechanic.name, mechanic.salary, mechanic.completed_ticket_count) == ("Mo Rivera", Decimal("2.00"), 4)
+
+
+def test_admin_list_toggles_active_through_the_service(admin_client):
+    mechanic = new_mechanic()
+    Mechanic.objects.filter(pk=mechanic.pk).update(completed_ticket_count=2)
+    form = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-0-id": str(mechanic.pk),
+        "_save": "Save",
+    }  # is_active left out: unticked
+    response = admin_client.post(reverse("admin:mechanics_mechanic_changelist"), form)
+    assert response.status_code == 302
+    mechanic.refresh_from_db()
+    assert (mechanic.is_active, mechanic.completed_ticket_count) == (False, 2)
