@@ -7,8 +7,6 @@ from django.urls import reverse
 from model_bakery import baker
 
 from inventory.models import Part
-from inventory.services import part_adjust_stock
-from mechanic_shop.core.exceptions import Conflict
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("part-list")
@@ -104,13 +102,3 @@ def test_inventory_permissions(request, staff_client, client_name, perms, expect
     else:
         client = request.getfixturevalue(client_name)
     assert client.get(LIST).status_code == expected
-
-
-def test_adjust_stock_adds_and_takes_but_never_below_zero():
-    part = baker.make(Part, name="Bolt", price=1, quantity_in_stock=3)
-    assert part_adjust_stock(part=part, delta=5) == 8
-    assert part_adjust_stock(part=part, delta=-8) == 0
-    with pytest.raises(Conflict):
-        part_adjust_stock(part=part, delta=-1)
-    part.refresh_from_db()
-    assert part.quantity_in_stock == 0

@@ -7,7 +7,14 @@ from django.urls import reverse
 from model_bakery import baker
 
 from inventory.models import Part
-from inventory.services import part_create, part_delete, part_return_stock, part_take_stock, part_update
+from inventory.services import (
+    part_adjust_stock,
+    part_create,
+    part_delete,
+    part_return_stock,
+    part_take_stock,
+    part_update,
+)
 from mechanic_shop.core.exceptions import Conflict
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +27,16 @@ def test_create_and_update_write_only_the_fields_given():
     part_update(part=stale, price=Decimal("0.12"))
     part.refresh_from_db()
     assert (part.price, part.quantity_in_stock) == (Decimal("0.12"), 3)
+
+
+def test_adjust_stock_adds_and_takes_but_never_below_zero():
+    part = baker.make(Part, name="Bolt", price=1, quantity_in_stock=3)
+    assert part_adjust_stock(part=part, delta=5) == 8
+    assert part_adjust_stock(part=part, delta=-8) == 0
+    with pytest.raises(Conflict):
+        part_adjust_stock(part=part, delta=-1)
+    part.refresh_from_db()
+    assert part.quantity_in_stock == 0
 
 
 def test_take_stock_never_oversells():
