@@ -1,5 +1,6 @@
 """Filter fields shared by the apps' FilterSets."""
 
+import re
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import django_filters
@@ -15,14 +16,25 @@ if TYPE_CHECKING:
 
 # Ids and counts fit a signed 64-bit column on every database; a larger number is a 400, not an overflow.
 MAX_ID = 2**63 - 1
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 _M = TypeVar("_M", bound="Model")
+
+
+class WholeNumberField(forms.IntegerField):
+    """Digits only (with an optional minus, for the range check to refuse): Django's IntegerField would also take
+    "12.0" or " 12 ", which the schema's `integer` does not allow."""
+
+    def to_python(self, value: Any) -> int | None:
+        if value not in self.empty_values and not WHOLE_NUMBER.fullmatch(str(value)):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 class IdFilter(django_filters.NumberFilter):
     """A whole-number id; anything else is a 400 naming the parameter."""
 
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
