@@ -157,6 +157,9 @@ else:
 
 CUSTOMER_LIST_CACHE_SECONDS = env_int("CUSTOMER_LIST_CACHE_SECONDS", 120)
 
+# The shop's name, shown in the admin's header and title.
+SHOP_NAME = os.environ.get("SHOP_NAME", "Mechanic Shop")
+
 AUTHENTICATION_BACKENDS = ["mechanic_shop.accounts.backends.CachedPermissionsBackend"]
 
 # --- Passwords ----------------------------------------------------------------------------------------------------

@@ -31,6 +31,9 @@ class Mechanic(models.Model):
 
     class Meta:
         ordering = ["id"]
+        # Salaries are the one mechanic field the Front desk may not see: shown and writable, in the API and the admin,
+        # only with this permission (Manager and superusers).
+        permissions = [("view_mechanic_salary", "Can see and set mechanics' salaries")]
         indexes = [
             models.Index(fields=["is_active", "-completed_ticket_count", "id"], name="mechanic_leaderboard_idx"),
         ]

@@ -4,7 +4,7 @@ from django.db import transaction
 
 ACTIONS = ("view", "add", "change", "delete")
 
-# Group → {"app.model": actions}. Part lines and mechanic links change only through ticket permissions.
+# Group → {"app.model": actions}; an action with an underscore is a whole codename (a model's own permission). Part lines and mechanic links change only through ticket permissions.
 ROLES = {
     "Front desk": {
         "customers.customer": ACTIONS,
@@ -18,7 +18,7 @@ ROLES = {
     },
     "Manager": {
         "customers.customer": ACTIONS,
-        "mechanics.mechanic": ACTIONS,
+        "mechanics.mechanic": (*ACTIONS, "view_mechanic_salary"),
         "inventory.part": ACTIONS,
         "tickets.serviceticket": ACTIONS,
         "tickets.ticketmechanic": ACTIONS,
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             wanted = []
             for label, actions in grants.items():
                 app_label, model = label.split(".")
-                codenames = [f"{action}_{model}" for action in actions]
+                codenames = [action if "_" in action else f"{action}_{model}" for action in actions]
                 found = list(Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
                 if len(found) != len(codenames):
                     raise RuntimeError(f"Missing permissions for {label}; run `python manage.py migrate` first.")
