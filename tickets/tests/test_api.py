@@ -257,11 +257,34 @@ def test_assign_and_remove_mechanic(api, ticket, mechanic, make_mechanic):
     assert list(ticket.mechanics.all()) == [mechanic]
 
 
-def test_assigning_an_inactive_mechanic_is_400(api, ticket, make_mechanic):
+def test_assigning_an_inactive_mechanic_is_400_keyed_by_the_mechanic_id_in_the_path(api, ticket, make_mechanic):
     retired = make_mechanic(is_active=False)
+    before = ticket.updated_at
     response = api.put(action("assign-mechanic", ticket.pk, retired.pk))
     assert response.status_code == 400
+    assert response.json() == {"mechanic_id": [f"Inactive mechanic id(s) cannot be assigned: {retired.pk}."]}
     assert not ticket.mechanics.filter(pk=retired.pk).exists()
+    ticket.refresh_from_db()
+    assert ticket.updated_at == before
+
+
+def test_an_invalid_status_lists_the_valid_ones(api, ticket):
+    response = api.patch(detail(ticket.pk), {"status": "done"}, format="json")
+    assert response.status_code == 400
+    valid = "open, in_progress, completed, cancelled"
+    assert response.json() == {"status": [f'"done" is not a status; use one of: {valid}.']}
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+
+
+def test_a_status_change_the_lifecycle_refuses_says_where_the_ticket_can_go(api, ticket):
+    response = api.patch(detail(ticket.pk), {"status": "completed"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "status": ["A ticket cannot go from open to completed: from open it can only go to in_progress or cancelled."]
+    }
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.completed_at) == ("open", None)
 
 
 def test_add_part_defaults_to_one_and_accepts_a_quantity(api, ticket, part):
