@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from model_bakery import baker
 
-from inventory.models import Part
+from inventory.models import MAX_STOCK, Part
 from mechanics.models import Mechanic
 from tickets.models import ServiceTicket, TicketPart
 from tickets.services import ticket_add_part, ticket_set_status
@@ -372,3 +372,44 @@ def test_trailing_slash_optional_on_actions(api, ticket, part):
     assert api.put(url.rstrip("/") + "/").status_code == 200
     part.refresh_from_db()
     assert part.quantity_in_stock == 8
+
+
+@pytest.fixture
+def part_near_the_limit(api, ticket, part):
+    """Five of `part` on `ticket`; meanwhile a restock filled the shelf to one below the most a part can hold."""
+    api.put(action("add-part", ticket.pk, part.pk), {"quantity": 5}, format="json")
+    Part.objects.filter(pk=part.pk).update(quantity_in_stock=MAX_STOCK - 1)
+    return part
+
+
+def giving_back_refused(ticket, part, response, quantity=5):
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": f"Giving {quantity} Oil filter back to stock would take it from 999,999,999 past the most a part "
+        "can hold (1,000,000,000); nothing changed."
+    }
+    part.refresh_from_db()
+    assert part.quantity_in_stock == MAX_STOCK - 1
+    assert list(ticket.lines.values_list("part_id", "quantity")) == [(part.pk, 5)]
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+
+
+def test_remove_part_past_the_stock_limit_is_409_and_changes_nothing(api, ticket, part_near_the_limit):
+    url = action("remove-part", ticket.pk, part_near_the_limit.pk)
+    response = api.put(url, {"quantity": 2}, format="json")
+    giving_back_refused(ticket, part_near_the_limit, response, quantity=2)
+    assert api.put(url, {"quantity": 1}, format="json").status_code == 200  # exactly up to the limit
+    part_near_the_limit.refresh_from_db()
+    assert part_near_the_limit.quantity_in_stock == MAX_STOCK
+
+
+def test_cancel_past_the_stock_limit_is_409_and_changes_nothing(api, ticket, part_near_the_limit):
+    response = api.patch(detail(ticket.pk), {"status": "cancelled"}, format="json")
+    giving_back_refused(ticket, part_near_the_limit, response)
+
+
+def test_delete_past_the_stock_limit_is_409_and_changes_nothing(api, ticket, part_near_the_limit):
+    response = api.delete(detail(ticket.pk))
+    giving_back_refused(ticket, part_near_the_limit, response)
+    assert ServiceTicket.objects.filter(pk=ticket.pk).exists()
