@@ -2,6 +2,10 @@
 
 Services raise Django's ValidationError for bad input and `Conflict` (mechanic_shop/core/exceptions.py) for a clash
 with the state of the data; they never import DRF. The handler answers them with 400 and 409 in DRF's shapes.
+
+It also words two errors for clients wherever they come from, so no view has to remember to: a 404 from Django's
+get_object_or_404 (which names the model's class, "No ServiceTicket matches the given query.") says "Service ticket
+not found.", and a delete blocked by PROTECT names the object and what still refers to it, with how many.
 """
 
 import logging
