@@ -1,8 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 
-from inventory.models import Part
-from inventory.services import MAX_STOCK, part_adjust_stock, part_create, part_delete, part_update
+from inventory.models import MAX_STOCK, Part
+from inventory.services import part_adjust_stock, part_create, part_delete, part_update
 from mechanic_shop.core.exceptions import Conflict
 
 
@@ -19,6 +19,18 @@ class PartAdminForm(forms.ModelForm):
     class Meta:
         model = Part
         fields = ["name", "price", "quantity_in_stock"]
+
+    def clean_stock_change(self):
+        # Refused here, on the field and before anything is saved; the service still refuses a change that a
+        # concurrent one makes out of range meanwhile.
+        delta = self.cleaned_data.get("stock_change") or 0
+        if delta and self.instance.pk is not None:
+            stock = Part.objects.filter(pk=self.instance.pk).values_list("quantity_in_stock", flat=True).get()
+            if not 0 <= stock + delta <= MAX_STOCK:
+                raise forms.ValidationError(
+                    f"Stock is {stock:,}; changing it by {delta:+,} would take it out of 0 to {MAX_STOCK:,}."
+                )
+        return delta
 
 
 @admin.register(Part)

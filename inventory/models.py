@@ -1,6 +1,10 @@
-from django.core.validators import MinLengthValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinLengthValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+
+# The most of one part the shop can hold: no path (API, admin, parts coming back from tickets) takes stock past it,
+# and it leaves room below every database's 32-bit integer limit.
+MAX_STOCK = 1_000_000_000
 
 
 class Part(models.Model):
@@ -8,7 +12,7 @@ class Part(models.Model):
 
     name = models.CharField(max_length=100, validators=[MinLengthValidator(1)], db_index=True)
     price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)], db_index=True)
-    quantity_in_stock = models.PositiveIntegerField(default=0, db_index=True)
+    quantity_in_stock = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(MAX_STOCK)], db_index=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -16,6 +20,9 @@ class Part(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity_in_stock__gte=0), name="part_stock_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(quantity_in_stock__lte=MAX_STOCK), name="part_stock_at_most_max_stock"
+            ),
             models.CheckConstraint(condition=models.Q(price__gte=0), name="part_price_not_negative"),
         ]
 

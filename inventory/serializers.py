@@ -1,4 +1,4 @@
-from inventory.models import Part
+from inventory.models import MAX_STOCK, Part
 from mechanic_shop.api.fields import MoneyField, ShopModelSerializer, StrictCharField, StrictIntegerField
 
 
@@ -7,7 +7,7 @@ class PartSerializer(ShopModelSerializer):
 
     name = StrictCharField(max_length=100, min_length=1)
     price = MoneyField(max_digits=10, decimal_places=2)
-    quantity_in_stock = StrictIntegerField(min_value=0, max_value=2_147_483_647, required=False)
+    quantity_in_stock = StrictIntegerField(min_value=0, max_value=MAX_STOCK, required=False)
 
     class Meta:
         model = Part

@@ -58,7 +58,13 @@ class ServiceTicketSerializer(ShopModelSerializer):
     vin = VinField()
     description = StrictCharField(max_length=1000, min_length=1)
     customer_id = IdRelatedField(source="customer", queryset=Customer.objects.all())
-    status = serializers.ChoiceField(choices=ServiceTicket.Status.choices, required=False)
+    status = serializers.ChoiceField(
+        choices=ServiceTicket.Status.choices,
+        required=False,
+        error_messages={
+            "invalid_choice": f'"{{input}}" is not a status; use one of: {", ".join(ServiceTicket.Status.values)}.'
+        },
+    )
     labor_cost = MoneyField(max_digits=10, decimal_places=2, required=False)
     pickup_date = serializers.DateField(allow_null=True, required=False)
     mechanics = TicketMechanicSerializer(many=True, read_only=True)

@@ -130,7 +130,9 @@ def _apply_status(ticket: ServiceTicket, status: str) -> None:
     if status == ticket.status:
         return
     if status not in ALLOWED_TRANSITIONS[ticket.status]:
-        raise ValidationError({"status": [f"A ticket cannot go from {ticket.status} to {status}."]})
+        allowed = [value for value in Status.values if value in ALLOWED_TRANSITIONS[ticket.status]]
+        then = f"from {ticket.status} it can only go to {' or '.join(allowed)}" if allowed else "it is closed"
+        raise ValidationError({"status": [f"A ticket cannot go from {ticket.status} to {status}: {then}."]})
     if status == Status.COMPLETED:
         ticket.completed_at = timezone.now()
         mechanic_ids = list(ticket.mechanic_links.values_list("mechanic_id", flat=True))
@@ -181,6 +183,17 @@ def ticket_edit_mechanics(
     *, ticket: ServiceTicket, add_ids: Iterable[int] = (), remove_ids: Iterable[int] = ()
 ) -> ServiceTicket:
     """Add and remove mechanics in one step: all of it, or on any error nothing."""
+    return _edit_mechanics(ticket, add_ids, remove_ids)
+
+
+def _edit_mechanics(
+    ticket: ServiceTicket,
+    add_ids: Iterable[int],
+    remove_ids: Iterable[int],
+    add_field: str = "add_ids",
+    remove_field: str = "remove_ids",
+) -> ServiceTicket:
+    """ticket_edit_mechanics, with errors keyed by what the caller's request holds (`mechanic_id` for one)."""
     add_ids, remove_ids = set(add_ids), set(remove_ids)
     both = sorted(add_ids & remove_ids)
     if both:
@@ -188,8 +201,8 @@ def ticket_edit_mechanics(
     _lock_open(ticket, "mechanics")
     unknown_removed = sorted(remove_ids - set(Mechanic.objects.filter(pk__in=remove_ids).values_list("pk", flat=True)))
     if unknown_removed:
-        raise ValidationError({"remove_ids": [f"Unknown mechanic id(s): {', '.join(map(str, unknown_removed))}."]})
-    to_add = _active_mechanics(add_ids, "add_ids")
+        raise ValidationError({remove_field: [f"Unknown mechanic id(s): {', '.join(map(str, unknown_removed))}."]})
+    to_add = _active_mechanics(add_ids, add_field)
     ticket.mechanic_links.filter(mechanic_id__in=remove_ids).delete()
     TicketMechanic.objects.bulk_create(
         [TicketMechanic(ticket=ticket, mechanic=m) for m in to_add], ignore_conflicts=True
@@ -198,14 +211,16 @@ def ticket_edit_mechanics(
     return ticket
 
 
+@transaction.atomic
 def ticket_assign_mechanic(*, ticket: ServiceTicket, mechanic: Mechanic) -> ServiceTicket:
     """Put one active mechanic on an open ticket; already assigned is fine."""
-    return ticket_edit_mechanics(ticket=ticket, add_ids=[mechanic.pk])
+    return _edit_mechanics(ticket, [mechanic.pk], (), add_field="mechanic_id")
 
 
+@transaction.atomic
 def ticket_remove_mechanic(*, ticket: ServiceTicket, mechanic: Mechanic) -> ServiceTicket:
     """Take one mechanic off an open ticket; not assigned is fine."""
-    return ticket_edit_mechanics(ticket=ticket, remove_ids=[mechanic.pk])
+    return _edit_mechanics(ticket, (), [mechanic.pk], remove_field="mechanic_id")
 
 
 @transaction.atomic

@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 from model_bakery import baker
 
-from inventory.models import Part
-from inventory.services import MAX_STOCK
+from inventory.models import MAX_STOCK, Part
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +38,37 @@ def test_admin_stock_change_is_bounded(client, django_user_model):
     response = client.post(url, form)
     assert response.status_code == 200  # the form again, with the error
     assert "less than or equal to" in response.content.decode()
-    response = client.post(url, {**form, "stock_change": str(MAX_STOCK)})
+    response = client.post(url, {**form, "name": "Big bolt", "stock_change": str(MAX_STOCK)})
+    assert response.status_code == 200  # would pass the most a part holds: the form again, the error on the field
+    assert response.context["adminform"].form.errors == {
+        "stock_change": ["Stock is 5; changing it by +1,000,000,000 would take it out of 0 to 1,000,000,000."]
+    }
+    part.refresh_from_db()
+    assert (part.name, part.quantity_in_stock) == ("Bolt", 5)  # nothing saved
+
+
+def test_admin_restocks_a_part_up_to_the_maximum(admin_client):
+    part = baker.make(Part, name="Washer", price=Decimal("0.01"), quantity_in_stock=MAX_STOCK - 10)
+    url = reverse("admin:inventory_part_change", args=[part.pk])
+    response = admin_client.post(url, {"name": "Washer", "price": "0.01", "stock_change": "10"})
     assert response.status_code == 302
     part.refresh_from_db()
-    assert part.quantity_in_stock == 5  # would pass the column's range: refused with a message
+    assert part.quantity_in_stock == MAX_STOCK
+    response = admin_client.post(url, {"name": "Washer", "price": "0.01", "stock_change": "1"})
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["stock_change"]
+    part.refresh_from_db()
+    assert part.quantity_in_stock == MAX_STOCK
+
+
+def test_admin_adding_a_part_over_the_maximum_shows_the_error_on_the_stock_field(admin_client):
+    url = reverse("admin:inventory_part_add")
+    response = admin_client.post(url, {"name": "Washer", "price": "0.01", "quantity_in_stock": str(MAX_STOCK + 1)})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "quantity_in_stock": ["Ensure this value is less than or equal to 1000000000."]
+    }
+    assert not Part.objects.exists()
+    response = admin_client.post(url, {"name": "Washer", "price": "0.01", "quantity_in_stock": str(MAX_STOCK)})
+    assert response.status_code == 302
+    assert Part.objects.get().quantity_in_stock == MAX_STOCK

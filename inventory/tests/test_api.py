@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from model_bakery import baker
 
-from inventory.models import Part
+from inventory.models import MAX_STOCK, Part
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("part-list")
@@ -86,7 +86,9 @@ def test_part_on_a_ticket_cannot_be_deleted(admin_client_api, customer, make_tic
     make_ticket(customer, parts=[part])
     response = admin_client_api.delete(detail(part.pk))
     assert response.status_code == 409
-    assert "ticket part" in response.json()["detail"]
+    assert response.json() == {
+        "detail": f"Part #{part.pk} “{part.name}” is still referenced by 1 service ticket, so it cannot be deleted."
+    }
     assert Part.objects.filter(pk=part.pk).exists()
 
 
@@ -106,3 +108,23 @@ def test_inventory_permissions(request, staff_client, client_name, perms, expect
     else:
         client = request.getfixturevalue(client_name)
     assert client.get(LIST).status_code == expected
+
+
+def test_stock_up_to_the_maximum_is_accepted(admin_client_api):
+    body = {"name": "Washer", "price": "0.01", "quantity_in_stock": MAX_STOCK}
+    response = admin_client_api.post(LIST, body, format="json")
+    assert response.status_code == 201
+    assert response.json()["quantity_in_stock"] == MAX_STOCK == 1_000_000_000
+    assert Part.objects.get().quantity_in_stock == MAX_STOCK
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch"])
+@pytest.mark.parametrize("stock", [MAX_STOCK + 1, 2**31, 2**63])
+def test_stock_sent_over_the_maximum_is_a_400_on_the_field(admin_client_api, method, stock):
+    part = baker.make(Part, name="Washer", price=Decimal("0.01"), quantity_in_stock=7)
+    url = LIST if method == "post" else detail(part.pk)
+    body = {"name": "Washer", "price": "0.01", "quantity_in_stock": stock}
+    response = getattr(admin_client_api, method)(url, body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"quantity_in_stock": ["Ensure this value is less than or equal to 1000000000."]}
+    assert list(Part.objects.values_list("quantity_in_stock", flat=True)) == [7]

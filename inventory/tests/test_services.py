@@ -3,10 +3,12 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from model_bakery import baker
 
-from inventory.models import Part
+from inventory.models import MAX_STOCK, Part
 from inventory.services import (
     part_adjust_stock,
     part_create,
@@ -78,3 +80,54 @@ def test_admin_change_never_writes_back_the_stock_it_showed(admin_client):
     assert response.status_code == 302
     part.refresh_from_db()
     assert (part.name, part.quantity_in_stock) == ("Hex bolt", 6)
+
+
+def test_return_stock_up_to_the_maximum():
+    part = baker.make(Part, name="Washer", price=1, quantity_in_stock=MAX_STOCK - 2)
+    part_return_stock(returns=[(part.pk, 2)])
+    part.refresh_from_db()
+    assert part.quantity_in_stock == MAX_STOCK
+
+
+def test_return_stock_past_the_maximum_is_a_conflict_and_returns_nothing():
+    washer = baker.make(Part, name="Washer", price=1, quantity_in_stock=MAX_STOCK - 1)
+    bolt = baker.make(Part, name="Bolt", price=1, quantity_in_stock=5)
+    with pytest.raises(Conflict) as caught, transaction.atomic():
+        part_return_stock(returns=[(bolt.pk, 1), (washer.pk, 2)])
+    assert caught.value.detail == (
+        "Giving 2 Washer back to stock would take it from 999,999,999 past the most a part can hold "
+        "(1,000,000,000); nothing changed."
+    )
+    assert list(Part.objects.order_by("pk").values_list("quantity_in_stock", flat=True)) == [MAX_STOCK - 1, 5]
+
+
+def test_adjust_stock_up_to_the_maximum_but_not_past_it():
+    part = baker.make(Part, name="Washer", price=1, quantity_in_stock=MAX_STOCK - 3)
+    assert part_adjust_stock(part=part, delta=3) == MAX_STOCK
+    with pytest.raises(Conflict) as caught:
+        part_adjust_stock(part=part, delta=1)
+    assert caught.value.detail == (
+        "Adding 1 Washer to the 1,000,000,000 in stock would pass the most a part can hold (1,000,000,000); "
+        "stock not changed."
+    )
+    part.refresh_from_db()
+    assert part.quantity_in_stock == MAX_STOCK
+
+
+@pytest.mark.parametrize("stock", [-1, MAX_STOCK + 1])
+def test_a_stock_level_out_of_range_is_refused_on_create_and_update(stock):
+    with pytest.raises(ValidationError) as caught:
+        part_create(name="Washer", price=Decimal("1.00"), quantity_in_stock=stock)
+    assert list(caught.value.message_dict) == ["quantity_in_stock"]
+    part = part_create(name="Washer", price=Decimal("1.00"), quantity_in_stock=MAX_STOCK)
+    with pytest.raises(ValidationError):
+        part_update(part=part, quantity_in_stock=stock)
+    assert list(Part.objects.values_list("quantity_in_stock", flat=True)) == [MAX_STOCK]
+
+
+def test_the_database_refuses_stock_past_the_maximum_whatever_writes_it():
+    part = baker.make(Part, name="Washer", price=1, quantity_in_stock=MAX_STOCK)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Part.objects.filter(pk=part.pk).update(quantity_in_stock=MAX_STOCK + 1)
+    part.refresh_from_db()
+    assert part.quantity_in_stock == MAX_STOCK

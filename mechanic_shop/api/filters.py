@@ -68,11 +68,34 @@ class ShopFilterBackend(DjangoFilterBackend):
 
 
 class ShopSearchFilter(SearchFilter):
-    """`?search=`; its one error (a NUL character) is a 400 naming the parameter, like every other 400."""
+    """`?search=`, at most `MAX_TERMS` words and `MAX_LENGTH` characters; a 400 naming the parameter otherwise.
+
+    Every word adds a LIKE over every search field: unbounded, a few hundred words kept a worker busy for seconds on
+    a large table and about a thousand overflowed SQLite's expression tree (a 500). The bounds keep each search's
+    cost a small multiple of one full scan, whoever calls.
+    """
+
+    MAX_TERMS = 10
+    MAX_LENGTH = 200
+    search_description = (
+        f"Words to look for, separated by spaces or commas; at most {MAX_TERMS} words and {MAX_LENGTH} characters "
+        "(more is a 400 naming `search`)."
+    )
 
     def get_search_terms(self, request: "Request") -> list[str]:
+        value = request.query_params.get(self.search_param, "")
+        # Checked before splitting: the length bounds the work of the split itself.
+        if len(value) > self.MAX_LENGTH:
+            raise ValidationError(
+                {self.search_param: [f"A search is at most {self.MAX_LENGTH} characters; this one has {len(value)}."]}
+            )
         try:
-            return super().get_search_terms(request)
+            terms = super().get_search_terms(request)
         except ValidationError as exc:
             # DRF raises it bare: the body would be a list, `["Null characters are not allowed."]`.
             raise ValidationError({self.search_param: exc.detail}) from exc
+        if len(terms) > self.MAX_TERMS:
+            raise ValidationError(
+                {self.search_param: [f"A search is at most {self.MAX_TERMS} words; this one has {len(terms)}."]}
+            )
+        return terms

@@ -30,7 +30,7 @@ from drf_spectacular.plumbing import ResolvedComponent, get_view_model
 from rest_framework import filters, permissions
 
 from mechanic_shop.api.callers import ANONYMOUS, CUSTOMER, EVERYONE, STAFF
-from mechanic_shop.api.filters import MAX_ID
+from mechanic_shop.api.filters import MAX_ID, ShopSearchFilter
 from mechanic_shop.api.viewsets import ID_PATTERN
 
 if TYPE_CHECKING:
@@ -237,8 +237,13 @@ class ShopAutoSchema(AutoSchema):
             parameter["allowEmptyValue"] = True
             if parameter["name"] == getattr(filters.SearchFilter, "search_param", "search"):
                 fields = ", ".join(f.lstrip("^=@$") for f in getattr(self.view, "search_fields", ()))
-                parameter["description"] = f"Matches any of: {fields} (case-insensitive, every word must match)."
+                parameter["description"] = (
+                    f"Matches any of: {fields} (case-insensitive, every word must match). "
+                    f"At most {ShopSearchFilter.MAX_TERMS} words, separated by spaces or commas, and "
+                    f"{ShopSearchFilter.MAX_LENGTH} characters: more is a 400 naming `search`."
+                )
                 parameter["schema"]["pattern"] = "^[^\\x00]*$"  # a NUL character is a 400
+                parameter["schema"]["maxLength"] = ShopSearchFilter.MAX_LENGTH
             elif parameter["name"] == getattr(filters.OrderingFilter, "ordering_param", "ordering"):
                 fields = ", ".join(getattr(self.view, "ordering_fields", ()))
                 parameter["description"] = (
@@ -298,7 +303,9 @@ class ShopAutoSchema(AutoSchema):
         if reads_body:
             errors["400"] = "The body is not valid JSON, or a field is missing, of the wrong type or invalid."
         elif paginated or (list_view and self._validates_query_parameters()):
-            errors["400"] = "A query parameter's value is invalid (a filter, or the page size); the body names it."
+            errors["400"] = (
+                "A query parameter's value is invalid (a filter, the page size, a search too long); the body names it."
+            )
 
         if view.get_authenticators():
             callers = view_callers(view)
@@ -323,7 +330,8 @@ class ShopAutoSchema(AutoSchema):
         return errors
 
     def _validates_query_parameters(self) -> bool:
-        # django-filter validates a FilterSet's parameters and answers 400; search, ordering and page size do not.
+        # django-filter validates a FilterSet's parameters and answers 400; ordering does not (search does, but every
+        # list that searches is paginated, which already names the 400).
         backends = self.get_filter_backends()
         has_filterset = getattr(self.view, "filterset_class", None) or getattr(self.view, "filterset_fields", None)
         return bool(has_filterset) and any(issubclass(backend, DjangoFilterBackend) for backend in backends)

@@ -80,7 +80,10 @@ def test_mechanic_on_a_ticket_cannot_be_deleted(admin_client_api, customer, make
     make_ticket(customer, mechanics=[mechanic])
     response = admin_client_api.delete(detail(mechanic.pk))
     assert response.status_code == 409
-    assert "ticket mechanic" in response.json()["detail"]
+    assert response.json() == {
+        "detail": f"Mechanic #{mechanic.pk} “{mechanic.name}” is still referenced by 1 service ticket, "
+        "so it cannot be deleted."
+    }
     assert Mechanic.objects.filter(pk=mechanic.pk).exists()
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from model_bakery import baker
 
-from inventory.models import Part
+from inventory.models import MAX_STOCK, Part
 from mechanics.models import Mechanic
 from tickets.models import ServiceTicket, TicketPart
 from tickets.services import ticket_add_part, ticket_set_status
@@ -257,11 +257,34 @@ def test_assign_and_remove_mechanic(api, ticket, mechanic, make_mechanic):
     assert list(ticket.mechanics.all()) == [mechanic]
 
 
-def test_assigning_an_inactive_mechanic_is_400(api, ticket, make_mechanic):
+def test_assigning_an_inactive_mechanic_is_400_keyed_by_the_mechanic_id_in_the_path(api, ticket, make_mechanic):
     retired = make_mechanic(is_active=False)
+    before = ticket.updated_at
     response = api.put(action("assign-mechanic", ticket.pk, retired.pk))
     assert response.status_code == 400
+    assert response.json() == {"mechanic_id": [f"Inactive mechanic id(s) cannot be assigned: {retired.pk}."]}
     assert not ticket.mechanics.filter(pk=retired.pk).exists()
+    ticket.refresh_from_db()
+    assert ticket.updated_at == before
+
+
+def test_an_invalid_status_lists_the_valid_ones(api, ticket):
+    response = api.patch(detail(ticket.pk), {"status": "done"}, format="json")
+    assert response.status_code == 400
+    valid = "open, in_progress, completed, cancelled"
+    assert response.json() == {"status": [f'"done" is not a status; use one of: {valid}.']}
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+
+
+def test_a_status_change_the_lifecycle_refuses_says_where_the_ticket_can_go(api, ticket):
+    response = api.patch(detail(ticket.pk), {"status": "completed"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "status": ["A ticket cannot go from open to completed: from open it can only go to in_progress or cancelled."]
+    }
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.completed_at) == ("open", None)
 
 
 def test_add_part_defaults_to_one_and_accepts_a_quantity(api, ticket, part):
@@ -349,3 +372,44 @@ def test_trailing_slash_optional_on_actions(api, ticket, part):
     assert api.put(url.rstrip("/") + "/").status_code == 200
     part.refresh_from_db()
     assert part.quantity_in_stock == 8
+
+
+@pytest.fixture
+def part_near_the_limit(api, ticket, part):
+    """Five of `part` on `ticket`; meanwhile a restock filled the shelf to one below the most a part can hold."""
+    api.put(action("add-part", ticket.pk, part.pk), {"quantity": 5}, format="json")
+    Part.objects.filter(pk=part.pk).update(quantity_in_stock=MAX_STOCK - 1)
+    return part
+
+
+def giving_back_refused(ticket, part, response, quantity=5):
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": f"Giving {quantity} Oil filter back to stock would take it from 999,999,999 past the most a part "
+        "can hold (1,000,000,000); nothing changed."
+    }
+    part.refresh_from_db()
+    assert part.quantity_in_stock == MAX_STOCK - 1
+    assert list(ticket.lines.values_list("part_id", "quantity")) == [(part.pk, 5)]
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+
+
+def test_remove_part_past_the_stock_limit_is_409_and_changes_nothing(api, ticket, part_near_the_limit):
+    url = action("remove-part", ticket.pk, part_near_the_limit.pk)
+    response = api.put(url, {"quantity": 2}, format="json")
+    giving_back_refused(ticket, part_near_the_limit, response, quantity=2)
+    assert api.put(url, {"quantity": 1}, format="json").status_code == 200  # exactly up to the limit
+    part_near_the_limit.refresh_from_db()
+    assert part_near_the_limit.quantity_in_stock == MAX_STOCK
+
+
+def test_cancel_past_the_stock_limit_is_409_and_changes_nothing(api, ticket, part_near_the_limit):
+    response = api.patch(detail(ticket.pk), {"status": "cancelled"}, format="json")
+    giving_back_refused(ticket, part_near_the_limit, response)
+
+
+def test_delete_past_the_stock_limit_is_409_and_changes_nothing(api, ticket, part_near_the_limit):
+    response = api.delete(detail(ticket.pk))
+    giving_back_refused(ticket, part_near_the_limit, response)
+    assert ServiceTicket.objects.filter(pk=ticket.pk).exists()

@@ -104,3 +104,18 @@ def test_paging_ordering_and_search_alone_skip_the_filterset(admin_client_api, w
     assert response.status_code == 400
     assert "status" in response.json()
     assert len(bound) == 2
+
+
+@pytest.mark.parametrize("param", ["service_date_after", "service_date_before"])
+def test_an_invalid_date_is_a_400_keyed_by_the_parameter_sent(admin_client_api, world, param):
+    response = admin_client_api.get(LIST, {param: "yesterday"})
+    assert response.status_code == 400
+    assert response.json() == {param: ["Enter a valid date as YYYY-MM-DD."]}
+
+
+def test_an_invalid_status_filter_lists_the_valid_ones(admin_client_api, world):
+    response = admin_client_api.get(LIST, {"status": "finished"})
+    assert response.status_code == 400
+    assert response.json() == {
+        "status": ["“finished” is not a status; use one of: open, in_progress, completed, cancelled."]
+    }

@@ -83,17 +83,31 @@ STATUSES = (
 
 
 class Command(BaseCommand):
-    help = "Fill an empty database with demo data (customers, mechanics, parts, tickets). --flush replaces it."
+    help = (
+        "Fill an empty database with demo data (customers, mechanics, parts, tickets). --flush replaces the data "
+        "but keeps the accounts that exist, so the demo logins' tokens keep working."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--customers", type=int, default=50)
-        parser.add_argument("--mechanics", type=int, default=8)
-        parser.add_argument("--parts", type=int, default=40)
-        parser.add_argument("--tickets", type=int, default=200)
-        parser.add_argument("--mechanics-per-ticket", type=int, default=2)
-        parser.add_argument("--parts-per-ticket", type=int, default=2)
+        sizes = (
+            ("--customers", 50, "customers to make"),
+            ("--mechanics", 8, "mechanics to make (about one in ten inactive)"),
+            ("--parts", 40, "parts to stock"),
+            ("--tickets", 200, "service tickets to make, in every status (needs at least one customer)"),
+            ("--mechanics-per-ticket", 2, "mechanics to assign to each ticket (at most the active ones)"),
+            ("--parts-per-ticket", 2, "part lines to put on each ticket not cancelled (at most the number of parts)"),
+        )
+        for option, default, what in sizes:
+            parser.add_argument(
+                option, type=int, default=default, metavar="N", help=f"How many {what}; default {default}."
+            )
         parser.add_argument("--seed", type=int, default=None, help="Random seed, for repeatable data.")
-        parser.add_argument("--flush", action="store_true", help="Delete the shop's data first, then seed.")
+        parser.add_argument(
+            "--flush",
+            action="store_true",
+            help="Delete the shop's data first, then seed. Accounts that exist are kept: the demo staff user, and the "
+            "demo customer's login (given to the new demo customer), so tokens issued before still work.",
+        )
         parser.add_argument(
             "--demo-account",
             action="store_true",
@@ -110,17 +124,19 @@ class Command(BaseCommand):
         rng = random.Random(opts["seed"])
         demo_logins = settings.DEBUG or opts["demo_account"]
         with transaction.atomic():
+            demo_login_id = None
             if opts["flush"]:
-                self._flush()
+                demo_login_id = self._flush(keep_demo_login=demo_logins)
             elif Customer.objects.exists() or Mechanic.objects.exists() or Part.objects.exists():
                 self.stdout.write("The shop already has data; nothing seeded (use --flush to replace it).")
                 return
-            counts = self._seed(rng, opts, demo_logins)
+            counts = self._seed(rng, opts, demo_logins, demo_login_id)
         customer_list_cache_invalidate()
         bump_generation(ALL_TICKETS_COUNT_KEY)
         elapsed = time.monotonic() - started
         logins = (
             f"; demo logins: staff {DEMO_STAFF_USERNAME!r}, customer {DEMO_CUSTOMER_EMAIL}, password {DEMO_PASSWORD!r}"
+            + (" (logins that existed are kept as they were)" if opts["flush"] else "")
             if demo_logins
             else ""
         )
@@ -130,18 +146,26 @@ class Command(BaseCommand):
             f"in {elapsed:.1f}s{logins}."
         )
 
-    def _flush(self):
-        """One DELETE per table, children first (the ORM's cascade collector would load every row)."""
+    def _flush(self, keep_demo_login: bool) -> int | None:
+        """One DELETE per table, children first (the ORM's cascade collector would load every row).
+
+        The logins of the deleted customers go too, except the demo customer's when the demo logins are seeded again:
+        it is kept, for the new demo customer, as staff accounts are. Returns its id.
+        """
         User = get_user_model()
-        login_ids = list(Customer.objects.exclude(user=None).values_list("user_id", flat=True))
+        logins = dict(Customer.objects.exclude(user=None).values_list("user_id", "email"))
+        demo_login_id = next((pk for pk, email in logins.items() if email == DEMO_CUSTOMER_EMAIL), None)
+        if not keep_demo_login:
+            demo_login_id = None
+        login_ids = [pk for pk in logins if pk != demo_login_id]
         with connection.cursor() as cursor:
             for model in (TicketPart, TicketMechanic, ServiceTicket, Customer, Mechanic, Part):
                 cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
         for start in range(0, len(login_ids), BATCH):
             User.objects.filter(pk__in=login_ids[start : start + BATCH], is_staff=False).delete()
-        User.objects.filter(username=DEMO_STAFF_USERNAME).delete()
+        return demo_login_id
 
-    def _seed(self, rng: random.Random, opts: dict, demo_logins: bool) -> dict:
+    def _seed(self, rng: random.Random, opts: dict, demo_logins: bool, demo_login_id: int | None) -> dict:
         User = get_user_model()
         first, last = FIRST.split(), LAST.split()
         now = timezone.now()
@@ -159,9 +183,14 @@ class Command(BaseCommand):
                 )
             )
         if customers and demo_logins:
-            customers[0].email, customers[0].name = DEMO_CUSTOMER_EMAIL, "Demo Customer"
+            # The login kept by --flush, unchanged (its password too: setting it again would revoke its tokens).
+            customers[0].email, customers[0].name, customers[0].user_id = (
+                DEMO_CUSTOMER_EMAIL,
+                "Demo Customer",
+                demo_login_id,
+            )
         Customer.objects.bulk_create(customers, batch_size=BATCH)
-        if customers and demo_logins:
+        if customers and demo_logins and demo_login_id is None:
             # The demo customer's login, made as every customer login is (customers/services.py).
             customer_set_password(customer=customers[0], password=DEMO_PASSWORD)
 
@@ -228,11 +257,9 @@ class Command(BaseCommand):
         TicketMechanic.objects.bulk_create(links, batch_size=BATCH)
         TicketPart.objects.bulk_create(lines, batch_size=BATCH)
 
-        if demo_logins:
-            staff, _ = User.objects.get_or_create(username=DEMO_STAFF_USERNAME)
-            staff.is_staff = staff.is_superuser = True
-            staff.set_password(DEMO_PASSWORD)
-            staff.save()
+        if demo_logins and not User.objects.filter(username=DEMO_STAFF_USERNAME).exists():
+            # An existing demo account is left as it is: a new password would revoke its refresh tokens.
+            User.objects.create_superuser(DEMO_STAFF_USERNAME, email="", password=DEMO_PASSWORD)
         return {
             "customers": len(customers),
             "mechanics": len(mechanics),
