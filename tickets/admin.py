@@ -43,6 +43,7 @@ TICKET_FIELDS = ["customer", "vin", "service_date", "description", "pickup_date"
 # As much as one add-part request may take (API.md §4).
 MAX_PARTS_PER_ADD = 1000
 MONEY = DecimalField(max_digits=14, decimal_places=2)
+CENT = Decimal("0.01")
 # Where changeform_view leaves a refusal for the form shown again.
 REFUSAL_ATTR = "ticket_admin_refusal"
 
@@ -399,11 +400,11 @@ class ServiceTicketAdmin(admin.ModelAdmin):
 
     @admin.display(description="Parts total", ordering="listed_parts_total")
     def listed_parts_total(self, obj):
-        return obj.listed_parts_total
+        return obj.listed_parts_total.quantize(CENT)  # SQLite's sum drops trailing zeros
 
     @admin.display(description="Total", ordering="listed_total")
     def listed_total(self, obj):
-        return obj.listed_total
+        return obj.listed_total.quantize(CENT)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # The admin's own view runs a POST in a transaction; a TicketRefused leaving it rolls all of it back.
