@@ -157,12 +157,6 @@ class ServiceTicketAdminForm(forms.ModelForm):
             raise ValidationError(f"A ticket cannot go from {current} to {status}.")
         return status
 
-    def clean_assigned_mechanics(self):
-        mechanics = self.cleaned_data["assigned_mechanics"]
-        if self.instance.is_closed and {m.pk for m in mechanics} != self.current_mechanic_ids:
-            raise ValidationError(f"This ticket is {self.instance.status}; its mechanics can no longer change.")
-        return mechanics
-
     def clean(self):
         cleaned = super().clean()
         shown = self._status_shown()
