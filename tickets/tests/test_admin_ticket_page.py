@@ -10,7 +10,7 @@ from mechanic_shop.core.exceptions import Conflict
 from mechanics.models import Mechanic
 from tickets import admin as ticket_admin
 from tickets.models import ServiceTicket
-from tickets.services import ticket_add_part, ticket_set_status
+from tickets.services import ticket_add_part, ticket_remove_part, ticket_set_status
 from tickets.tests.admin_pages import change_url, form_errors, page_data, post_page, shown_messages
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +167,36 @@ def test_a_refusal_only_the_service_sees_rolls_back_the_whole_save(admin_client,
     assert (_stock(pads), _stock(rotor)) == (8, 3)  # the race's own change went with the rollback too
 
 
+def test_lowering_more_than_is_left_on_the_line_is_refused_by_the_service(admin_client, make_ticket, pads):
+    ticket = make_ticket(parts=[(pads, 5)])
+    opened = admin_client.get(change_url(ticket))
+    ticket_remove_part(ticket=ticket, part=pads, quantity=3)  # the API, while the page shows 5
+    response = post_page(admin_client, ticket, {"lines-0-quantity": "1", "labor_cost": "9.00"}, opened=opened)
+    _assert_refused(response, "Only 2 of Brake pad set are on this ticket; cannot remove 4.")
+    assert "quantity" in response.context["inline_admin_formsets"][0].formset.forms[0].errors
+    ticket.refresh_from_db()
+    assert ticket.labor_cost == Decimal("0.00")
+    assert _lines(ticket) == {"Brake pad set": 2}
+    assert _stock(pads) == 8
+
+
+def test_a_line_removed_meanwhile_is_refused_for_the_whole_inline(admin_client, ticket, pads, monkeypatch):
+    real_remove_part = ticket_admin.ticket_remove_part
+
+    def removed_first(*, ticket, part, quantity=None):
+        real_remove_part(ticket=ticket, part=part)  # another request took the line off after the form's check
+        return real_remove_part(ticket=ticket, part=part, quantity=quantity)
+
+    monkeypatch.setattr(ticket_admin, "ticket_remove_part", removed_first)
+    response = post_page(admin_client, ticket, {"lines-0-DELETE": "on", "description": "Gone"})
+    _assert_refused(response, f"Part {pads.pk} is not on ticket #{ticket.pk}.")
+    assert response.context["inline_admin_formsets"][0].formset.non_form_errors()
+    ticket.refresh_from_db()
+    assert ticket.description == "Brakes"
+    assert _lines(ticket) == {"Brake pad set": 2}
+    assert _stock(pads) == 8
+
+
 def test_a_ticket_closed_while_the_page_was_open_saves_nothing(admin_client, ticket, pads):
     opened = admin_client.get(change_url(ticket))
     ticket_set_status(ticket=ticket, status="cancelled")  # the API: parts go back to stock
@@ -306,23 +336,20 @@ def test_an_inactive_mechanic_picked_is_refused_and_nothing_is_saved(admin_clien
     assert retired not in ticket.mechanics.all()
 
 
-def test_a_mechanic_retired_while_the_page_was_open_is_refused_by_the_service(admin_client, ticket, make_mechanic):
+def test_a_mechanic_retired_while_the_page_was_open_is_refused_by_the_service(
+    admin_client, ticket, make_mechanic, monkeypatch
+):
     newcomer = make_mechanic()
-    opened = admin_client.get(change_url(ticket))
-    data = page_data(opened) | {"assigned_mechanics": [str(m.pk) for m in (*ticket.mechanics.all(), newcomer)]}
-    # Retired after the form checked the picker's choices, before the service assigns.
     real_edit = ticket_admin.ticket_edit_mechanics
 
     def retire_first(**kwargs):
+        # Retired after the form checked the picker's choices, before the service assigns.
         Mechanic.objects.filter(pk=newcomer.pk).update(is_active=False)
         return real_edit(**kwargs)
 
-    ticket_admin_edit = pytest.MonkeyPatch()
-    ticket_admin_edit.setattr(ticket_admin, "ticket_edit_mechanics", retire_first)
-    try:
-        response = admin_client.post(change_url(ticket), data | {"description": "Two on it"})
-    finally:
-        ticket_admin_edit.undo()
+    monkeypatch.setattr(ticket_admin, "ticket_edit_mechanics", retire_first)
+    changes = {"assigned_mechanics": [str(m.pk) for m in (*ticket.mechanics.all(), newcomer)], "description": "Two"}
+    response = post_page(admin_client, ticket, changes)
     _assert_refused(response, f"Inactive mechanic id(s) cannot be assigned: {newcomer.pk}.")
     assert "assigned_mechanics" in response.context["adminform"].form.errors
     ticket.refresh_from_db()
