@@ -1,112 +1,482 @@
+"""The service ticket admin: the front desk's working page for a ticket.
+
+Every change goes through the ticket services, as the API's do: the ticket's fields, its mechanics, its part lines
+(stock taken and given back by ticket_add_part / ticket_remove_part) and its status. One save is one transaction:
+when a service refuses any part of it (a race the form could not see: stock taken meanwhile, a mechanic retired),
+everything that save did is rolled back and the form is shown again with the error and what the user entered
+(docs/decisions/0013-ticket-admin-saves-all-or-nothing.md).
+
+What a user sees follows their model permissions, as in the API: without customers.view_customer no customer's
+name, e-mail or phone (only its id); without mechanics.view_mechanic no mechanic's name.
+"""
+
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404
 
+from customers.models import Customer
+from inventory.services import MAX_STOCK
 from mechanic_shop.core.exceptions import Conflict
 from mechanics.models import Mechanic
-from tickets.models import ServiceTicket, TicketMechanic, TicketPart
+from tickets.models import ServiceTicket, TicketPart
 from tickets.services import (
+    ALLOWED_TRANSITIONS,
+    ticket_add_part,
     ticket_create,
     ticket_delete,
     ticket_edit_mechanics,
+    ticket_remove_part,
     ticket_set_status,
     ticket_update,
 )
 
 Status = ServiceTicket.Status
+# The ticket's own fields, written by ticket_create / ticket_update (status, mechanics and lines have their services).
+TICKET_FIELDS = ["customer", "vin", "service_date", "description", "pickup_date", "labor_cost"]
+# As much as one add-part request may take (API.md §4).
+MAX_PARTS_PER_ADD = 1000
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+CENT = Decimal("0.01")
+# Where changeform_view leaves a refusal for the form shown again.
+REFUSAL_ATTR = "ticket_admin_refusal"
 
 
-class _ReadOnlyInline(admin.TabularInline):
-    """Lines change only through the ticket services (API actions, or the form fields above them)."""
+def _can_view_customers(user) -> bool:
+    return user.has_perm("customers.view_customer")
 
-    extra = 0
-    can_delete = False
-    show_change_link = False
 
-    def has_add_permission(self, request, obj=None):
-        return False
+def _can_view_mechanics(user) -> bool:
+    return user.has_perm("mechanics.view_mechanic")
 
-    def has_change_permission(self, request, obj=None):
-        return False
+
+# The services' error keys that name a field of the ticket form by another name.
+SERVICE_FIELDS = {
+    "mechanic_ids": "assigned_mechanics",
+    "add_ids": "assigned_mechanics",
+    "remove_ids": "assigned_mechanics",
+}
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, Conflict):
+        return exc.detail
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+class TicketRefused(Exception):
+    """A service refused part of an admin save: the whole save rolls back and the form shows `message`.
+
+    `line` is the prefix of the part-line form it concerns (e.g. "lines-1"), else `field` is the ticket form's field.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, line: str | None = None):
+        super().__init__(message)
+        self.message, self.field, self.line = message, field, line
+
+    @classmethod
+    def from_service(cls, exc: Exception, *, field: str | None = None) -> "TicketRefused":
+        """The refusal of a ticket service, on the form field its error names (else on `field`)."""
+        if isinstance(exc, ValidationError) and hasattr(exc, "error_dict") and len(exc.error_dict) == 1:
+            (key,) = exc.error_dict
+            field = SERVICE_FIELDS.get(key, key)
+        return cls(_message(exc), field=field)
+
+
+class MechanicChoiceField(forms.ModelMultipleChoiceField):
+    """Mechanics by name, or only by id for a user who may not see mechanics."""
+
+    show_names = True
+
+    def label_from_instance(self, obj):
+        if not self.show_names:
+            return f"Mechanic #{obj.pk}"
+        return obj.name if obj.is_active else f"{obj.name} (inactive)"
+
+
+class ServiceTicketAdminForm(forms.ModelForm):
+    assigned_mechanics = MechanicChoiceField(
+        queryset=Mechanic.objects.none(),
+        required=False,
+        widget=admin.widgets.FilteredSelectMultiple("mechanics", is_stacked=False),
+        help_text="Only active mechanics can be added; a mechanic retired since stays on the tickets they worked.",
+    )
+    # Set per request by ServiceTicketAdmin.get_form.
+    can_view_mechanics = True
+    refusal: TicketRefused | None = None
+
+    class Meta:
+        model = ServiceTicket
+        fields = [*TICKET_FIELDS, "status"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ticket = self.instance
+        self.loaded_status = ticket.status  # the form writes the chosen one onto the instance before it is saved
+        self.current_mechanic_ids = (
+            set(ticket.mechanic_links.values_list("mechanic_id", flat=True)) if ticket.pk else set()
+        )
+        if "assigned_mechanics" in self.fields:
+            field = self.fields["assigned_mechanics"]
+            # Active mechanics, and the retired ones already on the ticket (kept unless taken off).
+            field.queryset = Mechanic.objects.filter(Q(is_active=True) | Q(pk__in=self.current_mechanic_ids)).order_by(
+                *(("name", "id") if self.can_view_mechanics else ("id",))
+            )
+            field.show_names = self.can_view_mechanics
+            field.initial = sorted(self.current_mechanic_ids)
+        if "status" in self.fields:
+            field = self.fields["status"]
+            # Any status is accepted and checked in clean_status; only the moves the lifecycle allows are offered.
+            field.show_hidden_initial = True  # the status the page was opened with: see clean()
+            allowed = {ticket.status, *ALLOWED_TRANSITIONS[ticket.status]}
+            field.widget.choices = [(value, label) for value, label in Status.choices if value in allowed]
+            field.help_text = "Cancelling gives the ticket's parts back to stock."
+
+    def _status_shown(self) -> str | None:
+        """The status the page showed when it was opened (None when not known)."""
+        value = self.data.get(self.add_initial_prefix("status"))
+        return value if value in Status.values else None
+
+    def clean_vin(self):
+        return self.cleaned_data["vin"].strip().upper()
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        current = self.instance.status
+        if status == self._status_shown():
+            return current  # left as shown: not a move, even if the ticket moved meanwhile
+        if status != current and status not in ALLOWED_TRANSITIONS[current]:
+            raise ValidationError(f"A ticket cannot go from {current} to {status}.")
+        return status
+
+    def clean(self):
+        cleaned = super().clean()
+        shown = self._status_shown()
+        if (
+            self.instance.pk
+            and self.instance.is_closed
+            and shown is not None
+            and shown not in ServiceTicket.CLOSED_STATUSES
+        ):
+            # Its mechanics and part lines were shown editable; the page now shows them read-only.
+            raise ValidationError(
+                f"This ticket became {self.instance.status} while the page was open, so nothing was saved: "
+                "its mechanics and parts can no longer change. Check the page and save again."
+            )
+        if self.refusal is not None and self.refusal.line is None:
+            field = self.refusal.field if self.refusal.field in self.fields else None
+            if field is None or not self.has_error(field):
+                self.add_error(field, self.refusal.message)
+        return cleaned
+
+
+class TicketLineForm(forms.ModelForm):
+    """A part line: a new one takes its quantity from stock; a changed quantity moves only the difference.
+
+    The difference is from the quantity the page showed (a hidden initial value), so a part taken onto the ticket
+    by someone else meanwhile is neither given back nor taken twice.
+    """
+
+    # Above zero (remove a line to take all of it off), and within the column (moves are checked in clean).
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_STOCK)
+
+    class Meta:
+        model = TicketPart
+        fields = ["part", "quantity"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        quantity = self.fields["quantity"]
+        quantity.show_hidden_initial = True
+        if self.instance.pk:
+            self.fields["part"].disabled = True  # a line's part does not change: remove the line, add another
+        else:
+            quantity.initial = 1
+
+    def _quantity_shown(self) -> int:
+        if not self.instance.pk:
+            return 0
+        field = self.fields["quantity"]
+        raw = field.hidden_widget().value_from_datadict(self.data, self.files, self.add_initial_prefix("quantity"))
+        try:
+            shown = field.to_python(raw)
+        except ValidationError:
+            shown = None
+        return self.instance.quantity if shown is None else shown
+
+    def clean(self):
+        cleaned = super().clean()
+        part, quantity = cleaned.get("part"), cleaned.get("quantity")
+        if part is None or quantity is None:
+            return cleaned
+        ticket_id = self.instance.ticket_id
+        if not self.instance.pk and ticket_id and TicketPart.objects.filter(ticket_id=ticket_id, part=part).exists():
+            self.add_error("part", f"{part.name} is already on this ticket: change the quantity on its line.")
+            return cleaned
+        self.quantity_change = quantity - self._quantity_shown()
+        if self.quantity_change > MAX_PARTS_PER_ADD:
+            self.add_error("quantity", f"At most {MAX_PARTS_PER_ADD} can be added at once.")
+        elif self.quantity_change > part.quantity_in_stock:
+            self.add_error(
+                "quantity",
+                f"Not enough {part.name} in stock: {self.quantity_change} asked, {part.quantity_in_stock} left.",
+            )
+        return cleaned
+
+
+class TicketLineFormSet(BaseInlineFormSet):
+    refusal: TicketRefused | None = None  # set per request by TicketPartInline.get_formset
+
+    def clean(self):
+        super().clean()
+        if self.refusal is None or self.refusal.line is None:
+            return
+        for form in self.forms:
+            if form.prefix == self.refusal.line and not self._should_delete_form(form):
+                if not form.has_error("quantity"):
+                    form.add_error("quantity", self.refusal.message)
+                return
+        raise ValidationError(self.refusal.message)
+
+
+class TicketPartInline(admin.TabularInline):
+    """The ticket's part lines, changed through the ticket services while the ticket is open."""
+
+    model = TicketPart
+    form = TicketLineForm
+    formset = TicketLineFormSet
+    fields = ["part", "quantity", "unit_price", "line_total"]
+    readonly_fields = ["unit_price", "line_total"]
+    autocomplete_fields = ["part"]
+    extra = 1
+    verbose_name = "part line"
+    verbose_name_plural = "Parts on this ticket"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (formset,), {"refusal": getattr(request, REFUSAL_ATTR, None)})
+
+    def _can_work(self, request, obj) -> bool:
+        # Stock moves are part of working the ticket: the ticket's permission, not the line model's (as in the API).
+        if obj is None:
+            return request.user.has_perm("tickets.add_serviceticket")
+        return request.user.has_perm("tickets.change_serviceticket") and not obj.is_closed
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("tickets.view_serviceticket")
 
+    def has_add_permission(self, request, obj=None):
+        return self._can_work(request, obj)
 
-class TicketMechanicInline(_ReadOnlyInline):
-    model = TicketMechanic
-    fields = ["mechanic"]
-    readonly_fields = ["mechanic"]
-    verbose_name_plural = "Mechanics on this ticket"
+    def has_change_permission(self, request, obj=None):
+        return self._can_work(request, obj)
 
+    def has_delete_permission(self, request, obj=None):
+        return self._can_work(request, obj)
 
-class TicketPartInline(_ReadOnlyInline):
-    model = TicketPart
-    fields = ["part", "quantity", "unit_price", "line_total"]
-    readonly_fields = fields
-    verbose_name_plural = "Parts on this ticket"
-
-
-class ServiceTicketAdminForm(forms.ModelForm):
-    assigned_mechanics = forms.ModelMultipleChoiceField(
-        queryset=Mechanic.objects.all(),
-        required=False,
-        widget=admin.widgets.FilteredSelectMultiple("mechanics", is_stacked=False),
-        help_text="Only active mechanics can be added; a closed ticket's mechanics cannot change.",
-    )
-
-    class Meta:
-        model = ServiceTicket
-        fields = ["vin", "service_date", "description", "customer", "pickup_date", "labor_cost"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["assigned_mechanics"].initial = list(self.instance.mechanics.values_list("pk", flat=True))
-
-    def clean_vin(self):
-        return self.cleaned_data["vin"].strip().upper()
+    @admin.display(description="Line total")
+    def line_total(self, obj):
+        return obj.line_total if obj.pk else None
 
 
 @admin.register(ServiceTicket)
 class ServiceTicketAdmin(admin.ModelAdmin):
     form = ServiceTicketAdminForm
-    list_display = ["id", "vin", "customer", "status", "service_date", "pickup_date", "labor_cost", "created_at"]
-    list_filter = ["status", "service_date", "created_at"]
-    search_fields = ["vin", "customer__name", "customer__email", "description"]
     list_select_related = ["customer"]
     autocomplete_fields = ["customer"]
     date_hierarchy = "service_date"
-    readonly_fields = ["status", "completed_at", "created_at", "updated_at"]
-    inlines = [TicketMechanicInline, TicketPartInline]
+    readonly_fields = [
+        "customer_ref",
+        "mechanics_on_ticket",
+        "mechanic_ids_on_ticket",
+        "parts_total",
+        "total_cost",
+        "completed_at",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [TicketPartInline]
     actions = ["start_work", "complete", "cancel"]
     ordering = ["-created_at", "-id"]
 
-    def save_model(self, request, obj, form, change):
-        # The ticket's own fields; the admin's generated form also lists assigned_mechanics (see save_related).
-        fields = {
-            name: form.cleaned_data[name] for name in ServiceTicketAdminForm.Meta.fields if name in form.cleaned_data
-        }
-        if change:
-            ticket_update(ticket=obj, **fields)
+    # --- What each user may see -------------------------------------------------------------------------------
+
+    def get_list_display(self, request):
+        customer = "customer" if _can_view_customers(request.user) else "customer_ref"
+        return ["id", "vin", customer, "status", "service_date", "pickup_date", "listed_parts_total", "labor_cost",
+                "listed_total", "created_at"]  # fmt: skip
+
+    def get_list_filter(self, request):
+        if _can_view_mechanics(request.user):
+            return ["status", "mechanics", "service_date", "created_at"]
+        return ["status", "service_date", "created_at"]
+
+    def get_search_fields(self, request):
+        if _can_view_customers(request.user):
+            return ["vin", "description", "customer__name", "customer__email"]
+        return ["vin", "description"]
+
+    def get_queryset(self, request):
+        # The totals as columns: one subquery in the list's own query, whatever the number of rows.
+        lines = (
+            TicketPart.objects.filter(ticket=OuterRef("pk"))
+            .values("ticket")
+            .annotate(total=Sum(F("quantity") * F("unit_price"), output_field=MONEY))
+            .values("total")
+        )
+        parts_total = Coalesce(Subquery(lines, output_field=MONEY), Value(Decimal("0.00")), output_field=MONEY)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(listed_parts_total=parts_total)
+            .annotate(listed_total=F("labor_cost") + F("listed_parts_total"))
+        )
+
+    def get_fields(self, request, obj=None):
+        editable = self.has_change_permission(request, obj) if obj else self.has_add_permission(request)
+        customer = "customer" if editable or _can_view_customers(request.user) else "customer_ref"
+        if editable and not (obj and obj.is_closed):
+            mechanics = "assigned_mechanics"
         else:
-            created = ticket_create(**fields)
+            mechanics = "mechanics_on_ticket" if _can_view_mechanics(request.user) else "mechanic_ids_on_ticket"
+        if obj is None:
+            return [customer, "vin", "service_date", "description", mechanics, "pickup_date", "labor_cost"]
+        return [customer, "vin", "service_date", "description", "status", mechanics, "pickup_date",
+                "parts_total", "labor_cost", "total_cost", "completed_at", "created_at", "updated_at"]  # fmt: skip
+
+    def get_fieldsets(self, request, obj=None):
+        fields = self.get_fields(request, obj)
+        totals = [name for name in ("parts_total", "labor_cost", "total_cost") if name in fields]
+        dates = [name for name in ("completed_at", "created_at", "updated_at") if name in fields]
+        main = [name for name in fields if name not in totals and name not in dates]
+        fieldsets = [(None, {"fields": main}), ("Totals", {"fields": totals})]
+        return fieldsets + [("Dates", {"fields": dates})] if dates else fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        attrs = {
+            "can_view_mechanics": _can_view_mechanics(request.user),
+            "refusal": getattr(request, REFUSAL_ATTR, None),
+        }
+        return type(form.__name__, (form,), attrs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "customer" and not _can_view_customers(request.user):
+            # No picker or label that would show a customer's name: the id, as the API takes it.
+            return forms.ModelChoiceField(
+                queryset=Customer.objects.all(),
+                widget=forms.NumberInput,
+                label="Customer id",
+                error_messages={"invalid_choice": "There is no customer with this id."},
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description="Customer", ordering="customer_id")
+    def customer_ref(self, obj):
+        return f"Customer #{obj.customer_id}"
+
+    @admin.display(description="Mechanics")
+    def mechanics_on_ticket(self, obj):
+        return ", ".join(obj.mechanics.order_by("name", "id").values_list("name", flat=True)) or "-"
+
+    @admin.display(description="Mechanics")
+    def mechanic_ids_on_ticket(self, obj):
+        ids = obj.mechanic_links.order_by("mechanic_id").values_list("mechanic_id", flat=True)
+        return ", ".join(f"Mechanic #{pk}" for pk in ids) or "-"
+
+    @admin.display(description="Parts total", ordering="listed_parts_total")
+    def listed_parts_total(self, obj):
+        return obj.listed_parts_total.quantize(CENT)  # SQLite's sum drops trailing zeros
+
+    @admin.display(description="Total", ordering="listed_total")
+    def listed_total(self, obj):
+        return obj.listed_total.quantize(CENT)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The admin's own view runs a POST in a transaction; a TicketRefused leaving it rolls all of it back.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except TicketRefused as refusal:
+            # Show the same form again, bound to what was posted, with the refusal as its error (nothing is saved:
+            # the form is invalid this time).
+            setattr(request, REFUSAL_ATTR, refusal)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    # --- Saving through the services (inside the admin's transaction) --------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in TICKET_FIELDS if name in form.cleaned_data}
+        if not change:
+            mechanic_ids = [m.pk for m in form.cleaned_data.get("assigned_mechanics", [])]
+            try:
+                created = ticket_create(mechanic_ids=mechanic_ids, **fields)
+            except ValidationError as exc:
+                raise TicketRefused.from_service(exc) from exc
             obj.pk = created.pk
             obj.refresh_from_db()
+            return
+        # Only what the form changed: the rest is not written back over a change made meanwhile.
+        changes = {name: value for name, value in fields.items() if name in form.changed_data}
+        if changes:
+            try:
+                ticket_update(ticket=obj, **changes)
+            except ValidationError as exc:
+                raise TicketRefused.from_service(exc) from exc
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)  # the inlines are read-only: this changes nothing
-        wanted = {m.pk for m in form.cleaned_data.get("assigned_mechanics", [])}
-        current = set(form.instance.mechanics.values_list("pk", flat=True))
-        if wanted == current:
+        ticket = form.instance
+        if change and "assigned_mechanics" in form.cleaned_data:
+            wanted = {m.pk for m in form.cleaned_data["assigned_mechanics"]}
+            current = set(ticket.mechanic_links.values_list("mechanic_id", flat=True))
+            if wanted != current:
+                try:
+                    ticket_edit_mechanics(ticket=ticket, add_ids=wanted - current, remove_ids=current - wanted)
+                except (Conflict, ValidationError) as exc:
+                    raise TicketRefused.from_service(exc, field="assigned_mechanics") from exc
+        super().save_related(request, form, formsets, change)  # the part lines: save_formset
+        # The status last, so the lines changed in the same save are on the ticket it completes or cancels.
+        status = form.cleaned_data.get("status")
+        if change and status and status != form.loaded_status:
+            try:
+                ticket_set_status(ticket=ticket, status=status)
+            except (Conflict, ValidationError) as exc:
+                raise TicketRefused.from_service(exc, field="status") from exc
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not TicketPart:
+            super().save_formset(request, form, formset, change)
             return
-        try:
-            with transaction.atomic():
-                ticket_edit_mechanics(ticket=form.instance, add_ids=wanted - current, remove_ids=current - wanted)
-        except (Conflict, ValidationError) as exc:
-            message = exc.detail if isinstance(exc, Conflict) else "; ".join(exc.messages)
-            self.message_user(request, f"Mechanics not changed: {message}", level=messages.ERROR)
+        ticket = form.instance
+        # What the change message reads (formset.save() would set these; the services write instead).
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for line_form in formset.forms:
+            line = line_form.instance
+            try:
+                if line.pk and line_form in formset.deleted_forms:
+                    ticket_remove_part(ticket=ticket, part=line.part)
+                    formset.deleted_objects.append(line)
+                elif not line_form.has_changed() or line_form in formset.deleted_forms:
+                    continue
+                elif not line.pk:
+                    part = line_form.cleaned_data["part"]
+                    quantity = line_form.cleaned_data["quantity"]
+                    formset.new_objects.append(ticket_add_part(ticket=ticket, part=part, quantity=quantity))
+                elif line_form.quantity_change > 0:
+                    ticket_add_part(ticket=ticket, part=line.part, quantity=line_form.quantity_change)
+                    formset.changed_objects.append((line, ["quantity"]))
+                elif line_form.quantity_change < 0:
+                    ticket_remove_part(ticket=ticket, part=line.part, quantity=-line_form.quantity_change)
+                    formset.changed_objects.append((line, ["quantity"]))
+            except (Conflict, ValidationError, Http404) as exc:
+                raise TicketRefused(_message(exc), line=line_form.prefix) from exc
 
     def has_delete_permission(self, request, obj=None):
         # A completed ticket is the shop's history.
@@ -127,6 +497,8 @@ class ServiceTicketAdmin(admin.ModelAdmin):
         if kept:
             self.message_user(request, f"Completed tickets are kept: {', '.join(kept)}.", level=messages.WARNING)
 
+    # --- List actions ------------------------------------------------------------------------------------------
+
     def _move(self, request, queryset, status: str, label: str):
         moved, refused = 0, []
         for ticket in queryset:
@@ -135,7 +507,7 @@ class ServiceTicketAdmin(admin.ModelAdmin):
                     ticket_set_status(ticket=ticket, status=status)
                 moved += 1
             except (Conflict, ValidationError) as exc:
-                refused.append(f"#{ticket.pk}: {exc.detail if isinstance(exc, Conflict) else '; '.join(exc.messages)}")
+                refused.append(f"#{ticket.pk}: {_message(exc)}")
         if moved:
             self.message_user(request, f"{moved} ticket(s) {label}.")
         if refused:

@@ -86,7 +86,8 @@ class TicketMechanic(models.Model):
         indexes = [models.Index(fields=["mechanic", "ticket"], name="ticketmechanic_mechanic_idx")]
 
     def __str__(self) -> str:
-        return f"{self.mechanic} on ticket #{self.ticket_id}"
+        # By id: the admin lists these where a user without mechanics.view_mechanic may look (a ticket's delete page).
+        return f"Mechanic #{self.mechanic_id} on ticket #{self.ticket_id}"
 
 
 class TicketPart(models.Model):
