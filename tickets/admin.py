@@ -40,7 +40,7 @@ from tickets.services import (
 Status = ServiceTicket.Status
 # The ticket's own fields, written by ticket_create / ticket_update (status, mechanics and lines have their services).
 TICKET_FIELDS = ["customer", "vin", "service_date", "description", "pickup_date", "labor_cost"]
-# As much as one add-part request may take (API.md §4).
+# As much as one add-part request of the API may take.
 MAX_PARTS_PER_ADD = 1000
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 CENT = Decimal("0.01")
