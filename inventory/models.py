@@ -2,6 +2,10 @@ from django.core.validators import MinLengthValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+# Stock at or below this is low: the parts admin's filter and the front desk's index page list such parts. One level
+# for every part until parts carry their own reorder level.
+LOW_STOCK_LEVEL = 5
+
 
 class Part(models.Model):
     """A part the shop stocks. Stock moves go through inventory/services.py and tickets/services.py."""

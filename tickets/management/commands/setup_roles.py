@@ -4,7 +4,8 @@ from django.db import transaction
 
 ACTIONS = ("view", "add", "change", "delete")
 
-# Group → {"app.model": actions}; an action with an underscore is a whole codename (a model's own permission). Part lines and mechanic links change only through ticket permissions.
+# Group → {"app.model": actions}; an action with an underscore is a whole codename (a model's own permission).
+# Part lines and mechanic links change only through ticket permissions.
 ROLES = {
     "Front desk": {
         "customers.customer": ACTIONS,
