@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from model_bakery import baker
 
-from inventory.models import Part
+from inventory.models import LOW_STOCK_LEVEL, Part
 from inventory.services import MAX_STOCK
 
 pytestmark = pytest.mark.django_db
@@ -43,3 +43,16 @@ def test_admin_stock_change_is_bounded(client, django_user_model):
     assert response.status_code == 302
     part.refresh_from_db()
     assert part.quantity_in_stock == 5  # would pass the column's range: refused with a message
+
+
+def test_parts_filter_by_low_stock(admin_client):
+    for name, stock in [("Low", LOW_STOCK_LEVEL), ("Out", 0), ("Plenty", LOW_STOCK_LEVEL + 1)]:
+        baker.make(Part, name=name, price=Decimal("1.00"), quantity_in_stock=stock)
+    url = reverse("admin:inventory_part_changelist")
+    page = admin_client.get(url).content.decode()
+    assert f"Low (at most {LOW_STOCK_LEVEL})" in page
+    low = admin_client.get(url, {"stock": "low"}).context["cl"].result_list
+    assert sorted(part.name for part in low) == ["Low", "Out"]
+    out = admin_client.get(url, {"stock": "out"}).context["cl"].result_list
+    assert [part.name for part in out] == ["Out"]
+    assert len(admin_client.get(url).context["cl"].result_list) == 3
