@@ -1,7 +1,8 @@
 """The admin site: named after the shop, "View site" on the API docs, and the front desk's index page.
 
 It lives in `tickets`, the top app, because its index reads tickets and parts (tickets/dashboard.py); the admin
-app config in mechanic_shop/apps.py names it by path, so no lower layer imports it.
+app config in mechanic_shop/apps.py names it by path, so no lower layer imports it
+(docs/decisions/0013-the-front-desk-admin.md).
 """
 
 from django.conf import settings

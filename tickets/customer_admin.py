@@ -2,7 +2,7 @@
 a ticket count in the list, and a delete that says a customer with tickets is kept.
 
 customers/ cannot import tickets (the layers), so the tickets app re-registers the customer admin with these added,
-from TicketsConfig.ready().
+from TicketsConfig.ready() (docs/decisions/0013-the-front-desk-admin.md).
 """
 
 from django.contrib import admin
