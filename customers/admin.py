@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 
 from customers.models import Customer
@@ -78,3 +80,17 @@ class CustomerAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for customer in queryset:
             customer_delete(customer=customer)
+
+
+User = get_user_model()
+# django.contrib.auth registered its own user admin first (it comes before customers in INSTALLED_APPS).
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    """Staff and other accounts. A customer's login (a `customer-…` user) is not listed here: it is managed on the
+    customer's page, which sets its password, and it goes when the customer goes."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(customer__isnull=True)

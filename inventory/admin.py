@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 
-from inventory.models import MAX_STOCK, Part
+from inventory.models import LOW_STOCK_LEVEL, MAX_STOCK, Part
 from inventory.services import part_adjust_stock, part_create, part_delete, part_update
 from mechanic_shop.core.exceptions import Conflict
 
@@ -33,12 +33,29 @@ class PartAdminForm(forms.ModelForm):
         return delta
 
 
+class StockFilter(admin.SimpleListFilter):
+    """Parts low in stock (at most LOW_STOCK_LEVEL), or out of it."""
+
+    title = "stock"
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [("low", f"Low (at most {LOW_STOCK_LEVEL})"), ("out", "Out of stock")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "low":
+            return queryset.filter(quantity_in_stock__lte=LOW_STOCK_LEVEL)
+        if self.value() == "out":
+            return queryset.filter(quantity_in_stock=0)
+        return queryset
+
+
 @admin.register(Part)
 class PartAdmin(admin.ModelAdmin):
     form = PartAdminForm
     list_display = ["id", "name", "price", "quantity_in_stock", "updated_at"]
     search_fields = ["name"]
-    list_filter = ["updated_at"]
+    list_filter = [StockFilter, "updated_at"]
     ordering = ["id"]
 
     def get_readonly_fields(self, request, obj=None):

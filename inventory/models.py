@@ -6,6 +6,10 @@ from django.utils import timezone
 # and it leaves room below every database's 32-bit integer limit.
 MAX_STOCK = 1_000_000_000
 
+# Stock at or below this is low: the parts admin's filter and the front desk's index page list such parts. One level
+# for every part until parts carry their own reorder level.
+LOW_STOCK_LEVEL = 5
+
 
 class Part(models.Model):
     """A part the shop stocks. Stock moves go through inventory/services.py and tickets/services.py."""

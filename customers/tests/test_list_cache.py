@@ -94,7 +94,15 @@ def test_admin_edit_invalidates(admin_client, viewer, customer):
     viewer.get(LIST)
     response = admin_client.post(
         reverse("admin:customers_customer_change", args=[customer.pk]),
-        {"name": "Admin Name", "email": customer.email, "phone_number": "5550100", "new_password": ""},
+        # With the management form of the page's ticket list (tickets/customer_admin.py), as the page sends it.
+        {
+            "name": "Admin Name",
+            "email": customer.email,
+            "phone_number": "5550100",
+            "new_password": "",
+            "service_tickets-TOTAL_FORMS": "0",
+            "service_tickets-INITIAL_FORMS": "0",
+        },
     )
     assert response.status_code == 302
     assert viewer.get(LIST).json()["results"][0]["name"] == "Admin Name"

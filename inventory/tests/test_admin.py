@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from model_bakery import baker
 
-from inventory.models import MAX_STOCK, Part
+from inventory.models import LOW_STOCK_LEVEL, MAX_STOCK, Part
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +72,16 @@ def test_admin_adding_a_part_over_the_maximum_shows_the_error_on_the_stock_field
     response = admin_client.post(url, {"name": "Washer", "price": "0.01", "quantity_in_stock": str(MAX_STOCK)})
     assert response.status_code == 302
     assert Part.objects.get().quantity_in_stock == MAX_STOCK
+
+
+def test_parts_filter_by_low_stock(admin_client):
+    for name, stock in [("Low", LOW_STOCK_LEVEL), ("Out", 0), ("Plenty", LOW_STOCK_LEVEL + 1)]:
+        baker.make(Part, name=name, price=Decimal("1.00"), quantity_in_stock=stock)
+    url = reverse("admin:inventory_part_changelist")
+    page = admin_client.get(url).content.decode()
+    assert f"Low (at most {LOW_STOCK_LEVEL})" in page
+    low = admin_client.get(url, {"stock": "low"}).context["cl"].result_list
+    assert sorted(part.name for part in low) == ["Low", "Out"]
+    out = admin_client.get(url, {"stock": "out"}).context["cl"].result_list
+    assert [part.name for part in out] == ["Out"]
+    assert len(admin_client.get(url).context["cl"].result_list) == 3

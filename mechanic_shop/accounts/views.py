@@ -1,12 +1,16 @@
 """Staff tokens, refresh and logout, and the admin's login page under the login limit. Customer login lives with
 the customers."""
 
+import math
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
@@ -147,10 +151,21 @@ def admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = Non
         throttle = LoginThrottle()
         # The throttle reads only what a Django HttpRequest has too (DRF's get_ident reads META); no DRF view here.
         if not throttle.allow_request(request, None):  # type: ignore[arg-type]
-            return HttpResponse(
-                "Too many login attempts from this address; try again later.",
-                status=429,
-                content_type="text/plain",
-                headers={"Retry-After": str(throttle.wait())},
+            wait = int(throttle.wait() or 1)
+            context = {
+                **admin.site.each_context(request),
+                "title": "Too many login attempts",
+                "wait": _wait_in_words(wait),
+                "retry_at": timezone.now() + timedelta(seconds=wait),
+            }
+            return TemplateResponse(
+                request, "admin/login_throttled.html", context, status=429, headers={"Retry-After": str(wait)}
             )
     return admin.site.login(request, extra_context)
+
+
+def _wait_in_words(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

@@ -4,13 +4,15 @@ Each `make_*` fixture is a function: call it as often as a test needs, and pass 
 Defaults are valid and unique (names, emails, usernames), so a test only says what it cares about.
 """
 
+import io
 import itertools
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
 from model_bakery import baker
 
 from customers.services import customer_set_password
@@ -129,5 +131,19 @@ def make_ticket(make_customer):
         for step in _STATUS_PATH[status]:
             ticket_set_status(ticket=ticket, status=step)
         return ticket
+
+    return make
+
+
+@pytest.fixture
+def make_role_user(make_staff):
+    """A staff user in one of the `setup_roles` groups: make_role_user("Front desk")."""
+
+    def make(role: str, **fields):
+        if not Group.objects.filter(name=role).exists():
+            call_command("setup_roles", stdout=io.StringIO())
+        user = make_staff(**fields)
+        user.groups.add(Group.objects.get(name=role))
+        return user
 
     return make

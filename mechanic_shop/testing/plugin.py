@@ -11,7 +11,7 @@ The project has one settings module, read from the environment; what tests chang
 - on SQLite, the test database as a file, one per test process (`sqlite_test_path`), so that a server a test starts
   (another process) sees it and two runs side by side do not share it.
 
-It also registers the shared fixtures (clients.py, factories.py, live.py) once Django is set up.
+It also registers the shared fixtures (clients.py, factories.py, live.py, browser.py) once Django is set up.
 """
 
 import os
@@ -30,7 +30,12 @@ TEST_SETTINGS = {
 }
 
 # The fixture modules import models, so they load after pytest-django has set Django up (see below).
-FIXTURE_MODULES = ("mechanic_shop.testing.factories", "mechanic_shop.testing.clients", "mechanic_shop.testing.live")
+FIXTURE_MODULES = (
+    "mechanic_shop.testing.factories",
+    "mechanic_shop.testing.clients",
+    "mechanic_shop.testing.live",
+    "mechanic_shop.testing.browser",
+)
 
 
 def sqlite_test_path() -> str:

@@ -1,0 +1,101 @@
+"""A real headless Chromium for browser tests (mark them `browser`): the `browser` fixture, and `png_pixels`.
+
+Debian's `chromium` and `chromium-driver` packages provide it (CI installs them). Where they, or selenium, are
+missing, the tests skip; under CI (CI=true) they fail instead, so a CI run never passes without them.
+"""
+
+import os
+import shutil
+import struct
+import zlib
+
+import pytest
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+
+
+class By:
+    """selenium's locator strategies, here so that a test module imports without selenium (and then skips)."""
+
+    ID = "id"
+    CSS_SELECTOR = "css selector"
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser tests must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def browser(settings):
+    """A headless Chromium through chromedriver; at the end, its console must hold no error."""
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        _unavailable("selenium is not installed (requirements-dev.txt)")
+    binary = next((path for path in map(shutil.which, BROWSERS) if path), None)
+    driver_path = shutil.which("chromedriver")
+    if binary is None or driver_path is None:
+        _unavailable("no chromium or chromedriver on PATH (apt-get install chromium chromium-driver)")
+    # The live server speaks plain HTTP: cookies marked Secure (DEBUG off) would not come back.
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # Both paths given, so selenium never tries to download a browser or driver of its own.
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
+    driver.implicitly_wait(5)
+    try:
+        yield driver
+        # The browser asks for /favicon.ico on its own; the site has none (a 404), which is no page's error.
+        errors = [
+            entry["message"]
+            for entry in driver.get_log("browser")
+            if entry["level"] == "SEVERE" and "/favicon.ico" not in entry["message"]
+        ]
+        assert not errors, errors
+    finally:
+        driver.quit()
+
+
+def png_pixels(png: bytes) -> tuple[int, int, list[bytes]]:
+    """(width, height, rows of RGB(A) bytes) of an 8-bit, non-interlaced PNG such as a Chromium screenshot."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    position, data = 8, b""
+    while position < len(png):
+        (length,) = struct.unpack(">I", png[position : position + 4])
+        kind, body = png[position + 4 : position + 8], png[position + 8 : position + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            if depth != 8 or colour not in (2, 6) or interlace != 0:
+                raise ValueError("only 8-bit RGB(A), not interlaced")
+            channels = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            data += body
+        position += 12 + length
+    raw, stride, rows, previous = zlib.decompress(data), width * channels, [], bytearray(width * channels)
+    for y in range(height):
+        start = y * (stride + 1)
+        kind, row = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
+        for x in range(stride):
+            left = row[x - channels] if x >= channels else 0
+            up = previous[x]
+            corner = previous[x - channels] if x >= channels else 0
+            if kind == 1:
+                row[x] = (row[x] + left) & 0xFF
+            elif kind == 2:
+                row[x] = (row[x] + up) & 0xFF
+            elif kind == 3:
+                row[x] = (row[x] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                estimate = left + up - corner
+                pa, pb, pc = abs(estimate - left), abs(estimate - up), abs(estimate - corner)
+                row[x] = (row[x] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF
+        rows.append(bytes(row))
+        previous = row
+    return width, height, rows
