@@ -66,7 +66,11 @@ class CustomerLoginSerializer(serializers.Serializer):
 
 
 class CustomerTokenSerializer(serializers.Serializer):
-    """A customer's token pair."""
+    """A customer's token pair, and which customer it is."""
 
-    token = StrictCharField(help_text="Access token: send as `Authorization: Bearer <token>`.")
+    token = StrictCharField(
+        help_text="Access token: send as `Authorization: Bearer <token>` (the key the old clients read)."
+    )
+    access = StrictCharField(help_text="The same access token as `token`, under the key of every other token answer.")
     refresh = StrictCharField(help_text="Refresh token for POST /auth/token/refresh and /auth/logout.")
+    customer_id = serializers.IntegerField(help_text="The logged-in customer's id: its record is /customers/{id}.")
