@@ -76,16 +76,19 @@ def customer_update(
 ) -> Customer:
     """Change a customer's fields and, with `password`, its password (validated against the new name and email).
 
-    `confirm_current_password` is for a customer changing its own: `current_password` must then be right.
+    `confirm_current_password` is for a customer changing its own login: a new password, or an email that differs
+    from the stored one (it is the login's name), needs `current_password`, and it must be right.
     """
+    new_email = False
     if "email" in changes:
         changes["email"] = customer_check_email(email=changes["email"], customer=customer)
+        new_email = changes["email"] != customer.email
     for field, value in changes.items():
         setattr(customer, field, value)
     if password is not None:
         customer_validate_password(password=password, name=customer.name, email=customer.email)
-        if confirm_current_password:
-            _check_current_password(customer, current_password)
+    if confirm_current_password and (password is not None or new_email):
+        _check_current_password(customer, current_password)
     # Only the fields given: a full save would write back a login (`user`) set meanwhile by another request.
     customer.save(update_fields=[*changes, "updated_at"])
     if password is not None:

@@ -128,3 +128,18 @@ def test_update_never_writes_back_a_login_given_meanwhile(make_customer):
     assert customer.name == "Ann Leigh"
     assert customer.user_id is not None
     assert customer_authenticate(email=customer.email, password=GOOD_PASSWORD) == customer.user
+
+
+def test_email_change_of_ones_own_needs_the_current_password(make_customer):
+    customer = make_customer(email="ann@example.com")
+    with pytest.raises(ValidationError) as caught:
+        customer_update(customer=customer, email="other@example.com", confirm_current_password=True)
+    assert set(caught.value.message_dict) == {"current_password"}
+    customer.refresh_from_db()
+    assert customer.email == "ann@example.com"
+    customer_update(customer=customer, email="ANN@example.com", confirm_current_password=True)  # the same email
+    customer_update(
+        customer=customer, email="other@example.com", current_password=GOOD_PASSWORD, confirm_current_password=True
+    )
+    customer.refresh_from_db()
+    assert customer.email == "other@example.com"
