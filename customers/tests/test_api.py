@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from customers.models import Customer
 from mechanic_shop.testing.factories import CUSTOMER_PASSWORD
@@ -243,3 +244,12 @@ def test_null_bytes_are_refused(anon_client):
     response = anon_client.post(reverse("customer-list"), body, format="json")
     assert response.status_code == 400
     assert "name" in response.json()
+
+
+def test_another_scheme_on_registration_is_401_not_anonymous():
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token abc")
+    body = {"name": "Rita", "email": "rita@example.com", "phone_number": "5550100", "password": "Tr1cky-Gearbox-42"}
+    response = client.post(reverse("customer-list"), body, format="json")
+    assert response.status_code == 401
+    assert not Customer.objects.exists()
