@@ -61,11 +61,12 @@ def mechanic_create(
     name: str,
     email: str,
     phone_number: str,
-    salary: Decimal,
+    salary: Decimal = Decimal("0.00"),
     is_active: bool = True,
     user: "AuthUser | None" = None,
 ) -> Mechanic:
-    """Add a mechanic, optionally linked to the staff account it logs in with."""
+    """Add a mechanic, optionally linked to the staff account it logs in with. Without a salary (set by someone who
+    may not see salaries) it earns 0.00 until someone who may sets it."""
     email = mechanic_check_email(email=email)
     mechanic_check_login(user=user)
     with _races_as_taken():
