@@ -2,6 +2,8 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -253,3 +255,26 @@ def test_another_scheme_on_registration_is_401_not_anonymous():
     response = client.post(reverse("customer-list"), body, format="json")
     assert response.status_code == 401
     assert not Customer.objects.exists()
+
+
+LONG_EMAIL = "a" * 100_000 + "@example.com"
+
+
+def no_query_mentions(captured, text):
+    return not any(text in query["sql"] for query in captured)
+
+
+def test_over_long_email_is_400_before_any_query_uses_it(staff_client, customer_client, customer):
+    staff = staff_client("customers.add_customer", "customers.change_customer")
+    with CaptureQueriesContext(connection) as captured:
+        responses = [
+            staff.post(LIST, registration(email=LONG_EMAIL), format="json"),
+            APIClient().post(LIST, registration(email=LONG_EMAIL), format="json"),
+            staff.patch(detail(customer.pk), {"email": LONG_EMAIL}, format="json"),
+            customer_client.patch(detail(customer.pk), {"email": LONG_EMAIL}, format="json"),
+        ]
+    for response in responses:
+        assert response.status_code == 400
+        assert set(response.json()) == {"email"}
+    assert no_query_mentions(captured.captured_queries, "a" * 1000)
+    assert list(Customer.objects.values_list("email", flat=True)) == [customer.email]

@@ -2,6 +2,8 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
@@ -201,3 +203,13 @@ def test_customer_refresh_of_a_deactivated_or_deleted_account_stays_401(anon_cli
         assert response.json()["detail"]
     assert OutstandingToken.objects.filter(user=customer.user).count() == 1
     assert not BlacklistedToken.objects.filter(token__user=customer.user).exists()
+
+
+@pytest.mark.parametrize("url", [REFRESH, LOGOUT])
+def test_over_long_refresh_token_is_401_before_any_read(anon_client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = anon_client.post(url, {"refresh": "a" * 100_000}, format="json")
+    assert response.status_code == 401
+    assert response.json()["detail"]
+    # The signature is checked first: nothing is read or written (refresh opens a savepoint, and that is all).
+    assert [query["sql"].split()[0] for query in captured] in ([], ["SAVEPOINT", "ROLLBACK", "RELEASE"])
