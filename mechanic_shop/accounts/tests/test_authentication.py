@@ -132,3 +132,12 @@ def test_the_bearer_scheme_is_case_insensitive(customer):
     response = client.get(reverse("customer-detail", args=[customer.pk]))
     assert response.status_code == 200
     assert response.json()["id"] == customer.pk
+
+
+def test_an_empty_authorization_header_is_no_credentials(customer):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="  ")
+    response = client.get(reverse("customer-detail", args=[customer.pk]))
+    assert response.status_code == 401
+    assert "Bearer" not in response.json()["detail"]  # nothing was sent: no scheme to correct
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="mechanic-shop"'
