@@ -6,7 +6,8 @@ from mechanic_shop.api.fields import ShopModelSerializer, StrictCharField, Stric
 
 
 class CustomerSerializer(ShopModelSerializer):
-    """A customer. `password` is write-only; a customer changing its own sends `current_password` too."""
+    """A customer. `password` is write-only; a customer changing its own password, or its email to a different one,
+    sends `current_password` too."""
 
     email = StrictEmailField(
         max_length=254,
@@ -21,7 +22,15 @@ class CustomerSerializer(ShopModelSerializer):
         write_only=True, required=False, max_length=128, trim_whitespace=False, style={"input_type": "password"}
     )
     current_password = StrictCharField(
-        write_only=True, required=False, max_length=128, trim_whitespace=False, style={"input_type": "password"}
+        write_only=True,
+        required=False,
+        max_length=128,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text=(
+            "A customer changing its own `password`, or its `email` to a different one, sends its current password "
+            "(missing or wrong → 400 on this field). Staff do not; it is ignored elsewhere."
+        ),
     )
 
     class Meta:
@@ -66,7 +75,11 @@ class CustomerLoginSerializer(serializers.Serializer):
 
 
 class CustomerTokenSerializer(serializers.Serializer):
-    """A customer's token pair."""
+    """A customer's token pair, and which customer it is."""
 
-    token = StrictCharField(help_text="Access token: send as `Authorization: Bearer <token>`.")
+    token = StrictCharField(
+        help_text="Access token: send as `Authorization: Bearer <token>` (the key the old clients read)."
+    )
+    access = StrictCharField(help_text="The same access token as `token`, under the key of every other token answer.")
     refresh = StrictCharField(help_text="Refresh token for POST /auth/token/refresh and /auth/logout.")
+    customer_id = serializers.IntegerField(help_text="The logged-in customer's id: its record is /customers/{id}.")

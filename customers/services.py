@@ -3,6 +3,7 @@ commands all call these."""
 
 import functools
 import uuid
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -13,6 +14,7 @@ from django.db import transaction
 
 from customers.models import Customer
 from mechanic_shop.core.generations import bump_generation, current_generation
+from mechanic_shop.core.integrity import unique_violation_as
 
 if TYPE_CHECKING:
     # The user model get_user_model() gives (AUTH_USER_MODEL is Django's own), as a name annotations can use.
@@ -42,6 +44,9 @@ def customer_validate_password(*, password: str, name: str, email: str) -> None:
         raise ValidationError({"password": list(exc.messages)}) from exc
 
 
+EMAIL_TAKEN = {"email": ["A customer with this email already exists."]}
+
+
 def customer_check_email(*, email: str, customer: Customer | None = None) -> str:
     """The email as stored (trimmed, lower-case); ValidationError if another customer has it in any case."""
     email = email.strip().lower()
@@ -49,8 +54,14 @@ def customer_check_email(*, email: str, customer: Customer | None = None) -> str
     if customer is not None and customer.pk is not None:
         others = others.exclude(pk=customer.pk)
     if others.exists():
-        raise ValidationError({"email": ["A customer with this email already exists."]})
+        raise ValidationError(EMAIL_TAKEN)
     return email
+
+
+def _email_race_as_taken() -> AbstractContextManager[None]:
+    """A write in which another request's commit of the same email (after customer_check_email passed) answers as
+    the check would."""
+    return unique_violation_as({"email": EMAIL_TAKEN})
 
 
 @transaction.atomic
@@ -59,7 +70,8 @@ def customer_create(*, name: str, email: str, phone_number: str, password: str |
     email = customer_check_email(email=email)
     if password is not None:
         customer_validate_password(password=password, name=name, email=email)
-    customer = Customer.objects.create(name=name, email=email, phone_number=phone_number)
+    with _email_race_as_taken():
+        customer = Customer.objects.create(name=name, email=email, phone_number=phone_number)
     if password is not None:
         customer_set_password(customer=customer, password=password)
     return customer
@@ -76,18 +88,22 @@ def customer_update(
 ) -> Customer:
     """Change a customer's fields and, with `password`, its password (validated against the new name and email).
 
-    `confirm_current_password` is for a customer changing its own: `current_password` must then be right.
+    `confirm_current_password` is for a customer changing its own login: a new password, or an email that differs
+    from the stored one (it is the login's name), needs `current_password`, and it must be right.
     """
+    new_email = False
     if "email" in changes:
         changes["email"] = customer_check_email(email=changes["email"], customer=customer)
+        new_email = changes["email"] != customer.email
     for field, value in changes.items():
         setattr(customer, field, value)
     if password is not None:
         customer_validate_password(password=password, name=customer.name, email=customer.email)
-        if confirm_current_password:
-            _check_current_password(customer, current_password)
+    if confirm_current_password and (password is not None or new_email):
+        _check_current_password(customer, current_password)
     # Only the fields given: a full save would write back a login (`user`) set meanwhile by another request.
-    customer.save(update_fields=[*changes, "updated_at"])
+    with _email_race_as_taken():
+        customer.save(update_fields=[*changes, "updated_at"])
     if password is not None:
         customer_set_password(customer=customer, password=password)
     return customer

@@ -25,6 +25,9 @@ from mechanic_shop.api.throttling import LoginThrottle, RegisterThrottle
 from mechanic_shop.api.viewsets import ShopModelViewSet
 
 LOGIN_FAILED = "Invalid email or password."
+# The methods of /customers/me, one action each (DRF names a mapped method's action after the function).
+OWN_RECORD_ACTIONS = frozenset({"me", "me_update", "me_partial_update", "me_destroy"})
+OWN_RECORD = "The calling customer's own record, exactly as `/customers/{its id}`. Customer token only: staff → 403."
 
 
 class CustomerViewSet(BearerChallengeMixin, ShopModelViewSet):
@@ -37,6 +40,8 @@ class CustomerViewSet(BearerChallengeMixin, ShopModelViewSet):
     ordering = ["id"]
 
     def get_permissions(self):
+        if self.action in OWN_RECORD_ACTIONS:
+            return [IsCustomerCaller()]
         if self.action == "create":
             return [(IsAnonymous | StaffModelPermissions)()]
         if self.action in ("retrieve", "update", "partial_update", "destroy"):
@@ -92,11 +97,43 @@ class CustomerViewSet(BearerChallengeMixin, ShopModelViewSet):
     )
     @action(detail=False, methods=["post"], authentication_classes=[])
     def login(self, request):
-        """Customer login by email and password: `{"token", "refresh"}`."""
+        """Customer login by email and password: `{"token", "access", "refresh", "customer_id"}`."""
         payload = CustomerLoginSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         user = customer_authenticate(**payload.validated_data)
         if user is None:
             raise AuthenticationFailed(LOGIN_FAILED)
         refresh, access = issue_tokens(user, ROLE_CUSTOMER)
-        return Response({"token": access, "refresh": refresh}, status=status.HTTP_200_OK)
+        # customer_authenticate read the customer with its login, so this reads no row.
+        body = {"token": access, "access": access, "refresh": refresh, "customer_id": user.customer.pk}
+        return Response(body, status=status.HTTP_200_OK)
+
+    def _own_record(self, handler, request):
+        """Run a detail handler (retrieve, update, ...) on the calling customer's own record."""
+        # IsCustomerCaller has let only a customer token through, so there is a customer.
+        self.kwargs[self.lookup_url_kwarg or self.lookup_field] = str(caller_customer(request).pk)
+        return handler(request)
+
+    @extend_schema(summary="Get the calling customer's own record", description=OWN_RECORD)
+    @action(detail=False, methods=["get"], url_path="me")
+    def me(self, request):
+        """GET /customers/me."""
+        return self._own_record(self.retrieve, request)
+
+    @extend_schema(summary="Replace the calling customer's own record", description=OWN_RECORD)
+    @me.mapping.put
+    def me_update(self, request):
+        """PUT /customers/me."""
+        return self._own_record(self.update, request)
+
+    @extend_schema(summary="Change part of the calling customer's own record", description=OWN_RECORD)
+    @me.mapping.patch
+    def me_partial_update(self, request):
+        """PATCH /customers/me."""
+        return self._own_record(self.partial_update, request)
+
+    @extend_schema(summary="Delete the calling customer's own record", description=OWN_RECORD, responses={204: None})
+    @me.mapping.delete
+    def me_destroy(self, request):
+        """DELETE /customers/me: the customer and its login."""
+        return self._own_record(self.destroy, request)

@@ -4,6 +4,7 @@ A mechanic logs in with a staff account (`user`), and one account belongs to at 
 unique whatever their case (stored lower-case).
 """
 
+from contextlib import AbstractContextManager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from mechanic_shop.core.integrity import unique_violation_as
 from mechanics.models import Mechanic
 
 if TYPE_CHECKING:
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User as AuthUser
 
 User = get_user_model()
+EMAIL_TAKEN = {"email": ["A mechanic with this email already exists."]}
+LOGIN_TAKEN = {"user_id": ["This account is already linked to a mechanic."]}
 
 
 def mechanic_check_login(*, user: "AuthUser | None", mechanic: Mechanic | None = None) -> None:
@@ -31,18 +35,24 @@ def mechanic_check_login(*, user: "AuthUser | None", mechanic: Mechanic | None =
     if mechanic is not None and mechanic.pk is not None:
         others = others.exclude(pk=mechanic.pk)
     if others.exists():
-        raise ValidationError({"user_id": ["This account is already linked to a mechanic."]})
+        raise ValidationError(LOGIN_TAKEN)
 
 
 def mechanic_check_email(*, email: str, mechanic: Mechanic | None = None) -> str:
     """The email as stored (trimmed, lower-case); ValidationError if another mechanic has it in any case."""
     email = email.strip().lower()
-    others = Mechanic.objects.filter(email__iexact=email)
+    others = Mechanic.objects.filter(email=email)  # stored lower-case, so the unique index answers
     if mechanic is not None and mechanic.pk is not None:
         others = others.exclude(pk=mechanic.pk)
     if others.exists():
-        raise ValidationError({"email": ["A mechanic with this email already exists."]})
+        raise ValidationError(EMAIL_TAKEN)
     return email
+
+
+def _races_as_taken() -> AbstractContextManager[None]:
+    """A write in which another request's commit of the same email or login (after the checks passed) answers as
+    the checks would."""
+    return unique_violation_as({"user_id": LOGIN_TAKEN, "email": EMAIL_TAKEN})
 
 
 @transaction.atomic
@@ -51,16 +61,18 @@ def mechanic_create(
     name: str,
     email: str,
     phone_number: str,
-    salary: Decimal,
+    salary: Decimal = Decimal("0.00"),
     is_active: bool = True,
     user: "AuthUser | None" = None,
 ) -> Mechanic:
-    """Add a mechanic, optionally linked to the staff account it logs in with."""
+    """Add a mechanic, optionally linked to the staff account it logs in with. Without a salary (set by someone who
+    may not see salaries) it earns 0.00 until someone who may sets it."""
     email = mechanic_check_email(email=email)
     mechanic_check_login(user=user)
-    return Mechanic.objects.create(
-        name=name, email=email, phone_number=phone_number, salary=salary, is_active=is_active, user=user
-    )
+    with _races_as_taken():
+        return Mechanic.objects.create(
+            name=name, email=email, phone_number=phone_number, salary=salary, is_active=is_active, user=user
+        )
 
 
 @transaction.atomic
@@ -72,7 +84,8 @@ def mechanic_update(*, mechanic: Mechanic, **changes: Any) -> Mechanic:
         mechanic_check_login(user=changes["user"], mechanic=mechanic)
     for field, value in changes.items():
         setattr(mechanic, field, value)
-    mechanic.save(update_fields=[*changes, "updated_at"])
+    with _races_as_taken():
+        mechanic.save(update_fields=[*changes, "updated_at"])
     return mechanic
 
 

@@ -1,12 +1,26 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 
 from mechanic_shop.api.viewsets import ShopModelViewSet
 from mechanics.models import Mechanic
-from mechanics.serializers import LeaderboardEntrySerializer, MechanicSerializer
+from mechanics.serializers import LeaderboardEntrySerializer, MechanicSerializer, may_see_salary
 from mechanics.services import mechanic_create, mechanic_delete, mechanic_update
 
+SALARY_REFUSED = "Only staff allowed to see salaries may send `salary`."
+SALARY_NOTE = (
+    "`salary` is in the body only for staff with `mechanics.view_mechanic_salary` (Manager, superusers); sending it "
+    "without that permission → 403, and nothing changes."
+)
 
+
+@extend_schema_view(
+    list=extend_schema(description=SALARY_NOTE),
+    retrieve=extend_schema(description=SALARY_NOTE),
+    create=extend_schema(description=f"{SALARY_NOTE} Created without `salary`, a mechanic earns 0.00."),
+    update=extend_schema(description=SALARY_NOTE),
+    partial_update=extend_schema(description=SALARY_NOTE),
+)
 class MechanicViewSet(ShopModelViewSet):
     """The shop's mechanics (staff, by model permissions)."""
 
@@ -15,6 +29,14 @@ class MechanicViewSet(ShopModelViewSet):
     search_fields = ["name", "email"]
     ordering_fields = ["id", "name"]
     ordering = ["id"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # After the model permission checks and the body's parsing; before any validation or write.
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return
+        if isinstance(request.data, dict) and "salary" in request.data and not may_see_salary(request):
+            raise PermissionDenied(SALARY_REFUSED)
 
     def perform_create(self, serializer):
         serializer.instance = mechanic_create(**serializer.validated_data)

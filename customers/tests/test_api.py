@@ -2,7 +2,10 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from customers.models import Customer
 from mechanic_shop.testing.factories import CUSTOMER_PASSWORD
@@ -122,9 +125,9 @@ def test_put_needs_every_create_field_but_the_password(customer_client, customer
     response = customer_client.put(detail(customer.pk), {"name": "Only Name"}, format="json")
     assert response.status_code == 400
     assert set(response.json()) == {"email", "phone_number"}
-    response = customer_client.put(
-        detail(customer.pk), {"name": "N", "email": "n@example.com", "phone_number": "5551234"}, format="json"
-    )
+    # A new email is a change of the login's name: the customer proves it knows the password.
+    body = {"name": "N", "email": "n@example.com", "phone_number": "5551234", "current_password": CUSTOMER_PASSWORD}
+    response = customer_client.put(detail(customer.pk), body, format="json")
     assert response.status_code == 200
     customer.refresh_from_db()
     assert customer.email == "n@example.com"
@@ -243,3 +246,35 @@ def test_null_bytes_are_refused(anon_client):
     response = anon_client.post(reverse("customer-list"), body, format="json")
     assert response.status_code == 400
     assert "name" in response.json()
+
+
+def test_another_scheme_on_registration_is_401_not_anonymous():
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token abc")
+    body = {"name": "Rita", "email": "rita@example.com", "phone_number": "5550100", "password": "Tr1cky-Gearbox-42"}
+    response = client.post(reverse("customer-list"), body, format="json")
+    assert response.status_code == 401
+    assert not Customer.objects.exists()
+
+
+LONG_EMAIL = "a" * 100_000 + "@example.com"
+
+
+def no_query_mentions(captured, text):
+    return not any(text in query["sql"] for query in captured)
+
+
+def test_over_long_email_is_400_before_any_query_uses_it(staff_client, customer_client, customer):
+    staff = staff_client("customers.add_customer", "customers.change_customer")
+    with CaptureQueriesContext(connection) as captured:
+        responses = [
+            staff.post(LIST, registration(email=LONG_EMAIL), format="json"),
+            APIClient().post(LIST, registration(email=LONG_EMAIL), format="json"),
+            staff.patch(detail(customer.pk), {"email": LONG_EMAIL}, format="json"),
+            customer_client.patch(detail(customer.pk), {"email": LONG_EMAIL}, format="json"),
+        ]
+    for response in responses:
+        assert response.status_code == 400
+        assert set(response.json()) == {"email"}
+    assert no_query_mentions(captured.captured_queries, "a" * 1000)
+    assert list(Customer.objects.values_list("email", flat=True)) == [customer.email]

@@ -1,4 +1,4 @@
-"""Rate limits and the customer-list cache across several gunicorn workers.
+"""Rate limits, the customer-list cache and duplicate emails across several gunicorn workers.
 
 The per-account rate limit is one counter for every worker only in a shared cache: that test runs where
 REDIS_URL is set (CI's MariaDB + Redis run, `make test-mysql`). The list's invalidation holds across workers
@@ -8,6 +8,7 @@ outage test needs no Redis at all: it points the server at a port where nothing 
 
 import os
 import socket
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -15,7 +16,9 @@ import pytest
 from customers.models import Customer
 from mechanic_shop.accounts.authentication import ROLE_STAFF
 from mechanic_shop.accounts.tokens import issue_tokens
+from mechanic_shop.testing.factories import CUSTOMER_PASSWORD
 from mechanic_shop.testing.live import http_json
+from mechanics.models import Mechanic
 
 pytestmark = pytest.mark.live
 needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (a real Redis server)")
@@ -90,3 +93,44 @@ def test_redis_outage_degrades_instead_of_failing(live_server_workers, make_staf
     assert [row["id"] for row in body["results"]] == [customer.pk]
     status, body = http_json("GET", f"{url}/customers/{customer.pk}", token=token)
     assert (status, body["email"]) == (200, customer.email)
+
+
+def all_at_once(calls):
+    """Run the calls on as many threads, released together, so the requests race each other."""
+    barrier = threading.Barrier(len(calls))
+
+    def released(call):
+        barrier.wait(timeout=30)
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(released, calls))
+
+
+def test_one_new_email_registered_ten_times_at_once_is_one_201_and_nine_400(live_server_workers, make_staff):
+    _refresh, token = issue_tokens(make_staff("mechanics.add_mechanic"), ROLE_STAFF)
+    url = live_server_workers(workers=WORKERS)
+    cases = ["new.driver@example.com", "New.Driver@example.com", "NEW.DRIVER@EXAMPLE.COM", "new.DRIVER@example.com"]
+
+    def register(n):
+        body = {"name": f"Driver {n}", "email": cases[n % 4], "phone_number": "555-0100", "password": CUSTOMER_PASSWORD}
+        return lambda: http_json("POST", f"{url}/customers", body)
+
+    results = all_at_once([register(n) for n in range(10)])
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] + [400] * 9, results
+    assert all(body == {"email": ["A customer with this email already exists."]} for s, body in results if s == 400)
+    assert list(Customer.objects.values_list("email", flat=True)) == ["new.driver@example.com"]
+
+    # The same for a mechanic's email, created by staff.
+    def hire(n):
+        body = {"name": f"Mo {n}", "email": cases[n % 4], "phone_number": "555-0100"}
+        return lambda: http_json("POST", f"{url}/mechanics", body, token)
+
+    results = all_at_once([hire(n) for n in range(10)])
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] + [400] * 9, results
+    assert all(body == {"email": ["A mechanic with this email already exists."]} for s, body in results if s == 400)
+    assert list(Mechanic.objects.values_list("email", flat=True)) == ["new.driver@example.com"]

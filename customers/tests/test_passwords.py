@@ -71,3 +71,47 @@ def test_no_response_contains_a_hash(anon_client, admin_client_api, customer):
         assert b"md5$" not in body
         assert b"argon2" not in body
         assert b"password" not in body
+
+
+def test_customer_changing_its_email_sends_the_current_password(anon_client, customer):
+    pair = customer_login(anon_client, customer.email).json()
+    client = bearer(pair["token"])
+    url = reverse("customer-detail", args=[customer.pk])
+    old_email = customer.email
+    missing = client.patch(url, {"email": "taken.over@example.com"}, format="json")
+    wrong = client.patch(url, {"email": "taken.over@example.com", "current_password": "nope-nope-1"}, format="json")
+    put_missing = client.put(
+        url, {"name": customer.name, "email": "taken.over@example.com", "phone_number": "555-0100"}, format="json"
+    )
+    for response in (missing, wrong, put_missing):
+        assert response.status_code == 400
+        assert set(response.json()) == {"current_password"}
+    customer.refresh_from_db()
+    assert customer.email == old_email
+    assert customer_login(anon_client, "taken.over@example.com").status_code == 401
+
+    ok = client.patch(url, {"email": "New.Address@example.com", "current_password": CUSTOMER_PASSWORD}, format="json")
+    assert ok.status_code == 200
+    assert ok.json()["email"] == "new.address@example.com"
+    customer.refresh_from_db()
+    assert customer.email == "new.address@example.com"
+    assert customer_login(anon_client, "new.address@example.com").status_code == 200
+
+
+def test_customer_sending_its_own_email_in_another_case_needs_no_password(customer_client, customer):
+    url = reverse("customer-detail", args=[customer.pk])
+    response = customer_client.put(
+        url, {"name": "Dana D.", "email": customer.email.upper(), "phone_number": "555-0100"}, format="json"
+    )
+    assert response.status_code == 200
+    customer.refresh_from_db()
+    assert (customer.name, customer.email) == ("Dana D.", customer.email.lower())
+
+
+def test_staff_change_a_customers_email_without_its_password(admin_client_api, anon_client, customer):
+    url = reverse("customer-detail", args=[customer.pk])
+    response = admin_client_api.patch(url, {"email": "front.desk.fixed@example.com"}, format="json")
+    assert response.status_code == 200
+    customer.refresh_from_db()
+    assert customer.email == "front.desk.fixed@example.com"
+    assert customer_login(anon_client, "front.desk.fixed@example.com").status_code == 200

@@ -1,6 +1,7 @@
 """Customer services: the one path every customer write takes (API, admin, commands)."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
@@ -132,3 +133,33 @@ def test_update_never_writes_back_a_login_given_meanwhile(make_customer):
     assert customer.name == "Ann Leigh"
     assert customer.user_id is not None
     assert customer_authenticate(email=customer.email, password=GOOD_PASSWORD) == customer.user
+
+
+def test_email_change_of_ones_own_needs_the_current_password(make_customer):
+    customer = make_customer(email="ann@example.com")
+    with pytest.raises(ValidationError) as caught:
+        customer_update(customer=customer, email="other@example.com", confirm_current_password=True)
+    assert set(caught.value.message_dict) == {"current_password"}
+    customer.refresh_from_db()
+    assert customer.email == "ann@example.com"
+    customer_update(customer=customer, email="ANN@example.com", confirm_current_password=True)  # the same email
+    customer_update(
+        customer=customer, email="other@example.com", current_password=GOOD_PASSWORD, confirm_current_password=True
+    )
+    customer.refresh_from_db()
+    assert customer.email == "other@example.com"
+
+
+def test_a_raced_duplicate_email_is_the_checks_400(make_customer, monkeypatch):
+    first = make_customer(email="ann@example.com")
+    other = make_customer(email="bob@example.com")
+    # The check passes as if the other request's row were not committed yet; the unique index still refuses.
+    monkeypatch.setattr("customers.services.customer_check_email", lambda *, email, customer=None: email.lower())
+    with pytest.raises(ValidationError) as caught:
+        customer_create(name="Ann Twin", email="ANN@example.com", phone_number="555-0100", password=GOOD_PASSWORD)
+    assert caught.value.message_dict == {"email": ["A customer with this email already exists."]}
+    with pytest.raises(ValidationError) as caught:
+        customer_update(customer=other, email="ann@example.com")
+    assert caught.value.message_dict == {"email": ["A customer with this email already exists."]}
+    assert sorted(Customer.objects.values_list("email", flat=True)) == [first.email, "bob@example.com"]
+    assert get_user_model().objects.filter(is_staff=False).count() == 2  # no login made for the refused one

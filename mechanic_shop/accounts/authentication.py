@@ -26,6 +26,9 @@ ROLE_CUSTOMER = "customer"
 ROLE_STAFF = "staff"
 
 
+BEARER = b"Bearer"
+BEARER_EXPECTED = "Send the access token as `Authorization: Bearer <token>`; no other scheme is accepted."
+
 # How many verified tokens a worker remembers (about 1 MB); when full it starts over.
 VERIFIED_TOKENS_MAX = 4096
 
@@ -48,6 +51,17 @@ class ShopJWTAuthentication(JWTAuthentication):
     # sends the same token on every request until it expires; verifying those same bytes again gives the same
     # answer, so only the expiry is checked again. A token that failed is never remembered.
     _verified: dict[bytes, tuple[float, "Token"]] = {}
+
+    def get_raw_token(self, header: bytes) -> bytes | None:
+        # SimpleJWT takes a header with another scheme (`Token …`, `Basic …`) for no credentials at all, so the
+        # client would hear "credentials were not provided" about a token it did send. Say what is expected instead.
+        # The scheme is case-insensitive (RFC 9110, 11.1): `bearer <token>` is a Bearer token.
+        parts = header.split()
+        if parts and parts[0].lower() != BEARER.lower():
+            raise AuthenticationFailed(BEARER_EXPECTED, code="bad_authorization_header")
+        if parts:
+            parts[0] = BEARER
+        return super().get_raw_token(b" ".join(parts))
 
     def get_validated_token(self, raw_token: bytes) -> "Token":
         remembered = self._verified.get(raw_token)

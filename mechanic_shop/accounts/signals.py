@@ -1,10 +1,14 @@
-"""Any account's password change revokes its refresh tokens, however the password is changed.
+"""Any account's password change, or its demotion from staff, revokes its refresh tokens, however it is made.
 
 Customers set theirs through the API, staff theirs in the admin, operators with `changepassword`: all of them
 call set_password, which keeps the new raw password on the instance until it is saved — that is what counts as a
 change here, even to the same password (someone who suspects a stolen token resets it). Django also re-hashes a
 password with new parameters at login, but clears the raw password first: not a change, nothing is revoked. A
-password made unusable (set_unusable_password) counts too. This is the one place revocation happens.
+password made unusable (set_unusable_password) counts too.
+
+An account that stops being staff loses its refresh tokens the same way: a staff token must not outlive the role,
+nor come back to life if the account is made staff again. (A bulk UPDATE sends no signal; the refresh endpoint
+refuses, and blacklists, a staff token of a non-staff account too.) This is the one place revocation happens.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -19,16 +23,17 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User as AuthUser
 
     class _SavedUser(AuthUser):
-        """A user being saved, with the flag these receivers keep on it between pre_save and post_save."""
+        """A user being saved, with the flags these receivers keep on it between pre_save and post_save."""
 
         _shop_password_changed: bool
+        _shop_demoted: bool
 
 
 User = get_user_model()
 
 
 @receiver(pre_save, sender=User, dispatch_uid="password-change-detect")
-def _detect_password_change(
+def _detect_revoking_change(
     sender: "type[AuthUser]",
     instance: "_SavedUser",
     raw: bool = False,
@@ -36,7 +41,12 @@ def _detect_password_change(
     **kwargs: Any,
 ) -> None:
     instance._shop_password_changed = False
-    if raw or instance.pk is None or (update_fields is not None and "password" not in update_fields):
+    instance._shop_demoted = False
+    if raw or instance.pk is None:
+        return
+    if not instance.is_staff and (update_fields is None or "is_staff" in update_fields):
+        instance._shop_demoted = sender.objects.filter(pk=instance.pk, is_staff=True).exists()
+    if update_fields is not None and "password" not in update_fields:
         return
     if getattr(instance, "_password", None) is not None:
         instance._shop_password_changed = True
@@ -46,10 +56,10 @@ def _detect_password_change(
 
 
 @receiver(post_save, sender=User, dispatch_uid="password-change-revoke")
-def _revoke_after_password_change(
+def _revoke_after_change(
     sender: "type[AuthUser]", instance: "_SavedUser", created: bool = False, **kwargs: Any
 ) -> None:
-    if getattr(instance, "_shop_password_changed", False):
-        instance._shop_password_changed = False
-        # In the save's own transaction: if the password change rolls back, so does the revocation.
+    if getattr(instance, "_shop_password_changed", False) or getattr(instance, "_shop_demoted", False):
+        instance._shop_password_changed = instance._shop_demoted = False
+        # In the save's own transaction: if the change rolls back, so does the revocation.
         revoke_refresh_tokens(instance)

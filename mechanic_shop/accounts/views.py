@@ -3,7 +3,7 @@ the customers."""
 
 import math
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -18,7 +18,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.serializers import (
+    TokenObtainPairSerializer,
+    TokenObtainSerializer,
+    TokenRefreshSerializer,
+)
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -41,17 +45,23 @@ class StaffTokenObtainSerializer(TokenObtainPairSerializer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # JSON strings only, like every text field of the API (a number is not a username).
-        self.fields[self.username_field] = StrictCharField(write_only=True)
+        # No longer than the column (150 for Django's User), checked before any account is looked up by it.
+        max_length = getattr(get_user_model()._meta.get_field(self.username_field), "max_length", None)
+        self.fields[self.username_field] = StrictCharField(write_only=True, max_length=max_length)
         self.fields["password"] = StrictCharField(
             write_only=True, trim_whitespace=False, style={"input_type": "password"}
         )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
-        data = super().validate(attrs)
-        # super() has authenticated self.user or raised; no user at all gets the same answer as a non-staff one.
+        # TokenObtainSerializer's validate only authenticates (self.user, or a 401); TokenObtainPairSerializer's would
+        # then issue the pair, storing its refresh token, before this could refuse a non-staff account. A refused
+        # login stores no token: the staff check comes between the two.
+        TokenObtainSerializer.validate(self, attrs)
         if self.user is None or not self.user.is_staff:
             raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
-        return data
+        # get_token makes a RefreshToken (TokenObtainPairSerializer's token_class), typed as any Token.
+        refresh = cast(RefreshToken, self.get_token(self.user))
+        return {"refresh": str(refresh), "access": str(refresh.access_token)}
 
     @classmethod
     def get_token(cls, user: "JWTUser") -> "Token":
@@ -61,7 +71,8 @@ class StaffTokenObtainSerializer(TokenObtainPairSerializer):
 
 
 class ShopTokenRefreshSerializer(TokenRefreshSerializer):
-    """Rotates the refresh token; a deleted or deactivated account, or a reused token, answers 401."""
+    """Rotates the refresh token; a deleted or deactivated account, a reused token, or a staff token of an account
+    that is no longer staff answers 401."""
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         with transaction.atomic():
@@ -75,7 +86,13 @@ class ShopTokenRefreshSerializer(TokenRefreshSerializer):
             user = get_user_model().objects.filter(**{api_settings.USER_ID_FIELD: user_id}).first()
             if user is None or not api_settings.USER_AUTHENTICATION_RULE(user):
                 raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
-            return super().validate(attrs)
+            if refresh.payload.get(ROLE_CLAIM) != ROLE_STAFF or user.is_staff:
+                return super().validate(attrs)
+            # A staff token whose account is no longer staff: the chain ends here, blacklisted (committed, not rolled
+            # back with the refusal), so making the account staff again cannot revive it. Demoting an account by a
+            # save already revokes its tokens (mechanic_shop/accounts/signals.py); this catches a bulk UPDATE.
+            refresh.blacklist()
+        raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
 
 
 _token_pair = inline_serializer("TokenPair", {"access": serializers.CharField(), "refresh": serializers.CharField()})

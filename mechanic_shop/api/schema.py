@@ -97,8 +97,9 @@ class ShopJWTScheme(OpenApiAuthenticationExtension):
                 "scheme": "bearer",
                 "bearerFormat": "JWT",
                 "description": (
-                    "A customer's access token: `token` from `POST /customers/login`. It reaches only the "
-                    "customer's own record and tickets; anything else answers 403, another customer's objects 404."
+                    "A customer's access token: `access` (or `token`, the same) from `POST /customers/login`. It "
+                    "reaches only the customer's own record (also at `/customers/me`) and tickets; anything else "
+                    "answers 403, another customer's objects 404."
                 ),
             },
         ]

@@ -2,6 +2,8 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from mechanics.models import Mechanic
@@ -131,3 +133,16 @@ def test_leaderboard_ranks_active_mechanics_by_completed_tickets(
     ]
     assert body["count"] == 3
     assert admin_client_api.get(BOARD, {"per_page": 1}).json()["next"]
+
+
+def test_over_long_email_is_400_before_any_query_uses_it(admin_client_api, make_mechanic):
+    mechanic = make_mechanic()
+    long_email = "a" * 100_000 + "@shop.com"
+    with CaptureQueriesContext(connection) as captured:
+        created = admin_client_api.post(LIST, NEW | {"email": long_email}, format="json")
+        changed = admin_client_api.patch(detail(mechanic.pk), {"email": long_email}, format="json")
+    for response in (created, changed):
+        assert response.status_code == 400
+        assert set(response.json()) == {"email"}
+    assert not any("a" * 1000 in query["sql"] for query in captured.captured_queries)
+    assert list(Mechanic.objects.values_list("email", flat=True)) == [mechanic.email]

@@ -96,3 +96,31 @@ def test_admin_list_toggles_active_through_the_service(admin_client):
     assert response.status_code == 302
     mechanic.refresh_from_db()
     assert (mechanic.is_active, mechanic.completed_ticket_count) == (False, 2)
+
+
+@pytest.fixture
+def checks_that_miss(monkeypatch):
+    """The services' checks pass as if another request's row were not committed yet (the race they cannot see)."""
+    monkeypatch.setattr("mechanics.services.mechanic_check_email", lambda *, email, mechanic=None: email.lower())
+    monkeypatch.setattr("mechanics.services.mechanic_check_login", lambda *, user, mechanic=None: None)
+
+
+def test_a_raced_duplicate_email_is_the_checks_400(checks_that_miss):
+    first = new_mechanic()
+    with pytest.raises(ValidationError) as caught:
+        new_mechanic(name="Twin", email="MO@shop.example.com")
+    assert caught.value.message_dict == {"email": ["A mechanic with this email already exists."]}
+    other = new_mechanic(name="Other", email="other@shop.example.com")
+    with pytest.raises(ValidationError) as caught:
+        mechanic_update(mechanic=other, email="mo@shop.example.com")
+    assert caught.value.message_dict == {"email": ["A mechanic with this email already exists."]}
+    assert sorted(Mechanic.objects.values_list("email", flat=True)) == [first.email, "other@shop.example.com"]
+
+
+def test_a_raced_login_link_is_the_checks_400(checks_that_miss, django_user_model):
+    staff = django_user_model.objects.create_user("mo", is_staff=True)
+    new_mechanic(user=staff)
+    with pytest.raises(ValidationError) as caught:
+        new_mechanic(email="other@shop.example.com", user=staff)
+    assert caught.value.message_dict == {"user_id": ["This account is already linked to a mechanic."]}
+    assert Mechanic.objects.count() == 1

@@ -8,11 +8,11 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.test import APIRequestFactory
+from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.tokens import AccessToken
 
-from mechanic_shop.accounts.authentication import ROLE_STAFF, ShopJWTAuthentication
+from mechanic_shop.accounts.authentication import ROLE_CUSTOMER, ROLE_STAFF, ShopJWTAuthentication
 from mechanic_shop.accounts.tokens import issue_tokens
 from mechanic_shop.testing.clients import bearer, client_with_token, customer_login
 
@@ -112,3 +112,32 @@ def test_missing_or_bad_bearer_token_is_401(anon_client, customer):
     response = bearer("not-a-jwt").get(url)
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("header", ["Token {access}", "Basic dXNlcjpwYXNz", "JWT {access}", "Bearer{access}"])
+def test_another_scheme_is_401_saying_a_bearer_token_is_expected(customer, header):
+    _refresh, access = issue_tokens(customer.user, ROLE_CUSTOMER)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header.format(access=access))
+    response = client.get(reverse("customer-detail", args=[customer.pk]))
+    assert response.status_code == 401
+    assert "Authorization: Bearer <token>" in response.json()["detail"]
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="mechanic-shop"'
+
+
+def test_the_bearer_scheme_is_case_insensitive(customer):
+    _refresh, access = issue_tokens(customer.user, ROLE_CUSTOMER)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"bearer {access}")
+    response = client.get(reverse("customer-detail", args=[customer.pk]))
+    assert response.status_code == 200
+    assert response.json()["id"] == customer.pk
+
+
+def test_an_empty_authorization_header_is_no_credentials(customer):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="  ")
+    response = client.get(reverse("customer-detail", args=[customer.pk]))
+    assert response.status_code == 401
+    assert "Bearer" not in response.json()["detail"]  # nothing was sent: no scheme to correct
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="mechanic-shop"'

@@ -161,7 +161,8 @@ def test_customer_login_bodies(openapi):
     request = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert set(component(openapi, request)["required"]) == {"email", "password"}
     token = component(openapi, "CustomerToken")
-    assert set(token["properties"]) == set(token["required"]) == {"token", "refresh"}
+    assert set(token["properties"]) == set(token["required"]) == {"token", "access", "refresh", "customer_id"}
+    assert token["properties"]["customer_id"]["type"] == "integer"
     assert {"200", "400", "401", "415", "429"} <= set(op["responses"])
 
 
@@ -228,6 +229,7 @@ def test_409_only_where_the_api_gives_it(openapi):
     }
     assert conflicts == {
         ("delete", "/customers/{id}"),
+        ("delete", "/customers/me"),
         ("delete", "/mechanics/{id}"),
         ("delete", "/inventory/{id}"),
         ("delete", "/service-tickets/{id}"),
