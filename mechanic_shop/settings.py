@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
+    "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "mechanic_shop",
@@ -76,6 +77,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that can answer on its own, so those answers carry the CORS headers too.
+    "corsheaders.middleware.CorsMiddleware",
+    # Refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE with a 413, and reads what a response left unread, so the
+    # client sees the answer instead of a reset connection (mechanic_shop/api/middleware.py).
+    "mechanic_shop.api.middleware.RequestBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -281,6 +287,14 @@ SPECTACULAR_SETTINGS = {
         {"name": "status", "description": "Liveness and health, for load balancers."},
     ],
 }
+
+# --- Browser clients (CORS) ----------------------------------------------------------------------------------------
+# Browser apps served from these origins may call the API (django-cors-headers). A preflight OPTIONS is answered
+# before authentication, so it needs no token. The admin is for the shop's own browser sessions: no CORS there.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
+CORS_URLS_REGEX = r"^/(?!admin/).*$"
+CORS_ALLOW_HEADERS = ("authorization", "content-type", "idempotency-key", "if-match", "if-none-match")
+CORS_EXPOSE_HEADERS = ("ETag", "Retry-After", "RateLimit", "RateLimit-Policy", "Idempotent-Replayed")
 
 # --- Security -----------------------------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
