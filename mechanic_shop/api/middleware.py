@@ -6,7 +6,7 @@ sending, makes the kernel reset the connection (unread data at close means RST),
 status — it cannot tell the refusal from a crash. So after the response is built, the rest of an unread body is read
 and thrown away, up to DRAIN_MAX_BYTES and DRAIN_SECONDS: enough for any body a client would send by mistake,
 bounded so a client cannot hold a worker with an endless or very slow body. A body past those bounds is not read;
-its response says `Connection: close`.
+its response says `Connection: close`. Why: docs/decisions/0013-counters-apart-from-pages-and-drained-bodies.md.
 """
 
 import time
