@@ -7,6 +7,12 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 # Development settings for `make run`; a real deployment sets its own environment (docs/operations.md, "Deploying").
 DEV_ENV := DEBUG=true
+# `make run` counts requests at development rates, so exploring the API and its docs never meets a limit;
+# `make run THROTTLE=on` keeps the contract's rates (or the THROTTLE_* the environment or .env sets).
+THROTTLE := off
+DEV_RATES := THROTTLE_ANON_RATES=100000/hour,1000000/day THROTTLE_USER_RATES=100000/hour,1000000/day \
+	THROTTLE_LOGIN_RATE=1000/minute THROTTLE_REGISTER_RATE=1000/minute
+RUN_ENV = $(DEV_ENV) $(if $(filter on,$(THROTTLE)),,$(DEV_RATES))
 # Where `make run` listens: `make run PORT=8766` or `make run HOST=0.0.0.0` (then also set ALLOWED_HOSTS).
 # Taken from the command line only, not from an exported HOST or PORT in the shell.
 HOST := 127.0.0.1
@@ -48,17 +54,23 @@ lock: $(VENV)/.installed-dev ## regenerate requirements.txt and requirements-dev
 install-mysql: $(VENV)/.installed-dev ## also mysqlclient (needs the MySQL/MariaDB client headers)
 	$(PIP) install -r requirements-mysql.txt
 
-run: $(VENV)/.installed ## migrate, seed demo data, serve on 127.0.0.1:8000 (HOST=, PORT=)
-	$(DEV_ENV) $(PY) manage.py migrate --noinput
-	$(DEV_ENV) $(PY) manage.py setup_roles
-	$(DEV_ENV) $(PY) manage.py seed_shop
+run: $(VENV)/.installed ## migrate, seed demo data, serve on 127.0.0.1:8000 (HOST=, PORT=, THROTTLE=on)
+	@case "$(THROTTLE)" in on|off) ;; *) echo "run: THROTTLE is on or off, not '$(THROTTLE)'" >&2; exit 2;; esac
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py setup_roles
+	$(RUN_ENV) $(PY) manage.py seed_shop
 	@echo ""
 	@echo "Mechanic Shop API on http://$(HOST):$(PORT)  (docs: /api/docs, admin: /admin/)"
 	@echo "  staff login:    POST /auth/token      {\"username\": \"demo\", \"password\": \"demo-mechanic-shop\"}"
 	@echo "  customer login: POST /customers/login {\"email\": \"demo.customer@example.com\", \"password\": \"demo-mechanic-shop\"}"
 	@echo "  then send       Authorization: Bearer <access token>"
+ifeq ($(THROTTLE),on)
+	@echo "  rate limits:    the contract's (50/hour anonymous, 5/minute logins, ...; THROTTLE_* settings)"
+else
+	@echo "  rate limits:    development rates, never met; the contract's: make run THROTTLE=on"
+endif
 	@echo ""
-	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed-dev ## the test suite (SQLite, local-memory cache)
 	$(PY) -m pytest

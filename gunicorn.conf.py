@@ -3,6 +3,7 @@
 Every value can be set from the environment (GUNICORN_*). Logs go to stdout/stderr for the platform to collect.
 """
 
+import importlib
 import multiprocessing
 import os
 
@@ -21,7 +22,23 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # Load the app once in the master, so workers share its memory pages and start fast.
 preload_app = True
-forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Forwarded headers are trusted exactly as the Django settings trust them. gunicorn's own defaults trust
+# X-Forwarded-Proto, X-Forwarded-Ssl and X-Forwarded-Protocol from loopback: a proxy on the same host that passes a
+# client's headers through would let that client claim HTTPS and skip SECURE_SSL_REDIRECT, even with
+# SECURE_PROXY_SSL_HEADER off. So: off → no forwarded header from anyone; on → X-Forwarded-Proto only, from the
+# proxy's addresses (GUNICORN_FORWARDED_ALLOW_IPS, default this host).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mechanic_shop.settings")
+_proxy_ssl_header = getattr(
+    importlib.import_module(os.environ["DJANGO_SETTINGS_MODULE"]), "SECURE_PROXY_SSL_HEADER", None
+)
+if _proxy_ssl_header:
+    _meta_name, _secure_value = _proxy_ssl_header  # ("HTTP_X_FORWARDED_PROTO", "https")
+    secure_scheme_headers = {_meta_name.removeprefix("HTTP_").replace("_", "-"): _secure_value}
+    forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+else:
+    secure_scheme_headers = {}
+    forwarded_allow_ips = ""
 # gunicorn's control socket sits at one path per user ($HOME/.gunicorn/gunicorn.ctl), so two servers on one machine
 # (tests, benchmark, several apps) would fight over it. Off unless asked for.
 control_socket_disable = os.environ.get("GUNICORN_CONTROL_SOCKET", "") == ""

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
+    "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "mechanic_shop",
@@ -77,6 +78,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that can answer on its own, so those answers carry the CORS headers too.
+    "corsheaders.middleware.CorsMiddleware",
+    # Refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE with a 413, and reads what a response left unread, so the
+    # client sees the answer instead of a reset connection (mechanic_shop/api/middleware.py).
+    "mechanic_shop.api.middleware.RequestBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -137,24 +143,43 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Rate-limit counters live in a cache of their own ("throttle"), so cached pages can never push them out: with the
+# local-memory cache a second store; with Redis a key prefix of their own on THROTTLE_REDIS_URL (default: the same
+# server as the pages; docs/operations.md, "Redis: keeping the rate-limit counters" says how Redis must be set up).
+THROTTLE_REDIS_URL = os.environ.get("THROTTLE_REDIS_URL", "") or REDIS_URL
+
+
+def _redis_cache(location: str, key_prefix: str) -> dict[str, object]:
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": key_prefix,
+        "OPTIONS": {
+            # A Redis outage degrades to cache misses and open throttles instead of failing requests.
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 1,
+            "SOCKET_TIMEOUT": 1,
+        },
+    }
+
+
 if REDIS_URL:
     CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "mechanic_shop",
-            "OPTIONS": {
-                # A Redis outage degrades to cache misses and open throttles instead of failing requests.
-                "IGNORE_EXCEPTIONS": True,
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
-            },
-        }
+        "default": _redis_cache(REDIS_URL, "mechanic_shop"),
+        "throttle": _redis_cache(THROTTLE_REDIS_URL, "mechanic_shop_throttle"),
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     DJANGO_REDIS_LOGGER = "mechanic_shop.cache"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "mechanic-shop"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "mechanic-shop"},
+        # A counter is a few hundred bytes: room for every client of a busy development day.
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "mechanic-shop-throttle",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        },
+    }
 
 CUSTOMER_LIST_CACHE_SECONDS = env_int("CUSTOMER_LIST_CACHE_SECONDS", 120)
 
@@ -266,6 +291,9 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI keeps the token a developer pasted across a reload (in the browser's localStorage), and never
+    # asks the public validator service about the schema: the docs load nothing from outside the site.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True, "validatorUrl": None},
     # The schema and docs are public: no authentication, so a stale token cannot turn them into a 401.
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
@@ -282,6 +310,14 @@ SPECTACULAR_SETTINGS = {
         {"name": "status", "description": "Liveness and health, for load balancers."},
     ],
 }
+
+# --- Browser clients (CORS) ----------------------------------------------------------------------------------------
+# Browser apps served from these origins may call the API (django-cors-headers). A preflight OPTIONS is answered
+# before authentication, so it needs no token. The admin is for the shop's own browser sessions: no CORS there.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", "")
+CORS_URLS_REGEX = r"^/(?!admin/).*$"
+CORS_ALLOW_HEADERS = ("authorization", "content-type", "idempotency-key", "if-match", "if-none-match")
+CORS_EXPOSE_HEADERS = ("ETag", "Retry-After", "RateLimit", "RateLimit-Policy", "Idempotent-Replayed")
 
 # --- Security -----------------------------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)

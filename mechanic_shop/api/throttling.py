@@ -1,4 +1,4 @@
-"""Rate limits: fixed-window counters in the default cache, two rates per scope as two classes.
+"""Rate limits: fixed-window counters in the "throttle" cache, two rates per scope as two classes.
 
 DRF's SimpleRateThrottle keeps a list of every request's timestamp and writes it back with get-then-set: each
 request costs O(requests in the window) and two workers counting at once lose counts. Here each window is one
@@ -8,6 +8,10 @@ up to 2N into one window's length, which is fine for over-use protection (thrott
 
 Rates come from settings.THROTTLE_RATES on each request and settings.THROTTLE_ENABLED switches every class off.
 If the cache is down (Redis outage with IGNORE_EXCEPTIONS), counting fails open: requests are served.
+
+The counters have a cache alias of their own (settings.CACHES["throttle"]), never the one cached pages go to: a flood
+of distinct list URLs must not push the login counters out (docs/decisions/0016-counters-apart-from-pages-and-
+drained-bodies.md; how Redis must be set up: docs/operations.md, "Redis: keeping the rate-limit counters").
 """
 
 import math
@@ -15,12 +19,14 @@ import time
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
     from rest_framework.views import APIView
+
+THROTTLE_CACHE = "throttle"
 
 
 class ShopRateThrottle(BaseThrottle):
@@ -63,6 +69,7 @@ class ShopRateThrottle(BaseThrottle):
 
 def _count(key: str, timeout: int) -> int | None:
     """Add one to the counter at `key` and return it; None if the cache cannot count (fail open)."""
+    cache = caches[THROTTLE_CACHE]
     try:
         return cache.incr(key)
     except ValueError:  # no counter yet in this window

@@ -4,13 +4,15 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+
+from mechanic_shop.api.throttling import THROTTLE_CACHE
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -44,16 +46,21 @@ def _database_ok() -> bool:
 
 
 def _cache_ok() -> bool:
+    # The pages' cache and the rate-limit counters' (with Redis, one server or two: THROTTLE_REDIS_URL).
+    return all([_cache_answers(DEFAULT_CACHE_ALIAS), _cache_answers(THROTTLE_CACHE)])
+
+
+def _cache_answers(alias: str) -> bool:
     key, value = "health:probe", uuid.uuid4().hex
     try:
         # With Redis and IGNORE_EXCEPTIONS an outage reads as a miss, so check the value came back.
-        cache.set(key, value, timeout=10)
-        if cache.get(key) == value:
+        caches[alias].set(key, value, timeout=10)
+        if caches[alias].get(key) == value:
             return True
     except Exception:
-        logger.exception("Health check: the cache raised")
+        logger.exception("Health check: the cache %r raised", alias)
         return False
-    logger.error("Health check: the cache is down (a value written could not be read back)")
+    logger.error("Health check: the cache %r is down (a value written could not be read back)", alias)
     return False
 
 

@@ -4,6 +4,7 @@
 runs code the way an operator's shell would; `other_process_env` is the environment both get.
 """
 
+import http.client
 import json
 import os
 import signal
@@ -88,13 +89,16 @@ def live_server_workers(transactional_db, settings):
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            # Any answer will do: unhealthy (a test may start it with a part down on purpose) or a redirect to HTTPS.
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2):
-                    return url
-            except urllib.error.HTTPError:
-                return url  # answering, if unhealthy (a test may start it with a part down on purpose)
+                connection.request("GET", "/health")
+                connection.getresponse().read()
+                return url
             except OSError:
                 time.sleep(0.2)  # not listening yet
+            finally:
+                connection.close()
         raise RuntimeError("gunicorn did not answer /health within 30 s")
 
     yield start

@@ -7,7 +7,7 @@ The project has one settings module, read from the environment; what tests chang
   so they must exist; these are for tests only). Values already there (CI's DATABASE_URL, REDIS_URL) win;
 - `TEST_SETTINGS`, applied for the whole run: a fast password hasher, and rate limits off (a throttle test switches
   them on with small rates: the `throttle_rates` fixture, or pytest-django's `settings`);
-- the cache, emptied around every test (throttle counters and cached pages must not leak from one to the next);
+- the caches, emptied around every test (throttle counters and cached pages must not leak from one to the next);
 - on SQLite, the test database as a file, one per test process (`sqlite_test_path`), so that a server a test starts
   (another process) sees it and two runs side by side do not share it.
 
@@ -87,11 +87,13 @@ class SettingsFixtures:
     @pytest.fixture(autouse=True)
     @classmethod
     def _fresh_cache(cls):
-        from django.core.cache import cache
+        from django.core.cache import caches
 
-        cache.clear()
+        for alias in caches:
+            caches[alias].clear()
         yield
-        cache.clear()
+        for alias in caches:
+            caches[alias].clear()
 
 
 @pytest.hookimpl(trylast=True)

@@ -1,0 +1,88 @@
+"""Request bodies too large to take, and bodies a response left unread: the client always gets the answer.
+
+A body over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) is refused with `413` before any view runs. But an answer alone is
+not enough: a server that answers without reading the body, then closes the connection while the client is still
+sending, makes the kernel reset the connection (unread data at close means RST), and the client may never see the
+status — it cannot tell the refusal from a crash. So after the response is built, the rest of an unread body is read
+and thrown away, up to DRAIN_MAX_BYTES and DRAIN_SECONDS: enough for any body a client would send by mistake,
+bounded so a client cannot hold a worker with an endless or very slow body. A body past those bounds is not read;
+its response says `Connection: close`. Why: docs/decisions/0016-counters-apart-from-pages-and-drained-bodies.md.
+"""
+
+import time
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING
+
+from django.conf import settings
+from django.http import JsonResponse
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponseBase
+
+# What is read and discarded, at most, of a body a response left unread.
+DRAIN_MAX_BYTES = 32 * 1024 * 1024
+DRAIN_SECONDS = 10.0
+_CHUNK = 64 * 1024
+
+
+def declared_length(request: "HttpRequest") -> int:
+    """The body's Content-Length, 0 when absent or not a number (Django reads no body then)."""
+    try:
+        return max(0, int(request.META.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        return 0
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB"
+
+
+class RequestBodyMiddleware:
+    def __init__(self, get_response: Callable[["HttpRequest"], "HttpResponseBase"]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: "HttpRequest") -> "HttpResponseBase":
+        limit: int | None = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        length = declared_length(request)
+        response: HttpResponseBase
+        if limit is not None and length > limit:
+            response = JsonResponse(
+                {"detail": f"The request body is larger than the limit of {_megabytes(limit)}."}, status=413
+            )
+        else:
+            response = self.get_response(request)
+        if not drain_unread_body(request, length):
+            response.headers["Connection"] = "close"
+        return response
+
+
+def drain_unread_body(request: "HttpRequest", length: int) -> bool:
+    """Read and discard what is left of the request's body; False if it had to stop at a bound."""
+    if getattr(request, "_read_started", True):
+        return True  # the view read the body (Django keeps it), or this is not a WSGI request
+    try:
+        if length:
+            # Django's stream stops at Content-Length, so reading never waits for bytes that will not come.
+            return length <= DRAIN_MAX_BYTES and _discard(request.read, length, until_eof=False)
+        if "HTTP_TRANSFER_ENCODING" in request.META and request.META.get("wsgi.input_terminated"):
+            # A chunked body: Django reads none of it, but a server that marks its input terminated (gunicorn) ends
+            # the stream where the body ends.
+            stream: IO[bytes] = request.META["wsgi.input"]
+            return _discard(stream.read, DRAIN_MAX_BYTES, until_eof=True)
+    except OSError:  # the client went away: nothing left to protect
+        return False
+    return True
+
+
+def _discard(read: Callable[[int], bytes], at_most: int, *, until_eof: bool) -> bool:
+    """Read up to `at_most` bytes in chunks; True if the body ended within the bounds."""
+    deadline = time.monotonic() + DRAIN_SECONDS
+    left = at_most
+    while left > 0:
+        if time.monotonic() > deadline:
+            return False
+        chunk = read(min(_CHUNK, left))
+        if not chunk:
+            return True
+        left -= len(chunk)
+    return not until_eof
