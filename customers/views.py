@@ -39,8 +39,12 @@ class CustomerViewSet(BearerChallengeMixin, ShopModelViewSet):
     ordering_fields = ["id", "name", "created_at"]
     ordering = ["id"]
 
+    def _is_own_record_route(self) -> bool:
+        """/customers/me, whatever the method: OPTIONS too, whose action is DRF's "metadata"."""
+        return not OWN_RECORD_ACTIONS.isdisjoint((getattr(self, "action_map", None) or {}).values())
+
     def get_permissions(self):
-        if self.action in OWN_RECORD_ACTIONS:
+        if self._is_own_record_route():
             return [IsCustomerCaller()]
         if self.action == "create":
             return [(IsAnonymous | StaffModelPermissions)()]
@@ -108,32 +112,33 @@ class CustomerViewSet(BearerChallengeMixin, ShopModelViewSet):
         body = {"token": access, "access": access, "refresh": refresh, "customer_id": user.customer.pk}
         return Response(body, status=status.HTTP_200_OK)
 
-    def _own_record(self, handler, request):
-        """Run a detail handler (retrieve, update, ...) on the calling customer's own record."""
-        # IsCustomerCaller has let only a customer token through, so there is a customer.
-        self.kwargs[self.lookup_url_kwarg or self.lookup_field] = str(caller_customer(request).pk)
-        return handler(request)
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self._is_own_record_route():
+            # IsCustomerCaller has let only a customer token through, so there is a customer. Its id is the detail
+            # routes' lookup, so every detail handler (and OPTIONS' description of PUT) works on the caller's record.
+            self.kwargs[self.lookup_url_kwarg or self.lookup_field] = str(caller_customer(request).pk)
 
     @extend_schema(summary="Get the calling customer's own record", description=OWN_RECORD)
     @action(detail=False, methods=["get"], url_path="me")
-    def me(self, request):
+    def me(self, request, *args, **kwargs):
         """GET /customers/me."""
-        return self._own_record(self.retrieve, request)
+        return self.retrieve(request, *args, **kwargs)
 
     @extend_schema(summary="Replace the calling customer's own record", description=OWN_RECORD)
     @me.mapping.put
-    def me_update(self, request):
+    def me_update(self, request, *args, **kwargs):
         """PUT /customers/me."""
-        return self._own_record(self.update, request)
+        return self.update(request, *args, **kwargs)
 
     @extend_schema(summary="Change part of the calling customer's own record", description=OWN_RECORD)
     @me.mapping.patch
-    def me_partial_update(self, request):
+    def me_partial_update(self, request, *args, **kwargs):
         """PATCH /customers/me."""
-        return self._own_record(self.partial_update, request)
+        return self.partial_update(request, *args, **kwargs)
 
     @extend_schema(summary="Delete the calling customer's own record", description=OWN_RECORD, responses={204: None})
     @me.mapping.delete
-    def me_destroy(self, request):
+    def me_destroy(self, request, *args, **kwargs):
         """DELETE /customers/me: the customer and its login."""
-        return self._own_record(self.destroy, request)
+        return self.destroy(request, *args, **kwargs)

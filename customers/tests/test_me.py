@@ -87,7 +87,7 @@ def test_delete_me_with_tickets_is_409(customer_client, customer, make_ticket):
     assert Customer.objects.filter(pk=customer.pk).exists()
 
 
-@pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
+@pytest.mark.parametrize("method", ["get", "put", "patch", "delete", "options"])
 def test_staff_get_403_on_me(admin_client_api, customer, method):
     response = getattr(admin_client_api, method)(ME, {"name": "Nope"}, format="json")
     assert response.status_code == 403
@@ -97,13 +97,20 @@ def test_staff_get_403_on_me(admin_client_api, customer, method):
     assert Customer.objects.filter(pk=customer.pk).exists()
 
 
-@pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
+@pytest.mark.parametrize("method", ["get", "put", "patch", "delete", "options"])
 def test_anonymous_gets_401_on_me(anon_client, customer, method):
     response = getattr(anon_client, method)(ME, {"name": "Nope"}, format="json")
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
     customer.refresh_from_db()
     assert customer.name == "Dana Driver"
+
+
+def test_options_on_me_describes_the_own_record_to_its_customer(customer_client, customer):
+    # OPTIONS is DRF's "metadata" action: it must still be the own-record route (it once looked up no id: a 500).
+    response = customer_client.options(ME)
+    assert response.status_code == 200
+    assert set(response.json()["actions"]["PUT"]) >= {"name", "email", "phone_number", "password"}
 
 
 def test_me_is_in_the_schema(admin_client_api):
