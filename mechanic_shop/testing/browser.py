@@ -1,4 +1,5 @@
-"""A real headless Chromium for browser tests (mark them `browser`): the `browser` fixture, and `png_pixels`.
+"""A real headless Chromium for browser tests (mark them `browser`): the `browser` fixture. Screenshots
+are read with Pillow.
 
 Debian's `chromium` and `chromium-driver` packages provide it (CI installs them). Where they, or selenium, are
 missing, the tests skip; under CI (CI=true) they fail instead, so a CI run never passes without them.
@@ -6,8 +7,6 @@ missing, the tests skip; under CI (CI=true) they fail instead, so a CI run never
 
 import os
 import shutil
-import struct
-import zlib
 
 import pytest
 
@@ -61,41 +60,3 @@ def browser(settings):
     finally:
         driver.quit()
 
-
-def png_pixels(png: bytes) -> tuple[int, int, list[bytes]]:
-    """(width, height, rows of RGB(A) bytes) of an 8-bit, non-interlaced PNG such as a Chromium screenshot."""
-    if png[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError("not a PNG")
-    position, data = 8, b""
-    while position < len(png):
-        (length,) = struct.unpack(">I", png[position : position + 4])
-        kind, body = png[position + 4 : position + 8], png[position + 8 : position + 8 + length]
-        if kind == b"IHDR":
-            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            if depth != 8 or colour not in (2, 6) or interlace != 0:
-                raise ValueError("only 8-bit RGB(A), not interlaced")
-            channels = 3 if colour == 2 else 4
-        elif kind == b"IDAT":
-            data += body
-        position += 12 + length
-    raw, stride, rows, previous = zlib.decompress(data), width * channels, [], bytearray(width * channels)
-    for y in range(height):
-        start = y * (stride + 1)
-        kind, row = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
-        for x in range(stride):
-            left = row[x - channels] if x >= channels else 0
-            up = previous[x]
-            corner = previous[x - channels] if x >= channels else 0
-            if kind == 1:
-                row[x] = (row[x] + left) & 0xFF
-            elif kind == 2:
-                row[x] = (row[x] + up) & 0xFF
-            elif kind == 3:
-                row[x] = (row[x] + (left + up) // 2) & 0xFF
-            elif kind == 4:
-                estimate = left + up - corner
-                pa, pb, pc = abs(estimate - left), abs(estimate - up), abs(estimate - corner)
-                row[x] = (row[x] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF
-        rows.append(bytes(row))
-        previous = row
-    return width, height, rows
