@@ -8,8 +8,9 @@
   `customer_client`, `other_customer_client`; helpers `client_with_token`, `bearer`, `customer_login`.
 - live.py: real servers and processes on the test database: `live_server_workers`, `http_json`,
   `run_in_another_process`.
-- browser.py: a real headless Chromium (`browser`, for tests marked `browser`) and `png_pixels` to read its
-  screenshots.
+- browser.py: a real headless Chromium through selenium (`browser`, for tests marked `browser`); helpers
+  `wait_until` (a page's JavaScript condition), `page_requests` (every request a page made, from Chromium's
+  performance log) and `console_errors`; Pillow reads its screenshots.
 
 Fixtures need no import; import the helpers and constants from their module.
 """

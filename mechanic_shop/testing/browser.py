@@ -1,13 +1,14 @@
-"""A real headless Chromium for browser tests (mark them `browser`): the `browser` fixture, and `png_pixels`.
+"""A real headless Chromium for browser tests (mark them `browser`): the `browser` fixture, and helpers to wait for
+a page (`wait_until`) and to list the requests it made (`page_requests`). Screenshots are read with Pillow.
 
 Debian's `chromium` and `chromium-driver` packages provide it (CI installs them). Where they, or selenium, are
 missing, the tests skip; under CI (CI=true) they fail instead, so a CI run never passes without them.
 """
 
+import json
 import os
 import shutil
-import struct
-import zlib
+import time
 
 import pytest
 
@@ -27,9 +28,20 @@ def _unavailable(reason: str):
     pytest.skip(reason)
 
 
+def console_errors(driver) -> list[str]:
+    """The console's errors since the last call (reading the log empties it), but the favicon's: the browser asks for
+    /favicon.ico on its own and the site has none (a 404), which is no page's error."""
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if entry["level"] == "SEVERE" and "/favicon.ico" not in entry["message"]
+    ]
+
+
 @pytest.fixture
 def browser(settings):
-    """A headless Chromium through chromedriver; at the end, its console must hold no error."""
+    """A headless Chromium through chromedriver; at the end, its console must hold no error (a test that expects
+    some reads them first with `console_errors`)."""
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
@@ -45,57 +57,54 @@ def browser(settings):
     options.binary_location = binary
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
         options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # The console, and the performance log: the DevTools protocol's Network events, for `page_requests`.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     # Both paths given, so selenium never tries to download a browser or driver of its own.
     driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
     driver.implicitly_wait(5)
     try:
         yield driver
-        # The browser asks for /favicon.ico on its own; the site has none (a 404), which is no page's error.
-        errors = [
-            entry["message"]
-            for entry in driver.get_log("browser")
-            if entry["level"] == "SEVERE" and "/favicon.ico" not in entry["message"]
-        ]
+        errors = console_errors(driver)
         assert not errors, errors
     finally:
         driver.quit()
 
 
-def png_pixels(png: bytes) -> tuple[int, int, list[bytes]]:
-    """(width, height, rows of RGB(A) bytes) of an 8-bit, non-interlaced PNG such as a Chromium screenshot."""
-    if png[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError("not a PNG")
-    position, data = 8, b""
-    while position < len(png):
-        (length,) = struct.unpack(">I", png[position : position + 4])
-        kind, body = png[position + 4 : position + 8], png[position + 8 : position + 8 + length]
-        if kind == b"IHDR":
-            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            if depth != 8 or colour not in (2, 6) or interlace != 0:
-                raise ValueError("only 8-bit RGB(A), not interlaced")
-            channels = 3 if colour == 2 else 4
-        elif kind == b"IDAT":
-            data += body
-        position += 12 + length
-    raw, stride, rows, previous = zlib.decompress(data), width * channels, [], bytearray(width * channels)
-    for y in range(height):
-        start = y * (stride + 1)
-        kind, row = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
-        for x in range(stride):
-            left = row[x - channels] if x >= channels else 0
-            up = previous[x]
-            corner = previous[x - channels] if x >= channels else 0
-            if kind == 1:
-                row[x] = (row[x] + left) & 0xFF
-            elif kind == 2:
-                row[x] = (row[x] + up) & 0xFF
-            elif kind == 3:
-                row[x] = (row[x] + (left + up) // 2) & 0xFF
-            elif kind == 4:
-                estimate = left + up - corner
-                pa, pb, pc = abs(estimate - left), abs(estimate - up), abs(estimate - corner)
-                row[x] = (row[x] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF
-        rows.append(bytes(row))
-        previous = row
-    return width, height, rows
+def wait_until(driver, script: str, timeout: float = 30) -> None:
+    """Wait until the JavaScript expression `script` is true in the page (a TimeoutException after `timeout`)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, timeout).until(lambda page: page.execute_script(f"return !!({script})"), message=script)
+
+
+def page_requests(driver, quiet: float = 1.5, timeout: float = 20) -> list[tuple[str, str | None]]:
+    """Every request the browser started since the last call, once none has started or ended for `quiet` seconds
+    (late ones: images, fonts, a logo): (url, why it failed, or None). Why: the DevTools protocol's blockedReason,
+    e.g. "csp" for one the page's Content-Security-Policy stopped before it left the browser, else its error text.
+
+    Read from Chromium's performance log (Network.requestWillBeSent and Network.loadingFailed events), which
+    reading empties."""
+    events: list[dict] = []
+    deadline, last_news = time.monotonic() + timeout, time.monotonic()
+    while (now := time.monotonic()) - last_news < quiet:
+        if now > deadline:
+            raise TimeoutError(f"the page was still loading after {timeout} s")
+        news = [
+            message
+            for entry in driver.get_log("performance")
+            if (message := json.loads(entry["message"])["message"])["method"].startswith("Network.")
+        ]
+        if news:
+            events += news
+            last_news = time.monotonic()
+        time.sleep(0.25)
+    failed = {
+        event["params"]["requestId"]: event["params"].get("blockedReason") or event["params"].get("errorText")
+        for event in events
+        if event["method"] == "Network.loadingFailed"
+    }
+    return [
+        (event["params"]["request"]["url"], failed.get(event["params"]["requestId"]))
+        for event in events
+        if event["method"] == "Network.requestWillBeSent"
+    ]
