@@ -127,3 +127,21 @@ def test_origins_come_from_the_environment_comma_separated():
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == ["https://app.example.com", "http://localhost:5173"]
+
+
+def test_a_request_without_origin_gets_only_vary_origin(app_origin, staff_client, make_customer):
+    # Non-browser callers send no Origin: no CORS header, but a cache in front must still tell the answers apart.
+    make_customer(name="Ada")
+    response = staff_client("customers.view_customer").get(reverse("customer-list"))
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+    assert not [name for name in response.headers if name.lower().startswith("access-control-")]
+    assert "origin" in _listed(response.headers["Vary"])
+    assert "accept" in _listed(response.headers["Vary"])  # the list's own Vary is kept beside it
+
+
+def test_the_admin_gets_no_cors_headers_and_no_vary_origin(app_origin, client):
+    response = client.get("/admin/login/", HTTP_ORIGIN=APP)
+    assert response.status_code == 200
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert "origin" not in _listed(response.headers.get("Vary", ""))
