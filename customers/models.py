@@ -5,7 +5,7 @@ from django.core.validators import MinLengthValidator
 from django.db import models
 from django.utils import timezone
 
-from mechanic_shop.core.validators import phone_number_validator
+from mechanic_shop.core.validators import phone_number_validator, vin_validator
 
 
 class Customer(models.Model):
@@ -34,4 +34,51 @@ class Customer(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class Vehicle(models.Model):
+    """A customer's car, known by its VIN. Tickets (on top, in `tickets`) point at it.
+
+    `odometer`, `ticket_count` and `last_service_date` summarize its tickets; the ticket services recompute them
+    under this row's lock in the same transaction as every ticket write that changes them. `vin_check`,
+    `manufacturer` and `model_year` are decoded from the VIN offline whenever it is set (customers/vins.py).
+    """
+
+    class VinCheck(models.TextChoices):
+        VALID = "valid", "Valid"
+        INVALID = "invalid", "Invalid"
+        NOT_REQUIRED = "not_required", "Not required"
+
+    vin = models.CharField("VIN", max_length=17, unique=True, validators=[vin_validator])
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="vehicles")
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    make = models.CharField(max_length=50, blank=True)
+    model = models.CharField(max_length=50, blank=True)
+    # Stored upper-case without spaces (see save()).
+    license_plate = models.CharField(max_length=15, blank=True, db_index=True)
+    vin_check = models.CharField(max_length=12, choices=VinCheck.choices, editable=False)
+    manufacturer = models.CharField(max_length=100, blank=True, editable=False)
+    model_year = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    odometer = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    ticket_count = models.PositiveIntegerField(default=0, editable=False)
+    last_service_date = models.DateField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(vin_check__in=["valid", "invalid", "not_required"]), name="vehicle_vin_check_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        described = " ".join(str(part) for part in (self.year, self.make, self.model) if part)
+        return f"{self.vin} ({described})" if described else self.vin
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.vin = self.vin.strip().upper()
+        self.license_plate = "".join(self.license_plate.split()).upper()
         super().save(*args, **kwargs)

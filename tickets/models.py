@@ -1,14 +1,14 @@
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinLengthValidator, MinValueValidator, RegexValidator
+from django.core.validators import MinLengthValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-vin_validator = RegexValidator(
-    regex=r"^[A-HJ-NPR-Z0-9]{17}$",
-    message="A VIN is 17 characters of A-Z and 0-9, without I, O or Q.",
-)
+from mechanic_shop.core.validators import vin_validator
+
+# The most an odometer reading on a ticket may be.
+MAX_MILEAGE = 2_000_000
 
 
 class ServiceTicket(models.Model):
@@ -22,7 +22,15 @@ class ServiceTicket(models.Model):
 
     CLOSED_STATUSES = frozenset({Status.COMPLETED, Status.CANCELLED})
 
+    # The vehicle's VIN, kept equal to vehicle.vin by the services (a vehicle's corrected VIN is written to its
+    # tickets in the same transaction): the ticket lists filter and search it without a join.
     vin = models.CharField("VIN", max_length=17, validators=[vin_validator], db_index=True)
+    # Null only until the data migration has given every existing ticket its vehicle (then NOT NULL).
+    vehicle = models.ForeignKey(
+        "customers.Vehicle", on_delete=models.PROTECT, related_name="tickets", null=True, blank=True
+    )
+    mileage_in = models.PositiveIntegerField(null=True, blank=True)
+    mileage_out = models.PositiveIntegerField(null=True, blank=True)
     service_date = models.DateField(db_index=True)
     description = models.TextField(max_length=1000, validators=[MinLengthValidator(1)])
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="service_tickets")
@@ -41,12 +49,25 @@ class ServiceTicket(models.Model):
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="ticket_newest_first_idx"),
             models.Index(fields=["customer", "-created_at", "-id"], name="ticket_customer_newest_idx"),
+            # A vehicle's service history (newest service_date first) and the mileage order check.
+            models.Index(fields=["vehicle", "-service_date", "-id"], name="ticket_vehicle_history_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(labor_cost__gte=0), name="ticket_labor_cost_not_negative"),
             models.CheckConstraint(
                 condition=models.Q(pickup_date__isnull=True) | models.Q(pickup_date__gte=models.F("service_date")),
                 name="ticket_pickup_not_before_service",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(mileage_in__isnull=True) | models.Q(mileage_in__lte=MAX_MILEAGE))
+                & (models.Q(mileage_out__isnull=True) | models.Q(mileage_out__lte=MAX_MILEAGE)),
+                name="ticket_mileage_at_most_max",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mileage_in__isnull=True)
+                | models.Q(mileage_out__isnull=True)
+                | models.Q(mileage_out__gte=models.F("mileage_in")),
+                name="ticket_mileage_out_not_below_in",
             ),
         ]
 
