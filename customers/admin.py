@@ -4,13 +4,21 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 
-from customers.models import Customer
+from customers import vins
+from customers.models import Customer, Vehicle
 from customers.services import (
+    WRONG_CHECK_DIGIT,
     customer_check_email,
     customer_create,
     customer_delete,
     customer_update,
     customer_validate_password,
+    vehicle_check_year,
+    vehicle_create,
+    vehicle_delete,
+    vehicle_normalize_plate,
+    vehicle_normalize_vin,
+    vehicle_update,
 )
 
 FIELDS = ["name", "email", "phone_number"]
@@ -50,9 +58,50 @@ class CustomerAdminForm(forms.ModelForm):
         return cleaned
 
 
+VIEW_VEHICLES = "customers.view_vehicle"
+VIEW_CUSTOMERS = "customers.view_customer"
+VEHICLE_FIELDS = ["vin", "customer", "year", "make", "model", "license_plate"]
+VEHICLE_COMPUTED = [
+    "vin_check",
+    "manufacturer",
+    "model_year",
+    "odometer",
+    "ticket_count",
+    "last_service_date",
+    "created_at",
+    "updated_at",
+]
+
+
+class CustomerVehicleInline(admin.TabularInline):
+    """The customer's vehicles, read-only, each linking to its page; shown to users who may view vehicles."""
+
+    model = Vehicle
+    fields = ["vin", "year", "make", "model", "license_plate", "odometer", "ticket_count", "last_service_date"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "Vehicles"
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(VIEW_VEHICLES)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     form = CustomerAdminForm
+    # A subclass adding inlines keeps this one: `inlines = [*CustomerAdmin.inlines, ...]`.
+    inlines = [CustomerVehicleInline]
     list_display = ["id", "name", "email", "phone_number", "can_log_in", "created_at"]
     search_fields = ["name", "email", "phone_number"]
     list_filter = ["created_at"]
@@ -80,6 +129,76 @@ class CustomerAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for customer in queryset:
             customer_delete(customer=customer)
+
+
+class VehicleAdminForm(forms.ModelForm):
+    """The same checks as the API, through the services' own: a new or changed VIN must carry a right North
+    American check digit; the plate and the year as the API takes them."""
+
+    class Meta:
+        model = Vehicle
+        fields = VEHICLE_FIELDS
+
+    def _field_check(self, field, check, value):
+        try:
+            result = check(value)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict[field]) from exc
+        return value if result is None else result
+
+    def clean_vin(self):
+        vin = self._field_check("vin", vehicle_normalize_vin, self.cleaned_data["vin"])
+        if vin != self.instance.vin and vins.vin_check(vin) == vins.INVALID:
+            raise ValidationError(WRONG_CHECK_DIGIT)
+        return vin
+
+    def clean_year(self):
+        year = self.cleaned_data.get("year")
+        return self._field_check("year", vehicle_check_year, year) if year is not None else year
+
+    def clean_license_plate(self):
+        return self._field_check("license_plate", vehicle_normalize_plate, self.cleaned_data.get("license_plate", ""))
+
+
+@admin.register(Vehicle)
+class VehicleAdmin(admin.ModelAdmin):
+    """Vehicles, searchable by VIN and plate. Writes go through the services; the decoded and summary fields are
+    read-only. The tickets app adds the vehicle's tickets to its page."""
+
+    form = VehicleAdminForm
+    list_display = ["id", "vin", "license_plate", "year", "make", "model", "vin_check", "ticket_count", "owner"]
+    search_fields = ["vin", "license_plate"]
+    list_filter = ["vin_check", "manufacturer", "model_year"]
+    readonly_fields = VEHICLE_COMPUTED
+    raw_id_fields = ["customer"]  # a select of every customer would not load at 100,000
+    list_select_related = ["customer"]
+    ordering = ["id"]
+
+    @admin.display(description="Owner", ordering="customer__name")
+    def owner(self, obj):
+        # Only users who may see customers see their names (as everywhere in the admin).
+        return obj.customer.name if self._can_view_customers else f"#{obj.customer_id}"
+
+    def changelist_view(self, request, extra_context=None):
+        self._can_view_customers = request.user.has_perm(VIEW_CUSTOMERS)
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in VEHICLE_FIELDS if name in form.cleaned_data}
+        if change:
+            stored = Vehicle.objects.get(pk=obj.pk)
+            vehicle_update(vehicle=stored, **fields)
+            return
+        created = vehicle_create(**fields)
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        vehicle_delete(vehicle=obj)
+
+    def delete_queryset(self, request, queryset):
+        for vehicle in queryset:
+            vehicle_delete(vehicle=vehicle)
 
 
 User = get_user_model()

@@ -1,28 +1,37 @@
 from django.conf import settings
 from django.utils.decorators import method_decorator
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from customers.models import Customer
+from customers.filters import VehicleFilterSet
+from customers.models import Customer, Vehicle
 from customers.permissions import IsCustomerCaller, caller_customer
-from customers.serializers import CustomerLoginSerializer, CustomerSerializer, CustomerTokenSerializer
+from customers.serializers import (
+    CustomerLoginSerializer,
+    CustomerSerializer,
+    CustomerTokenSerializer,
+    VehicleSerializer,
+)
 from customers.services import (
     customer_authenticate,
     customer_create,
     customer_delete,
     customer_list_cache_prefix,
     customer_update,
+    vehicle_create,
+    vehicle_delete,
+    vehicle_update,
 )
 from mechanic_shop.accounts.authentication import ROLE_CUSTOMER, BearerChallengeMixin, is_staff_caller
 from mechanic_shop.accounts.permissions import IsAnonymous, StaffModelPermissions
 from mechanic_shop.accounts.tokens import issue_tokens
 from mechanic_shop.api.caching import shared_cache_page
 from mechanic_shop.api.throttling import LoginThrottle, RegisterThrottle
-from mechanic_shop.api.viewsets import ShopModelViewSet
+from mechanic_shop.api.viewsets import ShopModelViewSet, ShopReadOnlyViewSet
 
 LOGIN_FAILED = "Invalid email or password."
 # The methods of /customers/me, one action each (DRF names a mapped method's action after the function).
@@ -142,3 +151,80 @@ class CustomerViewSet(BearerChallengeMixin, ShopModelViewSet):
     def me_destroy(self, request, *args, **kwargs):
         """DELETE /customers/me: the customer and its login."""
         return self.destroy(request, *args, **kwargs)
+
+
+VEHICLE_CONFLICT = OpenApiResponse(description="The vehicle has service tickets: it cannot be deleted.")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List vehicles", description="Staff: every vehicle. A customer: its own."),
+    create=extend_schema(
+        summary="Add a vehicle",
+        description="Staff with `add_vehicle`; a customer adds its own car (`customer_id` is then itself).",
+    ),
+    retrieve=extend_schema(summary="Get a vehicle"),
+    update=extend_schema(
+        summary="Replace a vehicle",
+        description=(
+            "Staff with `change_vehicle`; the owner changes only `year`, `make`, `model` and `license_plate`. A "
+            "changed `vin` is checked and decoded again and moves to the vehicle's tickets; a changed "
+            "`customer_id` is how a car changes hands."
+        ),
+    ),
+    partial_update=extend_schema(summary="Change part of a vehicle"),
+    destroy=extend_schema(summary="Delete a vehicle", responses={204: None, 409: VEHICLE_CONFLICT}),
+)
+class VehicleViewSet(BearerChallengeMixin, ShopModelViewSet):
+    """Vehicles: staff by model permissions; a customer reads and adds its own, and changes what describes them."""
+
+    queryset = Vehicle.objects.all()
+    serializer_class = VehicleSerializer
+    filterset_class = VehicleFilterSet
+    search_fields = ["vin", "license_plate", "make", "model"]
+    ordering_fields = ["id"]
+    ordering = ["id"]
+
+    def get_permissions(self):
+        # A customer may not delete even its own car (403, below); another customer's answers 404 first, as every
+        # other method does, so a customer learns nothing of vehicles that are not its own.
+        return [(IsCustomerCaller | StaffModelPermissions)()]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if is_staff_caller(self.request):
+            return queryset
+        customer = caller_customer(self.request)
+        if customer is not None:
+            return queryset.filter(customer=customer)
+        return queryset.none()
+
+    def perform_create(self, serializer):
+        fields = dict(serializer.validated_data)
+        owner = caller_customer(self.request)
+        if owner is not None:
+            fields["customer"] = owner  # a customer's car is its own, whatever it sent
+        serializer.instance = vehicle_create(**fields)
+
+    def perform_update(self, serializer):
+        serializer.instance = vehicle_update(vehicle=serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        if caller_customer(self.request) is not None:
+            raise PermissionDenied("A customer cannot delete a vehicle; ask the shop.")
+        vehicle_delete(vehicle=instance)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the calling customer's vehicles"),
+    retrieve=extend_schema(summary="Get one of the calling customer's vehicles"),
+)
+class CustomerVehiclesViewSet(BearerChallengeMixin, ShopReadOnlyViewSet):
+    """GET /customers/my-vehicles: the calling customer's vehicles, by id."""
+
+    queryset = Vehicle.objects.none()  # the model, for the schema; get_queryset() picks the caller's
+    serializer_class = VehicleSerializer
+    permission_classes = [IsCustomerCaller]
+    filter_backends = []
+
+    def get_queryset(self):
+        return Vehicle.objects.filter(customer=caller_customer(self.request)).order_by("id")

@@ -233,6 +233,7 @@ def test_409_only_where_the_api_gives_it(openapi):
         ("delete", "/mechanics/{id}"),
         ("delete", "/inventory/{id}"),
         ("delete", "/service-tickets/{id}"),
+        ("delete", "/vehicles/{id}"),
         ("put", "/service-tickets/{id}/edit"),
         ("put", "/service-tickets/{id}/assign-mechanic/{mechanic_id}"),
         ("put", "/service-tickets/{id}/remove-mechanic/{mechanic_id}"),

@@ -9,16 +9,19 @@ ACTIONS = ("view", "add", "change", "delete")
 ROLES = {
     "Front desk": {
         "customers.customer": ACTIONS,
+        "customers.vehicle": ACTIONS,
         "tickets.serviceticket": ("view", "add", "change"),
         "mechanics.mechanic": ("view",),
         "inventory.part": ("view",),
     },
     "Mechanic": {
+        "customers.vehicle": ("view",),
         "tickets.serviceticket": ("view", "change"),
         "inventory.part": ("view",),
     },
     "Manager": {
         "customers.customer": ACTIONS,
+        "customers.vehicle": ACTIONS,
         "mechanics.mechanic": (*ACTIONS, "view_mechanic_salary"),
         "inventory.part": ACTIONS,
         "tickets.serviceticket": ACTIONS,
