@@ -1,7 +1,9 @@
 """Every write to customers, their logins and passwords, and the list cache: the API, the admin and the management
 commands all call these."""
 
+import datetime
 import functools
+import re
 import uuid
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
@@ -10,11 +12,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
-from customers.models import Customer
+from customers import vins
+from customers.models import Customer, Vehicle
+from customers.vins import decode_vin
+from mechanic_shop.core.exceptions import Conflict
 from mechanic_shop.core.generations import bump_generation, current_generation
 from mechanic_shop.core.integrity import unique_violation_as
+from mechanic_shop.core.validators import vin_validator
 
 if TYPE_CHECKING:
     # The user model get_user_model() gives (AUTH_USER_MODEL is Django's own), as a name annotations can use.
@@ -157,3 +163,150 @@ def customer_authenticate(*, email: str, password: str) -> "AuthUser | None":
     if not (user.check_password(password) and user.is_active):
         return None
     return user
+
+
+# Vehicles ----------------------------------------------------------------------------------------------------------
+
+VIN_TAKEN = {"vin": ["A vehicle with this VIN already exists."]}
+WRONG_CHECK_DIGIT = (
+    "This VIN's check digit (position 9) is wrong: a North American VIN (first character 1-5) must carry it."
+)
+# Letters, digits and '-' (after the spaces are taken out): what plates are made of in the shop's markets, and
+# nothing that could break a search or a label.
+LICENSE_PLATE_CHARACTERS = re.compile(r"^[A-Z0-9-]*$")
+LICENSE_PLATE_MAX = 15
+
+
+def vehicle_normalize_vin(vin: str) -> str:
+    """The VIN as stored (trimmed, upper-case); ValidationError on `vin` when it is not of a VIN's form."""
+    vin = vin.strip().upper()
+    try:
+        vin_validator(vin)
+    except ValidationError as exc:
+        raise ValidationError({"vin": list(exc.messages)}) from exc
+    return vin
+
+
+def vehicle_normalize_plate(plate: str) -> str:
+    """The plate as stored (upper-case, no spaces); ValidationError on `license_plate` for a bad one."""
+    plate = "".join(plate.split()).upper()
+    if len(plate) > LICENSE_PLATE_MAX:
+        raise ValidationError(
+            {"license_plate": [f"A license plate has at most {LICENSE_PLATE_MAX} characters, spaces not counted."]}
+        )
+    if not LICENSE_PLATE_CHARACTERS.match(plate):
+        raise ValidationError({"license_plate": ["A license plate has only letters, digits and '-'."]})
+    return plate
+
+
+def vehicle_check_year(year: int | None) -> None:
+    """ValidationError on `year` unless it is empty or 1900 to next year."""
+    last = datetime.date.today().year + 1
+    if year is not None and not 1900 <= year <= last:
+        raise ValidationError({"year": [f"Enter a year from 1900 to {last}."]})
+
+
+def _decode_into(vehicle: Vehicle, *, strict: bool) -> None:
+    """Set the VIN's decoded fields on `vehicle`; `strict` refuses a wrong North American check digit."""
+    decoded = decode_vin(vehicle.vin)
+    if strict and decoded.vin_check == vins.INVALID:
+        raise ValidationError({"vin": [WRONG_CHECK_DIGIT]})
+    vehicle.vin_check = decoded.vin_check
+    vehicle.manufacturer = decoded.manufacturer
+    vehicle.model_year = decoded.model_year
+
+
+def _clean_vehicle_fields(changes: dict[str, Any]) -> None:
+    """Normalize and check the owner-editable fields in `changes`, in place."""
+    if "license_plate" in changes:
+        changes["license_plate"] = vehicle_normalize_plate(changes["license_plate"] or "")
+    if "year" in changes:
+        vehicle_check_year(changes["year"])
+    for field in ("make", "model"):
+        if field in changes:
+            changes[field] = (changes[field] or "").strip()
+            if len(changes[field]) > 50:
+                raise ValidationError({field: ["Enter at most 50 characters."]})
+
+
+def _vin_race_as_taken() -> AbstractContextManager[None]:
+    return unique_violation_as({"vin": VIN_TAKEN})
+
+
+@transaction.atomic
+def vehicle_create(*, vin: str, customer: Customer, **fields: Any) -> Vehicle:
+    """Add a vehicle: the VIN normalized, refused with a wrong North American check digit, decoded offline."""
+    vehicle = Vehicle(vin=vehicle_normalize_vin(vin), customer=customer)
+    _clean_vehicle_fields(fields)
+    for field, value in fields.items():
+        setattr(vehicle, field, value)
+    _decode_into(vehicle, strict=True)
+    if Vehicle.objects.filter(vin=vehicle.vin).exists():
+        raise ValidationError(VIN_TAKEN)
+    with _vin_race_as_taken():
+        vehicle.save()
+    return vehicle
+
+
+@transaction.atomic
+def vehicle_update(*, vehicle: Vehicle, **changes: Any) -> Vehicle:
+    """Change a vehicle's fields. A changed `vin` is checked as on create, decoded again, and written to the
+    vehicle's tickets' `vin` in this transaction (a ticket's `vin` is its vehicle's); a changed `customer` is how a
+    car changes hands."""
+    _clean_vehicle_fields(changes)
+    fields = set(changes)
+    if "vin" in changes:
+        changes["vin"] = vehicle_normalize_vin(changes["vin"])
+        if changes["vin"] == vehicle.vin:
+            del changes["vin"]
+            fields.discard("vin")
+        elif Vehicle.objects.filter(vin=changes["vin"]).exclude(pk=vehicle.pk).exists():
+            raise ValidationError(VIN_TAKEN)
+    for field, value in changes.items():
+        setattr(vehicle, field, value)
+    if "vin" in changes:
+        _decode_into(vehicle, strict=True)
+        fields |= {"vin_check", "manufacturer", "model_year"}
+    with _vin_race_as_taken():
+        vehicle.save(update_fields=[*fields, "updated_at"])
+    if "vin" in changes:
+        # The reverse relation: customers never import tickets (the layers), yet tickets keep their vehicle's VIN.
+        vehicle.tickets.update(vin=vehicle.vin)
+    return vehicle
+
+
+@transaction.atomic
+def vehicle_delete(*, vehicle: Vehicle) -> None:
+    """Delete a vehicle with no tickets; one with tickets → Conflict (the PROTECT foreign key backs this up)."""
+    count = vehicle.tickets.count()
+    if count:
+        noun = "ticket" if count == 1 else "tickets"
+        raise Conflict(f"Vehicle {vehicle.vin} has {count} service {noun}; it cannot be deleted.")
+    vehicle.delete()
+
+
+@transaction.atomic
+def vehicle_for_ticket(*, vin: str, customer: Customer) -> Vehicle:
+    """The vehicle with `vin`, or a new one owned by `customer`, for a ticket.
+
+    Lenient, as tickets are: a North American VIN with a wrong check digit makes a vehicle with vin_check "invalid"
+    for staff to correct, not an error. An existing vehicle is returned whoever owns it (a car that changed hands).
+    ValidationError on `vin` only for a VIN not of a VIN's form. Two requests creating the same VIN at once get the
+    same vehicle: the loser of the unique index reads the winner's row with a locking read, which sees the latest
+    committed row on every database (a plain read would not under MySQL's REPEATABLE READ snapshot).
+    """
+    vin = vehicle_normalize_vin(vin)
+    existing = Vehicle.objects.filter(vin=vin).first()
+    if existing is not None:
+        return existing
+    vehicle = Vehicle(vin=vin, customer=customer)
+    _decode_into(vehicle, strict=False)
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction stays usable after a duplicate
+            vehicle.save()
+    except IntegrityError:
+        winner = Vehicle.objects.select_for_update().filter(vin=vin).first()
+        if winner is None:
+            raise
+        return winner
+    return vehicle
