@@ -34,7 +34,15 @@ class ServiceTicketFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = ServiceTicket
-        fields = ["status", "customer_id", "vehicle_id", "mechanic_id", "vin", "service_date_after", "service_date_before"]
+        fields = [
+            "status",
+            "customer_id",
+            "vehicle_id",
+            "mechanic_id",
+            "vin",
+            "service_date_after",
+            "service_date_before",
+        ]
 
     def filter_vin(self, queryset, name, value):
         return queryset.filter(vin=value.strip().upper())

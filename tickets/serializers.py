@@ -73,9 +73,7 @@ class VehicleRequiredMixin:
     partial: bool
 
     def to_internal_value(self, data):
-        missing = (
-            not self.partial and isinstance(data, Mapping) and "vin" not in data and "vehicle_id" not in data
-        )
+        missing = not self.partial and isinstance(data, Mapping) and "vin" not in data and "vehicle_id" not in data
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:

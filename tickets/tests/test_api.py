@@ -76,7 +76,8 @@ def test_create_answers_201_with_the_whole_ticket(api, new_ticket, mechanic, cus
         "mechanics", "parts", "parts_total", "total_cost", "created_at", "updated_at", "completed_at",
         "vehicle_id", "mileage_in", "mileage_out",
     }  # fmt: skip
-    assert body["mileage_in"] is None and body["mileage_out"] is None
+    assert body["mileage_in"] is None
+    assert body["mileage_out"] is None
     saved = ServiceTicket.objects.select_related("vehicle").get(pk=body["id"])
     assert saved.status == "open"
     assert body["vehicle_id"] == saved.vehicle_id

@@ -81,7 +81,8 @@ def test_vin_and_vehicle_id_of_two_vehicles_are_400_and_nothing_is_made(api, cus
     vehicle = make_vehicle(customer)
     response = api.post(LIST, new_ticket(customer, vehicle_id=vehicle.pk, vin=VIN), format="json")
     assert response.status_code == 400
-    assert "not" in response.json()["vehicle_id"][0] and VIN in response.json()["vehicle_id"][0]
+    assert "not" in response.json()["vehicle_id"][0]
+    assert VIN in response.json()["vehicle_id"][0]
     assert not ServiceTicket.objects.exists()
     assert list(Vehicle.objects.values_list("pk", flat=True)) == [vehicle.pk]
 
@@ -98,7 +99,8 @@ def test_neither_vin_nor_vehicle_id_is_400_with_the_other_missing_fields(api, cu
     response = api.post(LIST, {"customer_id": customer.pk}, format="json")
     assert response.status_code == 400
     assert {"vin", "service_date", "description"} <= set(response.json())
-    assert not ServiceTicket.objects.exists() and not Vehicle.objects.exists()
+    assert not ServiceTicket.objects.exists()
+    assert not Vehicle.objects.exists()
 
 
 def test_patching_the_vin_moves_the_ticket_and_both_summaries(api, customer, make_ticket):
@@ -131,7 +133,8 @@ def test_patching_both_for_two_vehicles_is_400(api, customer, make_ticket, make_
     assert response.status_code == 400
     assert "vehicle_id" in response.json()
     ticket.refresh_from_db()
-    assert ticket.vin == VIN and ticket.vehicle.vin == VIN
+    assert ticket.vin == VIN
+    assert ticket.vehicle.vin == VIN
 
 
 def test_put_by_vehicle_id_needs_no_vin(api, customer, make_ticket, make_vehicle):
@@ -185,7 +188,9 @@ def test_mileage_bounds_and_equal_readings_are_fine(api, customer):
 
 def test_a_later_visit_cannot_read_less_than_an_earlier_one(api, customer, make_ticket):
     earlier = make_ticket(customer, vin=VIN, service_date=date(2026, 3, 1), mileage_in=50_000, mileage_out=50_010)
-    response = api.post(LIST, new_ticket(customer, vin=VIN, service_date="2026-03-02", mileage_in=50_009), format="json")
+    response = api.post(
+        LIST, new_ticket(customer, vin=VIN, service_date="2026-03-02", mileage_in=50_009), format="json"
+    )
     assert response.status_code == 400
     assert "50010" in response.json()["mileage_in"][0]
     assert ServiceTicket.objects.get().pk == earlier.pk
@@ -230,9 +235,7 @@ def test_moving_a_visit_in_time_is_checked_and_names_the_service_date(api, custo
     assert summary(later.vehicle) == (2, 20_000, date(2026, 4, 1))
 
 
-def test_moving_a_ticket_to_another_vehicle_checks_that_vehicles_mileage(
-    api, customer, make_ticket, make_vehicle
-):
+def test_moving_a_ticket_to_another_vehicle_checks_that_vehicles_mileage(api, customer, make_ticket, make_vehicle):
     other = make_vehicle(customer)
     make_ticket(customer, vehicle=other, service_date=date(2026, 1, 1), mileage_in=90_000)
     ticket = make_ticket(customer, vin=VIN, service_date=date(2026, 2, 1), mileage_in=5_000)
@@ -378,7 +381,9 @@ def test_history_costs_the_same_for_3_and_30_tickets(
     mechanics = [make_mechanic(), make_mechanic()]
     for i in range(30):
         make_ticket(customer, vehicle=vehicle, service_date=date(2026, 1, 1 + i), mechanics=mechanics)
-    client = staff_client("tickets.view_serviceticket") if client_name == "staff" else request.getfixturevalue(client_name)
+    client = (
+        staff_client("tickets.view_serviceticket") if client_name == "staff" else request.getfixturevalue(client_name)
+    )
     client.get(history(vehicle.pk))  # warm the permission cache
     for size in (3, 30):
         # user (+ customer) + vehicle + count + page + mechanics + lines
