@@ -20,6 +20,8 @@ from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
+from django.urls import reverse
+from django.utils.html import format_html
 
 from customers.models import Customer
 from inventory.services import MAX_STOCK
@@ -39,7 +41,9 @@ from tickets.services import (
 
 Status = ServiceTicket.Status
 # The ticket's own fields, written by ticket_create / ticket_update (status, mechanics and lines have their services).
-TICKET_FIELDS = ["customer", "vin", "service_date", "description", "pickup_date", "labor_cost"]
+# `vin` resolves to the ticket's vehicle through the services (found by VIN, or created for the customer).
+TICKET_FIELDS = ["customer", "vin", "service_date", "mileage_in", "mileage_out", "description", "pickup_date",
+                 "labor_cost"]  # fmt: skip
 # As much as one add-part request of the API may take.
 MAX_PARTS_PER_ADD = 1000
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -295,6 +299,7 @@ class ServiceTicketAdmin(admin.ModelAdmin):
     date_hierarchy = "service_date"
     readonly_fields = [
         "customer_ref",
+        "vehicle_link",
         "mechanics_on_ticket",
         "mechanic_ids_on_ticket",
         "parts_total",
@@ -349,9 +354,11 @@ class ServiceTicketAdmin(admin.ModelAdmin):
         else:
             mechanics = "mechanics_on_ticket" if _can_view_mechanics(request.user) else "mechanic_ids_on_ticket"
         if obj is None:
-            return [customer, "vin", "service_date", "description", mechanics, "pickup_date", "labor_cost"]
-        return [customer, "vin", "service_date", "description", "status", mechanics, "pickup_date",
-                "parts_total", "labor_cost", "total_cost", "completed_at", "created_at", "updated_at"]  # fmt: skip
+            return [customer, "vin", "service_date", "mileage_in", "mileage_out", "description", mechanics,
+                    "pickup_date", "labor_cost"]  # fmt: skip
+        return [customer, "vin", "vehicle_link", "service_date", "mileage_in", "mileage_out", "description", "status",
+                mechanics, "pickup_date", "parts_total", "labor_cost", "total_cost", "completed_at", "created_at",
+                "updated_at"]  # fmt: skip
 
     def get_fieldsets(self, request, obj=None):
         fields = self.get_fields(request, obj)
@@ -387,6 +394,15 @@ class ServiceTicketAdmin(admin.ModelAdmin):
     @admin.display(description="Customer", ordering="customer_id")
     def customer_ref(self, obj):
         return f"Customer #{obj.customer_id}"
+
+    @admin.display(description="Vehicle")
+    def vehicle_link(self, obj):
+        """A link to the ticket's vehicle page, by id and VIN (nothing about its owner: the vehicle's page answers
+        only a user who may view vehicles)."""
+        if obj.vehicle_id is None:
+            return "-"
+        url = reverse("admin:customers_vehicle_change", args=[obj.vehicle_id])
+        return format_html('<a href="{}">Vehicle #{} ({})</a>', url, obj.vehicle_id, obj.vin)
 
     @admin.display(description="Mechanics")
     def mechanics_on_ticket(self, obj):

@@ -7,5 +7,5 @@ class TicketsConfig(AppConfig):
 
     def ready(self):
         # The admin (first in INSTALLED_APPS) has registered every app's admin by now: add the tickets to the
-        # customer admin (tickets/customer_admin.py).
-        from tickets import customer_admin  # noqa: F401
+        # customer and vehicle admins (tickets/customer_admin.py, tickets/vehicle_admin.py).
+        from tickets import customer_admin, vehicle_admin  # noqa: F401

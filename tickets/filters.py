@@ -13,6 +13,7 @@ class ServiceTicketFilterSet(django_filters.FilterSet):
         error_messages={"invalid_choice": f"“%(value)s” is not a status; use one of: {STATUS_VALUES}."},
     )
     customer_id = IdFilter(field_name="customer_id")
+    vehicle_id = IdFilter(field_name="vehicle_id", label="Tickets of this vehicle.")
     # Through the link table only: no join to the mechanics table is needed to filter.
     mechanic_id = IdFilter(field_name="mechanic_links__mechanic_id")
     vin = django_filters.CharFilter(method="filter_vin", max_length=17)
@@ -33,7 +34,15 @@ class ServiceTicketFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = ServiceTicket
-        fields = ["status", "customer_id", "mechanic_id", "vin", "service_date_after", "service_date_before"]
+        fields = [
+            "status",
+            "customer_id",
+            "vehicle_id",
+            "mechanic_id",
+            "vin",
+            "service_date_after",
+            "service_date_before",
+        ]
 
     def filter_vin(self, queryset, name, value):
         return queryset.filter(vin=value.strip().upper())

@@ -17,7 +17,10 @@ from tickets.models import ServiceTicket, TicketMechanic, TicketPart
 TICKET_COLUMNS = (
     "id",
     "vin",
+    "vehicle_id",
     "service_date",
+    "mileage_in",
+    "mileage_out",
     "description",
     "customer_id",
     "status",
@@ -77,7 +80,10 @@ def ticket_representations(rows: Iterable[dict]) -> list[dict]:
             {
                 "id": row["id"],
                 "vin": row["vin"],
+                "vehicle_id": row["vehicle_id"],
                 "service_date": row["service_date"].isoformat(),
+                "mileage_in": row["mileage_in"],
+                "mileage_out": row["mileage_out"],
                 "description": row["description"],
                 "customer_id": row["customer_id"],
                 "status": row["status"],

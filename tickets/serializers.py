@@ -1,8 +1,9 @@
 import re
+from collections.abc import Mapping
 
 from rest_framework import serializers
 
-from customers.models import Customer
+from customers.models import Customer, Vehicle
 from mechanic_shop.api.fields import (
     IdRelatedField,
     MoneyField,
@@ -12,7 +13,7 @@ from mechanic_shop.api.fields import (
 )
 from mechanic_shop.api.filters import MAX_ID
 from mechanics.models import Mechanic
-from tickets.models import ServiceTicket, TicketPart
+from tickets.models import MAX_MILEAGE, ServiceTicket, TicketPart
 
 VIN_PATTERN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 
@@ -28,6 +29,63 @@ class VinField(StrictCharField):
         if not VIN_PATTERN.match(value):
             raise serializers.ValidationError("A VIN is 17 characters of A-Z and 0-9, without I, O or Q.")
         return value
+
+
+def mileage_field() -> StrictIntegerField:
+    return StrictIntegerField(
+        min_value=0,
+        max_value=MAX_MILEAGE,
+        allow_null=True,
+        required=False,
+        help_text="An odometer reading, 0 to 2,000,000. Taken in service_date order, a vehicle's never go down.",
+    )
+
+
+def check_mileage_order(attrs: dict, instance: ServiceTicket | None = None) -> None:
+    """mileage_out is not below mileage_in (the values sent, else the ticket's)."""
+    readings = {
+        field: attrs[field] if field in attrs else getattr(instance, field, None)
+        for field in ("mileage_in", "mileage_out")
+    }
+    if None not in readings.values() and readings["mileage_out"] < readings["mileage_in"]:
+        raise serializers.ValidationError(
+            {"mileage_out": [f"The mileage out cannot be below the mileage in ({readings['mileage_in']})."]}
+        )
+
+
+def vehicle_id_field(**kwargs) -> IdRelatedField:
+    return IdRelatedField(
+        source="vehicle",
+        queryset=Vehicle.objects.all(),
+        help_text="The vehicle this ticket is about. Instead of it a client may send `vin`: the vehicle with that "
+        "VIN, created for the ticket's customer when there is none. Both, for two different vehicles → 400.",
+        **kwargs,
+    )
+
+
+VEHICLE_REQUIRED = "This field is required, unless vehicle_id is sent."
+
+
+class VehicleRequiredMixin:
+    """`vin` or `vehicle_id` is required (on create and PUT): reported with the other fields' errors, as a missing
+    `vin` always was, so an old client gets the answer it got before."""
+
+    partial: bool
+
+    def to_internal_value(self, data):
+        missing = not self.partial and isinstance(data, Mapping) and "vin" not in data and "vehicle_id" not in data
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if missing and isinstance(exc.detail, dict):
+                exc.detail.setdefault("vin", [VEHICLE_REQUIRED])
+            raise
+        if missing:
+            raise serializers.ValidationError({"vin": [VEHICLE_REQUIRED]})
+        return value
+
+
+VIN_HELP = "The vehicle's VIN (read: always its vehicle's). Sending one moves the ticket to the vehicle with it."
 
 
 class TicketMechanicSerializer(ShopModelSerializer):
@@ -52,10 +110,13 @@ class TicketLineSerializer(ShopModelSerializer):
         read_only_fields = fields
 
 
-class ServiceTicketSerializer(ShopModelSerializer):
+class ServiceTicketSerializer(VehicleRequiredMixin, ShopModelSerializer):
     """A ticket as clients see it; also the body of PUT/PATCH (mechanics and parts change by their actions)."""
 
-    vin = VinField()
+    vin = VinField(required=False, help_text=VIN_HELP)
+    vehicle_id = vehicle_id_field(required=False)
+    mileage_in = mileage_field()
+    mileage_out = mileage_field()
     description = StrictCharField(max_length=1000, min_length=1)
     customer_id = IdRelatedField(source="customer", queryset=Customer.objects.all())
     status = serializers.ChoiceField(
@@ -77,7 +138,10 @@ class ServiceTicketSerializer(ShopModelSerializer):
         fields = [
             "id",
             "vin",
+            "vehicle_id",
             "service_date",
+            "mileage_in",
+            "mileage_out",
             "description",
             "customer_id",
             "status",
@@ -93,11 +157,19 @@ class ServiceTicketSerializer(ShopModelSerializer):
         ]
         read_only_fields = ["id", "created_at", "updated_at", "completed_at"]
 
+    def validate(self, attrs):
+        check_mileage_order(attrs, self.instance)
+        return attrs
 
-class TicketCreateSerializer(serializers.Serializer):
-    """A new ticket: it starts `open`, with the mechanics named in `mechanic_ids` (all must exist and be active)."""
 
-    vin = VinField()
+class TicketCreateSerializer(VehicleRequiredMixin, serializers.Serializer):
+    """A new ticket: it starts `open`, with the mechanics named in `mechanic_ids` (all must exist and be active), about
+    the vehicle given by `vehicle_id` or `vin` (at least one of them)."""
+
+    vin = VinField(required=False, help_text="The vehicle's VIN: the vehicle with it, else a new one for the customer.")
+    vehicle_id = vehicle_id_field(required=False)
+    mileage_in = mileage_field()
+    mileage_out = mileage_field()
     service_date = serializers.DateField()
     description = StrictCharField(max_length=1000, min_length=1)
     customer_id = IdRelatedField(source="customer", queryset=Customer.objects.all())
@@ -106,6 +178,10 @@ class TicketCreateSerializer(serializers.Serializer):
     )
     labor_cost = MoneyField(max_digits=10, decimal_places=2, required=False)
     pickup_date = serializers.DateField(allow_null=True, required=False)
+
+    def validate(self, attrs):
+        check_mileage_order(attrs)
+        return attrs
 
 
 class TicketMechanicsEditSerializer(serializers.Serializer):

@@ -1,9 +1,16 @@
-"""The rules of service tickets: status changes, mechanics, and stock moving between parts and tickets.
+"""The rules of service tickets: status changes, mechanics, stock moving between parts and tickets, and the vehicle
+each ticket is about.
 
 The API views, the admin and the management commands all call these, so no path can break stock or the status
 lifecycle. Each service runs in one transaction and first locks the ticket's row, so concurrent changes to one
 ticket run one at a time (on SQLite, `BEGIN IMMEDIATE` serializes writers instead). Stock moves only through
 inventory's services (inventory/services.py), which never let it go below zero.
+
+Every ticket has a vehicle, and `ticket.vin` is always its vehicle's VIN. A write that changes what a vehicle's
+summary counts (a ticket created, deleted, moved to another vehicle, or its service date or mileage changed) locks
+the vehicle rows concerned, in id order (so two writes never wait on each other in a cycle), checks the mileage
+order under that lock and recomputes the summary (`odometer`, `ticket_count`, `last_service_date`) from the
+tickets in the same transaction: no read-modify-write race, whatever the number of workers.
 """
 
 from collections.abc import Iterable
@@ -13,17 +20,18 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Max, Min, Q
 from django.http import Http404
 from django.utils import timezone
 
-from customers.models import Customer
+from customers.models import Customer, Vehicle
+from customers.services import vehicle_for_ticket
 from inventory.models import Part
 from inventory.services import part_return_stock, part_take_stock
 from mechanic_shop.core.exceptions import Conflict
 from mechanic_shop.core.generations import bump_generation, cached_count, count_generation_key
 from mechanics.models import Mechanic
-from tickets.models import ServiceTicket, TicketMechanic, TicketPart
+from tickets.models import MAX_MILEAGE, ServiceTicket, TicketMechanic, TicketPart
 
 Status = ServiceTicket.Status
 # The total of every ticket changes only in ticket_create and ticket_delete (and seed_shop), which bump this.
@@ -98,32 +106,168 @@ def _return_parts(ticket: ServiceTicket) -> None:
     ticket.lines.all().delete()
 
 
+MILEAGE_FIELDS = ("mileage_in", "mileage_out")
+# The ticket fields a vehicle's summary and mileage order depend on (besides the vehicle itself).
+SUMMARY_FIELDS = frozenset({"service_date", *MILEAGE_FIELDS})
+
+
+def _ticket_vehicle(*, customer: Customer, vin: str | None, vehicle: Vehicle | None) -> Vehicle:
+    """The vehicle a ticket names: `vehicle` (sent as vehicle_id), else the one with `vin`, created for `customer`
+    when there is none. Both, for two different vehicles, is a ValidationError."""
+    if vehicle is not None:
+        if vin is not None and vin.strip().upper() != vehicle.vin:
+            raise ValidationError(
+                {
+                    "vehicle_id": [
+                        f"Vehicle {vehicle.pk} has the VIN {vehicle.vin}, not {vin.strip().upper()}: "
+                        "send vin or vehicle_id, or both for the same vehicle."
+                    ]
+                }
+            )
+        return vehicle
+    if vin is None:
+        raise ValidationError({"vin": ["Send vin or vehicle_id: the vehicle this ticket is about."]})
+    return vehicle_for_ticket(vin=vin.strip().upper(), customer=customer)
+
+
+def _lock_vehicles(*ids: int | None) -> dict[int, Vehicle]:
+    """Lock the vehicles' rows one by one in id order (a fixed order, so two writes never wait on each other in a
+    cycle) and return them as they are now. A vehicle deleted meanwhile is a ValidationError on vehicle_id."""
+    locked: dict[int, Vehicle] = {}
+    for pk in sorted({pk for pk in ids if pk is not None}):
+        vehicle = Vehicle.objects.select_for_update().filter(pk=pk).first()
+        if vehicle is None:
+            raise ValidationError({"vehicle_id": [f"Vehicle {pk} no longer exists."]})
+        locked[pk] = vehicle
+    return locked
+
+
+def _check_mileage(
+    *,
+    vehicle_id: int,
+    ticket_pk: int | None,
+    service_date: date,
+    readings: dict[str, int | None],
+    changed: Iterable[str],
+    blame: str,
+) -> None:
+    """Mileage out is not below mileage in, and, taken in service_date order (then ticket id), the vehicle's recorded
+    mileages never go down: each reading is at least the highest on the vehicle's earlier tickets and at most the
+    lowest on its later ones. Run under the vehicle's lock. An error names the reading's field when the caller
+    changed it, else `blame` (the service date or vehicle that moved the ticket among the others)."""
+    mileage_in, mileage_out = readings.get("mileage_in"), readings.get("mileage_out")
+    if mileage_in is not None and mileage_out is not None and mileage_out < mileage_in:
+        raise ValidationError(
+            {"mileage_out": [f"The mileage out ({mileage_out}) cannot be below the mileage in ({mileage_in})."]}
+        )
+    sent = {field: value for field, value in readings.items() if value is not None}
+    if not sent:
+        return
+    others = ServiceTicket.objects.filter(vehicle_id=vehicle_id)
+    if ticket_pk is None:
+        earlier = Q(service_date__lte=service_date)  # a new ticket's id comes after every other ticket's
+    else:
+        others = others.exclude(pk=ticket_pk)
+        earlier = Q(service_date__lt=service_date) | Q(service_date=service_date, pk__lt=ticket_pk)
+    bounds = others.aggregate(
+        before_in=Max("mileage_in", filter=earlier),
+        before_out=Max("mileage_out", filter=earlier),
+        after_in=Min("mileage_in", filter=~earlier),
+        after_out=Min("mileage_out", filter=~earlier),
+    )
+    highest_before = max((m for m in (bounds["before_in"], bounds["before_out"]) if m is not None), default=None)
+    lowest_after = min((m for m in (bounds["after_in"], bounds["after_out"]) if m is not None), default=None)
+    changed_fields = set(changed)
+    errors: dict[str, list[str]] = {}
+    for field, value in sent.items():
+        name = field.replace("_", " ")
+        if highest_before is not None and value < highest_before:
+            message = (
+                f"The {name} ({value}) is below {highest_before}, recorded on an earlier visit of this vehicle: "
+                "a vehicle's mileage never goes down."
+            )
+        elif lowest_after is not None and value > lowest_after:
+            message = (
+                f"The {name} ({value}) is above {lowest_after}, recorded on a later visit of this vehicle: "
+                "a vehicle's mileage never goes down."
+            )
+        else:
+            continue
+        errors.setdefault(field if field in changed_fields else blame, []).append(message)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _vehicle_refresh(vehicle_id: int) -> None:
+    """Recompute the vehicle's summary from its tickets (one aggregate, one update); run under its lock."""
+    summary = ServiceTicket.objects.filter(vehicle_id=vehicle_id).aggregate(
+        ticket_count=Count("pk"),
+        last_service_date=Max("service_date"),
+        top_in=Max("mileage_in"),
+        top_out=Max("mileage_out"),
+    )
+    readings = [m for m in (summary.pop("top_in"), summary.pop("top_out")) if m is not None]
+    Vehicle.objects.filter(pk=vehicle_id).update(
+        odometer=max(readings, default=None), updated_at=timezone.now(), **summary
+    )
+
+
 @transaction.atomic
 def ticket_create(
     *,
     customer: Customer,
-    vin: str,
     service_date: date,
     description: str,
+    vin: str | None = None,
+    vehicle: Vehicle | None = None,
+    mileage_in: int | None = None,
+    mileage_out: int | None = None,
     mechanic_ids: Iterable[int] = (),
     labor_cost: Decimal = Decimal("0.00"),
     pickup_date: date | None = None,
 ) -> ServiceTicket:
-    """Open a ticket for `customer` with the given mechanics (all must exist and be active)."""
+    """Open a ticket for `customer` with the given mechanics (all must exist and be active), about `vehicle`, or the
+    vehicle with `vin` (created for `customer` when there is none)."""
     _check_dates(service_date, pickup_date)
+    _check_mileage_range(mileage_in=mileage_in, mileage_out=mileage_out)
     mechanics = _active_mechanics(mechanic_ids, "mechanic_ids")
+    vehicle = _ticket_vehicle(customer=customer, vin=vin, vehicle=vehicle)
+    locked = _lock_vehicles(vehicle.pk)[vehicle.pk]
+    _check_mileage(
+        vehicle_id=locked.pk,
+        ticket_pk=None,
+        service_date=service_date,
+        readings={"mileage_in": mileage_in, "mileage_out": mileage_out},
+        changed=MILEAGE_FIELDS,
+        blame="service_date",
+    )
     ticket = ServiceTicket.objects.create(
         customer=customer,
-        vin=vin.upper(),
+        vehicle=locked,
+        vin=locked.vin,  # as the locked row has it: a VIN corrected meanwhile is the one its tickets carry
         service_date=service_date,
         description=description,
+        mileage_in=mileage_in,
+        mileage_out=mileage_out,
         labor_cost=labor_cost,
         pickup_date=pickup_date,
         status=Status.OPEN,
     )
     TicketMechanic.objects.bulk_create([TicketMechanic(ticket=ticket, mechanic=m) for m in mechanics])
+    _vehicle_refresh(locked.pk)
     bump_generation(ALL_TICKETS_COUNT_KEY)
     return ticket
+
+
+def _check_mileage_range(**readings: int | None) -> None:
+    """Each reading 0 to MAX_MILEAGE (the serializers say so too; the admin and commands come here directly)."""
+    errors = {
+        field: [f"Enter a mileage from 0 to {MAX_MILEAGE:,}."]
+        for field, value in readings.items()
+        if value is not None and not 0 <= value <= MAX_MILEAGE
+    }
+    if errors:
+        raise ValidationError(errors)
 
 
 def _apply_status(ticket: ServiceTicket, status: str) -> None:
@@ -153,17 +297,40 @@ def ticket_set_status(*, ticket: ServiceTicket, status: str) -> ServiceTicket:
 
 @transaction.atomic
 def ticket_update(*, ticket: ServiceTicket, **changes: Any) -> ServiceTicket:
-    """Change a ticket's fields; a `status` among them follows the lifecycle rules."""
+    """Change a ticket's fields; a `status` among them follows the lifecycle rules. A `vin` or `vehicle` moves the
+    ticket to that vehicle (the one with the VIN, created for the ticket's customer when there is none)."""
     _lock(ticket)
     status = changes.pop("status", None)
+    vin, vehicle = changes.pop("vin", None), changes.pop("vehicle", None)
+    old_vehicle_id = ticket.vehicle_id
     for field, value in changes.items():
         setattr(ticket, field, value)
-    if "vin" in changes:
-        ticket.vin = ticket.vin.upper()
     _check_dates(ticket.service_date, ticket.pickup_date)
+    _check_mileage_range(**{field: changes[field] for field in MILEAGE_FIELDS if field in changes})
+    if vehicle is None and (vin is None or vin.strip().upper() == ticket.vin):
+        target_id = old_vehicle_id  # the same vehicle, whose VIN it already carries
+    else:
+        target_id = _ticket_vehicle(customer=ticket.customer, vin=vin, vehicle=vehicle).pk
+    moved = target_id != old_vehicle_id
+    saved = [*changes, "status", "completed_at", "updated_at"]
+    locked: dict[int, Vehicle] = {}
+    if target_id is not None and (moved or SUMMARY_FIELDS & changes.keys()):
+        locked = _lock_vehicles(old_vehicle_id, target_id)
+        ticket.vehicle_id, ticket.vin = target_id, locked[target_id].vin
+        saved += ["vehicle", "vin"]
+        _check_mileage(
+            vehicle_id=target_id,
+            ticket_pk=ticket.pk,
+            service_date=ticket.service_date,
+            readings={field: getattr(ticket, field) for field in MILEAGE_FIELDS},
+            changed=changes.keys(),
+            blame=("vehicle_id" if vehicle is not None else "vin") if moved else "service_date",
+        )
     if status is not None:
         _apply_status(ticket, status)
-    ticket.save(update_fields=[*changes, "status", "completed_at", "updated_at"])
+    ticket.save(update_fields=saved)
+    for vehicle_id in locked:
+        _vehicle_refresh(vehicle_id)
     return ticket
 
 
@@ -173,8 +340,12 @@ def ticket_delete(*, ticket: ServiceTicket) -> None:
     _lock(ticket)
     if ticket.status == Status.COMPLETED:
         raise Conflict(f"Ticket #{ticket.pk} is completed and is kept as the shop's history; it cannot be deleted.")
+    vehicle_id = ticket.vehicle_id
+    locked = _lock_vehicles(vehicle_id)
     _return_parts(ticket)
     ticket.delete()
+    for pk in locked:
+        _vehicle_refresh(pk)
     bump_generation(ALL_TICKETS_COUNT_KEY)
 
 

@@ -1,7 +1,18 @@
 from mechanic_shop.api.routers import OptionalSlashRouter
-from tickets.views import CustomerTicketsViewSet, MechanicTicketsViewSet, ServiceTicketViewSet
+from mechanic_shop.api.viewsets import ID_PATTERN
+from tickets.views import (
+    CustomerTicketsViewSet,
+    MechanicTicketsViewSet,
+    ServiceTicketViewSet,
+    VehicleServiceHistoryViewSet,
+)
 
 router = OptionalSlashRouter()
 router.register("service-tickets", ServiceTicketViewSet)
 router.register("customers/my-tickets", CustomerTicketsViewSet, basename="customer-my-tickets")
 router.register("mechanics/my-tickets", MechanicTicketsViewSet, basename="mechanic-my-tickets")
+router.register(
+    rf"vehicles/(?P<vehicle_id>{ID_PATTERN})/service-history",
+    VehicleServiceHistoryViewSet,
+    basename="vehicle-service-history",
+)

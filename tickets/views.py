@@ -1,16 +1,19 @@
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from customers.models import Vehicle
 from customers.permissions import IsCustomerCaller, caller_customer
 from inventory.models import Part
 from mechanic_shop.accounts.authentication import is_staff_caller
 from mechanic_shop.accounts.permissions import IsStaffCaller, StaffModelPermissions
 from mechanic_shop.api.filters import ShopFilterBackend
-from mechanic_shop.api.viewsets import ID_PATTERN, ShopModelViewSet, ShopReadOnlyViewSet
+from mechanic_shop.api.viewsets import ID_PATTERN, ShopGenericViewSet, ShopModelViewSet, ShopReadOnlyViewSet
 from mechanics.models import Mechanic
 from tickets.filters import ServiceTicketFilterSet
 from tickets.models import ServiceTicket
@@ -40,7 +43,7 @@ CLOSED = OpenApiResponse(description="The ticket is completed or cancelled: its 
 
 
 class TicketListMixin:
-    """Lists and shows tickets through tickets.representations: a constant number of queries per page."""
+    """Lists tickets through tickets.representations: a constant number of queries per page."""
 
     def list(self, request, *args, **kwargs):
         rows = ticket_rows(self.filter_queryset(self.get_queryset()))
@@ -52,11 +55,15 @@ class TicketListMixin:
         """A maintained total for the paginator instead of COUNT(*), when the list is every ticket; else None."""
         return
 
+
+class TicketListRetrieveMixin(TicketListMixin):
+    """Lists and shows tickets through tickets.representations."""
+
     def retrieve(self, request, *args, **kwargs):
         return Response(ticket_representation(self.get_object(), reread=False))
 
 
-class ServiceTicketViewSet(TicketListMixin, ShopModelViewSet):
+class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
     """Service tickets: staff by model permissions; a customer reads its own."""
 
     queryset = ServiceTicket.objects.all()
@@ -212,7 +219,7 @@ class ServiceTicketViewSet(TicketListMixin, ShopModelViewSet):
     list=extend_schema(summary="List the calling customer's tickets"),
     retrieve=extend_schema(summary="Get one of the calling customer's tickets"),
 )
-class CustomerTicketsViewSet(TicketListMixin, ShopReadOnlyViewSet):
+class CustomerTicketsViewSet(TicketListRetrieveMixin, ShopReadOnlyViewSet):
     """GET /customers/my-tickets: the calling customer's tickets, newest first."""
 
     queryset = ServiceTicket.objects.none()  # the model, for the schema; get_queryset() picks the caller's
@@ -228,7 +235,7 @@ class CustomerTicketsViewSet(TicketListMixin, ShopReadOnlyViewSet):
     list=extend_schema(summary="List the tickets of the caller's mechanic"),
     retrieve=extend_schema(summary="Get one ticket of the caller's mechanic"),
 )
-class MechanicTicketsViewSet(TicketListMixin, ShopReadOnlyViewSet):
+class MechanicTicketsViewSet(TicketListRetrieveMixin, ShopReadOnlyViewSet):
     """GET /mechanics/my-tickets: the tickets of the mechanic linked to the calling staff account."""
 
     queryset = ServiceTicket.objects.none()  # the model, for the schema; get_queryset() picks the caller's
@@ -241,3 +248,39 @@ class MechanicTicketsViewSet(TicketListMixin, ShopReadOnlyViewSet):
         if mechanic is None:
             raise PermissionDenied("This staff account is not linked to a mechanic.")
         return ServiceTicket.objects.filter(mechanic_links__mechanic=mechanic).order_by("-created_at", "-id")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="A vehicle's service history",
+        description="The vehicle's tickets, newest service_date first (then id). Staff with "
+        "`tickets.view_serviceticket` see all of them; the vehicle's owner (customer token) sees only its own "
+        "tickets of it. Another customer's vehicle, or no such vehicle → 404.",
+        parameters=[OpenApiParameter("vehicle_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        responses={200: ServiceTicketSerializer(many=True), 404: OpenApiResponse(description="No such vehicle.")},
+    ),
+)
+class VehicleServiceHistoryViewSet(TicketListMixin, mixins.ListModelMixin, ShopGenericViewSet):
+    """GET /vehicles/{vehicle_id}/service-history: the tickets of one vehicle, newest service_date first."""
+
+    queryset = ServiceTicket.objects.all()  # the model, for view_serviceticket and the schema
+    serializer_class = ServiceTicketSerializer
+    filter_backends = []
+
+    def get_permissions(self):
+        return [(IsCustomerCaller | StaffModelPermissions)()]
+
+    def get_queryset(self):
+        vehicle = Vehicle.objects.filter(pk=self.kwargs["vehicle_id"]).values_list("customer_id", flat=True)
+        owner_id = vehicle.first()
+        if owner_id is None:
+            raise Http404("No such vehicle.")
+        tickets = ServiceTicket.objects.filter(vehicle_id=self.kwargs["vehicle_id"])
+        if not is_staff_caller(self.request):
+            customer = caller_customer(self.request)
+            if customer is None or customer.pk != owner_id:
+                raise Http404("No such vehicle.")  # another customer's vehicle, as if it did not exist
+            # A car that changed hands: its earlier owners' tickets are theirs, not the new owner's.
+            tickets = tickets.filter(customer=customer)
+        # The (vehicle, -service_date, -id) index serves this order.
+        return tickets.order_by("-service_date", "-id")

@@ -1,4 +1,4 @@
-"""Rows for tests to work on: staff users, customers, mechanics and tickets.
+"""Rows for tests to work on: staff users, customers, vehicles, mechanics and tickets.
 
 Each `make_*` fixture is a function: call it as often as a test needs, and pass any field to override a default.
 Defaults are valid and unique (names, emails, usernames), so a test only says what it cares about.
@@ -15,7 +15,9 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from model_bakery import baker
 
+from customers.models import Vehicle
 from customers.services import customer_set_password
+from customers.vins import check_digit, decode_vin
 from inventory.models import Part
 from mechanics.models import Mechanic
 from tickets.models import ServiceTicket
@@ -75,6 +77,34 @@ def other_customer(make_customer):
     return make_customer(name="Olive Other")
 
 
+def valid_vin(serial: int | None = None) -> str:
+    """A North American VIN with a correct check digit, unique per call (or per `serial`)."""
+    serial = next(_serial) if serial is None else serial
+    vin = f"1HGCM8263A{serial % 10**7:07d}"
+    return vin[:8] + check_digit(vin) + vin[9:]
+
+
+@pytest.fixture
+def make_vehicle(make_customer):
+    """A vehicle with a unique, valid VIN, decoded as the vehicle services decode it:
+    make_vehicle(customer, vin=..., make="Honda"). `customer` defaults to a new customer without a login."""
+
+    def make(customer=None, *, vin: str | None = None, **fields) -> Vehicle:
+        vin = (vin or valid_vin()).upper()
+        decoded = decode_vin(vin)
+        fields = {
+            "vin_check": decoded.vin_check,
+            "manufacturer": decoded.manufacturer,
+            "model_year": decoded.model_year,
+            **fields,
+        }
+        return Vehicle.objects.create(
+            customer=customer if customer is not None else make_customer(with_login=False), vin=vin, **fields
+        )
+
+    return make
+
+
 @pytest.fixture
 def make_mechanic(db):
     """An active mechanic with a salary of 1.00 and a unique name and email: make_mechanic(name="Mo", user=staff)."""
@@ -101,8 +131,10 @@ def make_ticket(make_customer):
 
     `customer` defaults to a new customer without a login. `mechanics` are assigned on creation; `parts` (a Part,
     or a (Part, quantity) pair) are then added through `ticket_add_part`, taking stock; last the ticket moves along
-    the lifecycle to `status` (open → in_progress → completed, or → cancelled, which returns the parts). `vin`,
-    `service_date` and `description` have valid defaults; `labor_cost` and `pickup_date` go to ticket_create.
+    the lifecycle to `status` (open → in_progress → completed, or → cancelled, which returns the parts). Every ticket
+    has a vehicle: `vehicle=`, else the one with `vin` (default VIN), created for the customer by the ticket services
+    when there is none. `service_date` and `description` have valid defaults; `labor_cost`, `pickup_date`,
+    `mileage_in` and `mileage_out` go to ticket_create.
     """
 
     def make(
@@ -111,11 +143,13 @@ def make_ticket(make_customer):
         mechanics=(),
         parts=(),
         status: str = ServiceTicket.Status.OPEN,
-        vin: str = VIN,
+        vin: str | None = None,
         service_date: date | str = date(2026, 1, 1),
         description: str = "Brakes",
         **fields,
     ) -> ServiceTicket:
+        if vin is None and fields.get("vehicle") is None:
+            vin = VIN
         ticket = ticket_create(
             customer=customer if customer is not None else make_customer(with_login=False),
             vin=vin,
