@@ -96,9 +96,10 @@ class CustomerTokenSerializer(serializers.Serializer):
     customer_id = serializers.IntegerField(help_text="The logged-in customer's id: its record is /customers/{id}.")
 
 
-class VehicleVinField(StrictCharField):
-    """17 characters of A-Z and 0-9 without I, O, Q; accepted in any case, stored upper-case. The check digit is the
-    services' (customers/services.py), which answer a wrong one with a 400 on `vin` too."""
+class VinField(StrictCharField):
+    """17 characters of A-Z and 0-9 without I, O, Q; accepted in any case, stored upper-case. Vehicles and tickets
+    both take it; a vehicle's check digit is the services' (customers/services.py), which answer a wrong one with a
+    400 on `vin` too."""
 
     def __init__(self, **kwargs):
         super().__init__(max_length=17, min_length=17, **kwargs)
@@ -116,7 +117,7 @@ class VehicleSerializer(ShopModelSerializer):
     """A vehicle. For a customer caller `customer_id` is read-only (its own cars), and so is `vin` once the car
     exists: the owner changes only `year`, `make`, `model` and `license_plate`."""
 
-    vin = VehicleVinField(
+    vin = VinField(
         help_text=(
             "17 characters of A-Z and 0-9 without I, O, Q; unique; stored upper-case. A North American VIN (first "
             "character 1-5) must carry a right check digit in position 9 (400 otherwise)."

@@ -262,6 +262,13 @@ def vehicle_update(*, vehicle: Vehicle, **changes: Any) -> Vehicle:
             fields.discard("vin")
         elif Vehicle.objects.filter(vin=changes["vin"]).exclude(pk=vehicle.pk).exists():
             raise ValidationError(VIN_TAKEN)
+    if "vin" in changes:
+        # The VIN goes to every ticket of the car, so take their rows first, in id order, then the vehicle's: the
+        # order the ticket services take them (a ticket, then its vehicle), so the two never wait on each other in
+        # a circle. Under READ COMMITTED (the MySQL setting) this locks only the rows that exist; a ticket created
+        # meanwhile waits for the vehicle's lock and is written below with the rest.
+        list(vehicle.tickets.select_for_update().order_by("pk").values_list("pk", flat=True))
+        list(Vehicle.objects.select_for_update().filter(pk=vehicle.pk).values_list("pk", flat=True))
     for field, value in changes.items():
         setattr(vehicle, field, value)
     if "vin" in changes:

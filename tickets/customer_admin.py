@@ -59,7 +59,7 @@ def _ticket_counts(customers) -> dict[int, int]:
 
 
 class CustomerWithTicketsAdmin(CustomerAdmin):
-    inlines = [CustomerTicketInline]
+    inlines = [*CustomerAdmin.inlines, CustomerTicketInline]
     delete_confirmation_template = "admin/tickets/customer_delete_confirmation.html"
     delete_selected_confirmation_template = "admin/tickets/customer_delete_selected_confirmation.html"
 

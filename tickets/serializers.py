@@ -1,9 +1,9 @@
-import re
 from collections.abc import Mapping
 
 from rest_framework import serializers
 
 from customers.models import Customer, Vehicle
+from customers.serializers import VinField
 from mechanic_shop.api.fields import (
     IdRelatedField,
     MoneyField,
@@ -14,21 +14,6 @@ from mechanic_shop.api.fields import (
 from mechanic_shop.api.filters import MAX_ID
 from mechanics.models import Mechanic
 from tickets.models import MAX_MILEAGE, ServiceTicket, TicketPart
-
-VIN_PATTERN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
-
-
-class VinField(StrictCharField):
-    """17 characters of A-Z and 0-9 without I, O, Q; accepted in any case, stored upper-case."""
-
-    def __init__(self, **kwargs):
-        super().__init__(max_length=17, min_length=17, **kwargs)
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data).upper()
-        if not VIN_PATTERN.match(value):
-            raise serializers.ValidationError("A VIN is 17 characters of A-Z and 0-9, without I, O or Q.")
-        return value
 
 
 def mileage_field() -> StrictIntegerField:

@@ -1,13 +1,12 @@
 """The vehicle admin, with what only the tickets app knows about vehicles: their tickets on the vehicle's page.
 
 customers/ cannot import tickets (the layers), so the tickets app re-registers the vehicle admin with the tickets
-inline added, from TicketsConfig.ready(), as it does for the customer admin (tickets/customer_admin.py). It builds on
-whichever admin customers/admin.py registered for Vehicle.
+inline added, from TicketsConfig.ready(), as it does for the customer admin (tickets/customer_admin.py).
 """
 
 from django.contrib import admin
-from django.contrib.admin.exceptions import NotRegistered
 
+from customers.admin import VehicleAdmin
 from customers.models import Vehicle
 from tickets.customer_admin import VIEW_TICKETS
 from tickets.models import ServiceTicket
@@ -60,16 +59,9 @@ class VehicleTicketInline(admin.TabularInline):
         return obj.total_cost
 
 
-try:
-    _base = type(admin.site.get_model_admin(Vehicle))
-    admin.site.unregister(Vehicle)
-except NotRegistered:
-    _base = admin.ModelAdmin
+class VehicleWithTicketsAdmin(VehicleAdmin):
+    inlines = [*VehicleAdmin.inlines, VehicleTicketInline]
 
 
-class VehicleWithTicketsAdmin(_base):  # type: ignore[valid-type,misc]
-    def get_inlines(self, request, obj):
-        return [*super().get_inlines(request, obj), VehicleTicketInline]
-
-
+admin.site.unregister(Vehicle)
 admin.site.register(Vehicle, VehicleWithTicketsAdmin)

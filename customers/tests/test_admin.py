@@ -34,7 +34,8 @@ def test_customer_login_is_set_from_the_customer_page(admin_client, make_custome
     walk_in = make_customer(with_login=False)
     form = {"name": walk_in.name, "email": walk_in.email, "phone_number": walk_in.phone_number,
             "new_password": "Quiet-Engine-2026", "service_tickets-TOTAL_FORMS": "0",
-            "service_tickets-INITIAL_FORMS": "0"}  # fmt: skip
+            "service_tickets-INITIAL_FORMS": "0", "vehicles-TOTAL_FORMS": "0",
+            "vehicles-INITIAL_FORMS": "0"}  # fmt: skip
     response = admin_client.post(reverse("admin:customers_customer_change", args=[walk_in.pk]), form)
     assert response.status_code == 302
     walk_in.refresh_from_db()

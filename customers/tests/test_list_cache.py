@@ -102,6 +102,8 @@ def test_admin_edit_invalidates(admin_client, viewer, customer):
             "new_password": "",
             "service_tickets-TOTAL_FORMS": "0",
             "service_tickets-INITIAL_FORMS": "0",
+            "vehicles-TOTAL_FORMS": "0",
+            "vehicles-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302

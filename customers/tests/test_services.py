@@ -72,7 +72,12 @@ def test_inactive_login_does_not_authenticate(make_customer):
 
 
 # The management form of the customer page's ticket list (tickets/customer_admin.py), as the page sends it.
-TICKET_INLINE = {"service_tickets-TOTAL_FORMS": "0", "service_tickets-INITIAL_FORMS": "0"}
+TICKET_INLINE = {
+    "service_tickets-TOTAL_FORMS": "0",
+    "service_tickets-INITIAL_FORMS": "0",
+    "vehicles-TOTAL_FORMS": "0",
+    "vehicles-INITIAL_FORMS": "0",
+}
 
 
 def test_admin_refuses_a_password_like_the_customers_own_email(admin_client):

@@ -51,6 +51,8 @@ def test_saving_a_customer_leaves_its_tickets_alone(admin_client, customer, make
         "service_tickets-INITIAL_FORMS": "1",
         "service_tickets-0-id": str(ticket.pk),
         "service_tickets-0-customer": str(customer.pk),
+        "vehicles-TOTAL_FORMS": "0",
+        "vehicles-INITIAL_FORMS": "0",
     }
     response = admin_client.post(change_url(customer), form)
     assert response.status_code == 302
@@ -135,3 +137,11 @@ def test_front_desk_is_told_the_same(client, make_role_user, customer, make_tick
     assert "permission" not in page
     assert client.post(url, {"post": "yes"}).status_code == 200
     assert Customer.objects.filter(pk=customer.pk).exists()
+
+
+def test_the_customer_page_lists_its_vehicles_beside_its_tickets(admin_client, customer, make_ticket):
+    ticket = make_ticket(customer)
+    page = admin_client.get(change_url(customer)).content.decode()
+    assert ticket.vehicle.vin in page
+    assert reverse("admin:customers_vehicle_change", args=[ticket.vehicle_id]) in page
+    assert reverse("admin:tickets_serviceticket_change", args=[ticket.pk]) in page
