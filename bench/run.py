@@ -64,7 +64,7 @@ def http(method: str, url: str, body: dict | None = None, token: str | None = No
 PREPARE = """
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from customers.models import Customer
+from customers.models import Customer, Vehicle
 from customers.services import customer_set_password
 from inventory.models import Part
 from tickets.models import ServiceTicket
@@ -80,7 +80,8 @@ Part.objects.filter(pk=part.pk).update(quantity_in_stock=10**9)
 ticket = ServiceTicket.objects.filter(status="open", description="Bench write path").first() or ticket_create(
     customer=customer, vin="1HGCM82633A004352", service_date="2026-01-05", description="Bench write path")
 newest = ServiceTicket.objects.order_by("-id").values_list("pk", flat=True).first()
-print(customer.email, customer.pk, part.pk, ticket.pk, newest)
+vehicle = Vehicle.objects.order_by("-ticket_count", "id").values_list("pk", flat=True).first()
+print(customer.email, customer.pk, part.pk, ticket.pk, newest, vehicle)
 """
 
 WRK_LUA = """
@@ -236,7 +237,7 @@ def main() -> int:
             for other in RESULTS.glob(".seeded-mysql-*"):
                 other.unlink()
         marker.touch()
-    email, customer_id, part_id, write_ticket_id, newest_ticket_id = (
+    email, customer_id, part_id, write_ticket_id, newest_ticket_id, vehicle_id = (
         manage(env, "shell", "-c", PREPARE.format(password=PASSWORD)).splitlines()[-1].split()
     )
     print(f"Prepared in {time.monotonic() - started:.1f}s ({backend} + {cache}, {scale}).")
@@ -277,6 +278,17 @@ def main() -> int:
             ("GET /service-tickets (10)", "GET", "/service-tickets?page_size=10", staff, None, False),
             ("GET /service-tickets (100)", "GET", "/service-tickets?page_size=100", staff, None, False),
             ("GET /service-tickets/{id}", "GET", f"/service-tickets/{newest_ticket_id}", staff, None, False),
+            ("GET /vehicles (10)", "GET", "/vehicles?page_size=10", staff, None, False),
+            ("GET /vehicles/{id}", "GET", f"/vehicles/{vehicle_id}", staff, None, False),
+            (
+                "GET /vehicles/{id}/service-history",
+                "GET",
+                f"/vehicles/{vehicle_id}/service-history",
+                staff,
+                None,
+                False,
+            ),
+            ("GET /customers/my-vehicles", "GET", "/customers/my-vehicles", customer, None, False),
             (
                 "PUT /service-tickets/{id}/add-part/{id}",
                 "PUT",
