@@ -30,8 +30,8 @@ VIN_FORM = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
 
 
 def _decoded(vin):
-    # The decoder as it is when the migration runs (customers/vins.py), imported here so that the migration module
-    # itself does not depend on it: only databases that still have to run this migration call it.
+    # The decoder as it is today (customers/vins.py), imported here rather than frozen: a database migrated later
+    # gets whatever that module has become by then (more makers, say), which is what its vehicles would get anyway.
     from customers.vins import decode_vin
 
     if not VIN_FORM.fullmatch(vin):
@@ -45,7 +45,7 @@ class _VehicleInsert:
     every other column at its empty value.
 
     Not bulk_create: on SQLite it inserts 71 rows a statement (999 parameters) and prepares every value of every
-    field in Python, which was most of this migration's time on 100,000 VINs (about 25 s of 38 s).
+    field in Python, which was most of this migration's time on 100,000 VINs (38 s with it, 10 s without).
     """
 
     def __init__(self, Vehicle, connection):
