@@ -25,10 +25,8 @@ class ServiceTicket(models.Model):
     # The vehicle's VIN, kept equal to vehicle.vin by the services (a vehicle's corrected VIN is written to its
     # tickets in the same transaction): the ticket lists filter and search it without a join.
     vin = models.CharField("VIN", max_length=17, validators=[vin_validator], db_index=True)
-    # Null only until the data migration has given every existing ticket its vehicle (then NOT NULL).
-    vehicle = models.ForeignKey(
-        "customers.Vehicle", on_delete=models.PROTECT, related_name="tickets", null=True, blank=True
-    )
+    # Every ticket has its vehicle (migration 0003 gave one to each ticket made before vehicles existed).
+    vehicle = models.ForeignKey("customers.Vehicle", on_delete=models.PROTECT, related_name="tickets")
     mileage_in = models.PositiveIntegerField(null=True, blank=True)
     mileage_out = models.PositiveIntegerField(null=True, blank=True)
     service_date = models.DateField(db_index=True)

@@ -1,12 +1,16 @@
 """`manage.py seed_shop`: demo data, the demo logins made as the API makes them, and kept across --flush."""
 
+from collections import Counter, defaultdict
+from dataclasses import astuple
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from customers.models import Customer
+from customers.models import Customer, Vehicle
 from customers.services import customer_authenticate
+from customers.vins import check_digit, decode_vin
 from mechanic_shop.testing.clients import bearer, customer_login
 from tickets.management.commands.seed_shop import (
     DEMO_CUSTOMER_EMAIL,
@@ -83,3 +87,51 @@ def test_help_describes_every_size_option(capsys):
         described = options.split(f"{option} N ", 1)[1]
         assert described.startswith("How many "), option
         assert f"; default {default}." in described.split(" --", 1)[0], option
+
+
+def test_every_ticket_is_on_the_vehicle_of_its_vin_whose_summary_and_rising_mileage_hold():
+    call_command("seed_shop", "--customers=60", "--mechanics=3", "--parts=5", "--tickets=200", "--seed=2")
+    vehicles = {vehicle.pk: vehicle for vehicle in Vehicle.objects.all()}
+    history = defaultdict(list)
+    for ticket in ServiceTicket.objects.order_by("service_date", "id"):
+        assert ticket.vin == vehicles[ticket.vehicle_id].vin
+        history[ticket.vehicle_id].append(ticket)
+    assert sum(map(len, history.values())) == 200
+    for vehicle in vehicles.values():
+        tickets = history[vehicle.pk]
+        readings = [mileage for t in tickets for mileage in (t.mileage_in, t.mileage_out) if mileage is not None]
+        assert readings == sorted(readings), vehicle.vin  # never down in (service_date, id) order
+        assert (vehicle.ticket_count, vehicle.last_service_date, vehicle.odometer) == (
+            len(tickets),
+            max((t.service_date for t in tickets), default=None),
+            max(readings, default=None),
+        )
+        assert vehicle.vin[8] == check_digit(vehicle.vin)
+        assert (vehicle.vin_check, vehicle.manufacturer, vehicle.model_year) == astuple(decode_vin(vehicle.vin))
+        assert vehicle.vin_check in ("valid", "not_required")
+        assert vehicle.manufacturer
+        assert vehicle.year == vehicle.model_year
+        assert vehicle.make
+        assert vehicle.model
+        assert vehicle.license_plate == "".join(vehicle.license_plate.split()).upper()
+    # The shapes the demo shows: every customer with a car, some with several; cars with several tickets; a car
+    # that changed hands, with tickets of its previous owner.
+    cars = Counter(vehicle.customer_id for vehicle in vehicles.values())
+    assert len(cars) == 60
+    assert max(cars.values()) >= 2
+    counts = [vehicle.ticket_count for vehicle in vehicles.values()]
+    assert max(counts) >= 3
+    assert any(t.customer_id != vehicles[t.vehicle_id].customer_id for tickets in history.values() for t in tickets)
+    assert any(t.mileage_in is None for tickets in history.values() for t in tickets)
+    assert any(t.mileage_out is not None for tickets in history.values() for t in tickets)
+
+
+def test_a_flush_replaces_the_vehicles_too():
+    call_command("seed_shop", *SMALL)
+    first = set(Vehicle.objects.values_list("vin", flat=True))
+    call_command("seed_shop", "--customers=3", "--mechanics=2", "--parts=3", "--tickets=7", "--seed=5", "--flush")
+    assert Vehicle.objects.count() >= 3
+    assert not first & set(Vehicle.objects.values_list("vin", flat=True))
+    assert set(ServiceTicket.objects.values_list("vehicle__customer_id", flat=True)) <= set(
+        Customer.objects.values_list("pk", flat=True)
+    )

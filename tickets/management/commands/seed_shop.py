@@ -1,15 +1,20 @@
-"""Demo data for the whole shop, in bulk: customers, mechanics, parts, and tickets in every status.
+"""Demo data for the whole shop, in bulk: customers and their vehicles, mechanics, parts, and tickets in every status.
 
 Fast enough for benchmarks (100,000 tickets on SQLite in seconds): rows are built in Python with explicit ids
 and written with bulk_create in batches, inside one transaction. Signals do not fire on bulk_create, so the
 customer-list cache and the cached ticket total are invalidated by hand, and the mechanics' completed-ticket
-counts are computed here.
+counts are computed here, as are the vehicles' summaries (ticket count, last service date, odometer).
+
+Vehicles: every customer has one to three cars, with VINs built on real manufacturer codes (WMIs) and valid check
+digits, so that they decode to their maker and model year as any VIN does (customers/vins.py). A ticket is for one of
+the cars, and is the owner's, except for the few cars that changed hands: their tickets before the sale are the
+previous owner's. Each car's recorded mileages rise in service_date order (then id), as the ticket rules require.
 """
 
 import random
 import time
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from decimal import Decimal
 
@@ -19,8 +24,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from customers.models import Customer
+from customers.models import Customer, Vehicle
 from customers.services import customer_list_cache_invalidate, customer_set_password
+from customers.vins import check_digit, decode_vin
 from inventory.models import Part
 from mechanic_shop.core.generations import bump_generation
 from mechanics.models import Mechanic
@@ -74,6 +80,28 @@ PARTS = [
     ("Water pump", "119.00"),
 ]
 VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+VIN_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+# A VIN's 10th character names its model year, 1980 onwards, and repeats every 30 years.
+YEAR_CODES = "ABCDEFGHJKLMNPRSTVWXY123456789"
+# Model years from 2000 (any year from there to next year decodes to itself, whatever the VIN's region) to two years
+# ago (so that every car is older than its first ticket, at most 730 days ago).
+FIRST_MODEL_YEAR = 2000
+# (World Manufacturer Identifier, make, models, first model year). The first five are North American: their VINs
+# carry a check digit.
+CARS = [
+    ("1HG", "Honda", ("Accord", "Civic", "Pilot"), FIRST_MODEL_YEAR),
+    ("1FA", "Ford", ("Mustang", "Fusion", "Focus"), FIRST_MODEL_YEAR),
+    ("1G1", "Chevrolet", ("Malibu", "Impala", "Cruze"), FIRST_MODEL_YEAR),
+    ("4T1", "Toyota", ("Camry", "Corolla", "Avalon"), FIRST_MODEL_YEAR),
+    ("5YJ", "Tesla", ("Model 3", "Model S", "Model Y"), 2012),
+    ("JM1", "Mazda", ("Mazda3", "Mazda6", "MX-5"), FIRST_MODEL_YEAR),
+    ("WBA", "BMW", ("320i", "530i", "X3"), FIRST_MODEL_YEAR),
+    ("WVW", "Volkswagen", ("Golf", "Passat", "Polo"), FIRST_MODEL_YEAR),
+    ("KNA", "Kia", ("Rio", "Sportage", "Ceed"), FIRST_MODEL_YEAR),
+    ("YV1", "Volvo", ("S60", "XC60", "V70"), FIRST_MODEL_YEAR),
+]
+CARS_PER_CUSTOMER = [1] * 6 + [2] * 3 + [3]  # most have one car, a few two or three
+CHANGED_HANDS = 0.05  # the share of cars bought from another customer, with tickets of both owners
 STATUSES = (
     [ServiceTicket.Status.COMPLETED] * 50
     + [ServiceTicket.Status.IN_PROGRESS] * 15
@@ -141,7 +169,8 @@ class Command(BaseCommand):
             else ""
         )
         self.stdout.write(
-            f"Seeded {counts['customers']} customers, {counts['mechanics']} mechanics, {counts['parts']} parts, "
+            f"Seeded {counts['customers']} customers with {counts['vehicles']} vehicles, "
+            f"{counts['mechanics']} mechanics, {counts['parts']} parts, "
             f"{counts['tickets']} tickets ({counts['links']} mechanic assignments, {counts['lines']} part lines) "
             f"in {elapsed:.1f}s{logins}."
         )
@@ -159,7 +188,7 @@ class Command(BaseCommand):
             demo_login_id = None
         login_ids = [pk for pk in logins if pk != demo_login_id]
         with connection.cursor() as cursor:
-            for model in (TicketPart, TicketMechanic, ServiceTicket, Customer, Mechanic, Part):
+            for model in (TicketPart, TicketMechanic, ServiceTicket, Vehicle, Customer, Mechanic, Part):
                 cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
         for start in range(0, len(login_ids), BATCH):
             User.objects.filter(pk__in=login_ids[start : start + BATCH], is_staff=False).delete()
@@ -194,6 +223,9 @@ class Command(BaseCommand):
             # The demo customer's login, made as every customer login is (customers/services.py).
             customer_set_password(customer=customers[0], password=DEMO_PASSWORD)
 
+        # Written after the tickets are made, with their summaries.
+        vehicles, sales = self._vehicles(rng, customers, now.date())
+
         mechanics = [
             Mechanic(
                 id=i,
@@ -221,6 +253,10 @@ class Command(BaseCommand):
         for i in range(1, opts["tickets"] + 1):
             status = rng.choice(STATUSES)
             service_date = (now - timedelta(days=rng.randrange(0, 730))).date()
+            vehicle = rng.choice(vehicles)
+            customer_id = vehicle.customer_id
+            if vehicle.id in sales and service_date < sales[vehicle.id][1]:
+                customer_id = sales[vehicle.id][0]
             created_at = timezone.make_aware(
                 datetime.combine(service_date, dtime(hour=rng.randrange(7, 18), minute=rng.randrange(60)))
             )
@@ -228,10 +264,11 @@ class Command(BaseCommand):
             tickets.append(
                 ServiceTicket(
                     id=i,
-                    vin="".join(rng.choice(VIN_CHARS) for _ in range(17)),
+                    vin=vehicle.vin,
+                    vehicle_id=vehicle.id,
                     service_date=service_date,
                     description=rng.choice(SERVICES),
-                    customer_id=rng.randrange(1, opts["customers"] + 1),
+                    customer_id=customer_id,
                     status=status,
                     pickup_date=service_date + timedelta(days=rng.randrange(0, 4)) if done else None,
                     labor_cost=Decimal(rng.randrange(40, 900)),
@@ -253,6 +290,8 @@ class Command(BaseCommand):
         for mechanic in mechanics:
             mechanic.completed_ticket_count = completed[mechanic.id]
         Mechanic.objects.bulk_create(mechanics, batch_size=BATCH)
+        self._mileages_and_summaries(rng, vehicles, tickets)
+        Vehicle.objects.bulk_create(vehicles, batch_size=BATCH)
         ServiceTicket.objects.bulk_create(tickets, batch_size=BATCH)
         TicketMechanic.objects.bulk_create(links, batch_size=BATCH)
         TicketPart.objects.bulk_create(lines, batch_size=BATCH)
@@ -262,9 +301,85 @@ class Command(BaseCommand):
             User.objects.create_superuser(DEMO_STAFF_USERNAME, email="", password=DEMO_PASSWORD)
         return {
             "customers": len(customers),
+            "vehicles": len(vehicles),
             "mechanics": len(mechanics),
             "parts": len(parts),
             "tickets": len(tickets),
             "links": len(links),
             "lines": len(lines),
         }
+
+    def _vehicles(
+        self, rng: random.Random, customers: list[Customer], today: date
+    ) -> tuple[list[Vehicle], dict[int, tuple[int, date]]]:
+        """One to three cars per customer, with explicit ids, and the sales: {vehicle id: (previous owner, date)}."""
+        vehicles, sales, vins = [], {}, set()
+        for customer in customers:
+            for _ in range(rng.choice(CARS_PER_CUSTOMER)):
+                wmi, make, models, since = rng.choice(CARS)
+                year = rng.randint(since, today.year - 2)
+                vin = demo_vin(rng, wmi, year)
+                while vin in vins:  # unique: the odds of drawing one twice are tiny, not nil
+                    vin = demo_vin(rng, wmi, year)
+                vins.add(vin)
+                decoded = decode_vin(vin)
+                vehicle = Vehicle(
+                    id=len(vehicles) + 1,
+                    vin=vin,
+                    customer_id=customer.id,
+                    year=year,
+                    make=make,
+                    model=rng.choice(models),
+                    license_plate=demo_plate(rng) if rng.random() > 0.1 else "",
+                    vin_check=decoded.vin_check,
+                    manufacturer=decoded.manufacturer,
+                    model_year=decoded.model_year,
+                    created_at=customer.created_at,
+                )
+                vehicles.append(vehicle)
+                if len(customers) > 1 and rng.random() < CHANGED_HANDS:
+                    seller = rng.choice([c.id for c in rng.sample(customers, 2) if c.id != customer.id])
+                    sales[vehicle.id] = (seller, today - timedelta(days=rng.randrange(30, 700)))
+        return vehicles, sales
+
+    def _mileages_and_summaries(
+        self, rng: random.Random, vehicles: list[Vehicle], tickets: list[ServiceTicket]
+    ) -> None:
+        """Mileage in and out on each car's tickets, rising in (service_date, id) order; then each car's summary."""
+        by_vehicle: dict[int, list[ServiceTicket]] = {}
+        for ticket in tickets:
+            by_vehicle.setdefault(ticket.vehicle_id, []).append(ticket)
+        for vehicle in vehicles:
+            history = sorted(by_vehicle.get(vehicle.id, ()), key=lambda t: (t.service_date, t.id))
+            if not history:
+                continue
+            per_day = rng.uniform(20, 45)
+            reading, read_on = None, date(vehicle.year, 1, 1)
+            for ticket in history:
+                if rng.random() < 0.05:
+                    continue  # a ticket without mileage, as older clients make them
+                driven = int((ticket.service_date - read_on).days * per_day * rng.uniform(0.8, 1.2))
+                ticket.mileage_in = (reading or 0) + max(driven, 5)
+                if ticket.status == ServiceTicket.Status.COMPLETED:
+                    ticket.mileage_out = ticket.mileage_in + rng.randrange(0, 25)  # the road test
+                reading, read_on = ticket.mileage_out or ticket.mileage_in, ticket.service_date
+            vehicle.ticket_count = len(history)
+            vehicle.last_service_date = history[-1].service_date
+            vehicle.odometer = reading
+
+
+def demo_vin(rng: random.Random, wmi: str, year: int) -> str:
+    """A 17-character VIN on `wmi` for model `year`, with its check digit (position 9)."""
+    descriptor = [rng.choice(VIN_CHARS) for _ in range(5)]  # characters 4-8
+    # North American VINs tell the model year's 30-year cycle by character 7: a letter from 2010 on, else a digit.
+    descriptor[3] = rng.choice(VIN_LETTERS if year >= 2010 else "0123456789")
+    plant = rng.choice(VIN_LETTERS)
+    vin = f"{wmi}{''.join(descriptor)}0{YEAR_CODES[(year - 1980) % 30]}{plant}{rng.randrange(10**6):06d}"
+    return vin[:8] + check_digit(vin) + vin[9:]
+
+
+def demo_plate(rng: random.Random) -> str:
+    letters = "".join(rng.choice(VIN_LETTERS) for _ in range(3))
+    return rng.choice(
+        (f"{rng.randrange(1, 10)}{letters}{rng.randrange(100, 1000)}", f"{letters}{rng.randrange(1000, 10000)}")
+    )
