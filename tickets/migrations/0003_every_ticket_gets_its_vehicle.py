@@ -6,7 +6,9 @@ All in bulk, never a query per ticket, so it stays fast on large shops (docs/ope
 100,000 tickets):
 
 1. one UPDATE upper-cases any VIN stored otherwise (the API always stored them upper-case; this only makes sure
-   that two spellings of one VIN become one vehicle);
+   that two spellings of one VIN become one vehicle). Under a case-insensitive collation (MySQL, MariaDB) that
+   UPDATE finds nothing, since "abc" = "ABC" there: such tickets are found while streaming (step 2, in Python,
+   where case counts) and upper-cased by id afterwards;
 2. one query streams the tickets ordered by VIN, newest first, and the first of each VIN names the owner; the
    vehicles are decoded in Python and written in batches of 2,000 rows (one executemany each, see _VehicleInsert);
 3. one UPDATE sets every ticket's vehicle_id from a subquery on the vehicles' unique VIN;
@@ -90,10 +92,12 @@ def give_every_ticket_its_vehicle(apps, schema_editor):
 
     known = set(vehicles.values_list("vin", flat=True))
     insert = _VehicleInsert(Vehicle, schema_editor.connection)
-    rows, previous_vin = [], None
+    rows, previous_vin, not_upper_case = [], None, []
     newest_first = tickets.filter(vehicle__isnull=True).order_by("vin", "-service_date", "-created_at", "-id")
-    for stored_vin, customer_id in newest_first.values_list("vin", "customer_id").iterator(chunk_size=BATCH):
+    for pk, stored_vin, customer_id in newest_first.values_list("pk", "vin", "customer_id").iterator(chunk_size=BATCH):
         vin = stored_vin.upper()  # as step 1 wrote it (a case-insensitive collation may have left it as it was)
+        if stored_vin != vin:
+            not_upper_case.append(pk)
         if vin == previous_vin:
             continue  # an older ticket of a VIN whose owner is already named
         previous_vin = vin
@@ -104,6 +108,8 @@ def give_every_ticket_its_vehicle(apps, schema_editor):
             insert.write(rows)
             rows = []
     insert.write(rows)
+    for start in range(0, len(not_upper_case), BATCH):
+        tickets.filter(pk__in=not_upper_case[start : start + BATCH]).update(vin=Upper("vin"))
 
     tickets.filter(vehicle__isnull=True).update(
         vehicle_id=Subquery(vehicles.filter(vin=OuterRef("vin")).values("pk")[:1])
