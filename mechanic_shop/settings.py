@@ -6,6 +6,7 @@ a fresh machine: SQLite and the local-memory cache. Secrets fail loudly when DEB
 
 import os
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
@@ -37,6 +38,17 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from exc
+
+
+def env_money(name: str, default: str) -> Decimal:
+    value = (os.environ.get(name) or "").strip() or default
+    try:
+        money = Decimal(value)
+    except InvalidOperation as exc:
+        raise ImproperlyConfigured(f"{name} must be an amount of money like 120.00, not {value!r}.") from exc
+    if not money.is_finite() or money < 0 or money != money.quantize(Decimal("0.01")):
+        raise ImproperlyConfigured(f"{name} must be an amount of money like 120.00, not {value!r}.")
+    return money.quantize(Decimal("0.01"))
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -183,6 +195,9 @@ else:
     }
 
 CUSTOMER_LIST_CACHE_SECONDS = env_int("CUSTOMER_LIST_CACHE_SECONDS", 120)
+
+# The hourly rate a labor line gets when it is added without one.
+LABOR_RATE = env_money("LABOR_RATE", "120.00")
 
 # The shop's name, shown in the admin's header and title.
 SHOP_NAME = os.environ.get("SHOP_NAME", "Mechanic Shop")

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinLengthValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinLengthValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -130,3 +130,69 @@ class TicketPart(models.Model):
     @property
     def line_total(self) -> Decimal:
         return self.quantity * self.unit_price
+
+
+class LaborLine(models.Model):
+    """A line of labor on a ticket: what was done, the hours billed for it and the hourly rate; optionally the
+    mechanic who did it (one assigned to the ticket)."""
+
+    ticket = models.ForeignKey(ServiceTicket, on_delete=models.CASCADE, related_name="labor_lines")
+    description = models.CharField(max_length=200, validators=[MinLengthValidator(1)])
+    hours = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("99.99"))],
+    )
+    rate = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
+    mechanic = models.ForeignKey(
+        "mechanics.Mechanic", on_delete=models.PROTECT, null=True, blank=True, related_name="labor_lines"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(hours__gte=Decimal("0.01")), name="laborline_hours_positive"),
+            models.CheckConstraint(condition=models.Q(rate__gte=0), name="laborline_rate_not_negative"),
+        ]
+        indexes = [
+            # The efficiency leaderboard sums each mechanic's billed hours.
+            models.Index(fields=["mechanic", "ticket"], name="laborline_mechanic_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hours} h × {self.rate}: {self.description} on ticket #{self.ticket_id}"
+
+    @property
+    def line_total(self) -> Decimal:
+        return (self.hours * self.rate).quantize(Decimal("0.01"))
+
+
+class TimeEntry(models.Model):
+    """A mechanic's clocked time on a ticket: open while `ended_at` is null. A mechanic has at most one open entry in
+    the whole shop; the clock services take the mechanic's row lock to keep it so (MariaDB has no partial unique
+    index to say it in the schema)."""
+
+    ticket = models.ForeignKey(ServiceTicket, on_delete=models.CASCADE, related_name="time_entries")
+    mechanic = models.ForeignKey("mechanics.Mechanic", on_delete=models.PROTECT, related_name="time_entries")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        verbose_name_plural = "time entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True) | models.Q(ended_at__gte=models.F("started_at")),
+                name="timeentry_ends_after_it_starts",
+            ),
+        ]
+        indexes = [
+            # A ticket's entries, oldest first; a mechanic's open entry and its clocked time.
+            models.Index(fields=["ticket", "started_at", "id"], name="timeentry_ticket_idx"),
+            models.Index(fields=["mechanic", "ended_at"], name="timeentry_mechanic_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Mechanic #{self.mechanic_id} on ticket #{self.ticket_id} from {self.started_at:%Y-%m-%d %H:%M}"
