@@ -20,6 +20,7 @@ from customers.services import (
     vehicle_normalize_vin,
     vehicle_update,
 )
+from mechanic_shop.core.admin import ViewOnlyInline
 
 FIELDS = ["name", "email", "phone_number"]
 
@@ -73,28 +74,14 @@ VEHICLE_COMPUTED = [
 ]
 
 
-class CustomerVehicleInline(admin.TabularInline):
+class CustomerVehicleInline(ViewOnlyInline):
     """The customer's vehicles, read-only, each linking to its page; shown to users who may view vehicles."""
 
     model = Vehicle
     fields = ["vin", "year", "make", "model", "license_plate", "odometer", "ticket_count", "last_service_date"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
     verbose_name_plural = "Vehicles"
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm(VIEW_VEHICLES)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    view_permission = VIEW_VEHICLES
 
 
 @admin.register(Customer)

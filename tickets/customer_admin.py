@@ -11,36 +11,23 @@ from django.db.models.functions import Coalesce
 
 from customers.admin import CustomerAdmin
 from customers.models import Customer
+from mechanic_shop.core.admin import ViewOnlyInline
 from tickets.models import ServiceTicket
 
 VIEW_TICKETS = "tickets.view_serviceticket"
 
 
-class CustomerTicketInline(admin.TabularInline):
+class CustomerTicketInline(ViewOnlyInline):
     """The customer's tickets, newest first, read-only, each linking to its page."""
 
     model = ServiceTicket
     fields = ["vin", "service_date", "status", "total_cost", "completed_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
     verbose_name_plural = "Service tickets"
+    view_permission = VIEW_TICKETS
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("lines")  # the totals, in one query for all
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm(VIEW_TICKETS)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Total")
     def total_cost(self, obj):

@@ -8,20 +8,19 @@ from django.contrib import admin
 
 from customers.admin import VehicleAdmin
 from customers.models import Vehicle
+from mechanic_shop.core.admin import ViewOnlyInline
 from tickets.customer_admin import VIEW_TICKETS
 from tickets.models import ServiceTicket
 
 
-class VehicleTicketInline(admin.TabularInline):
+class VehicleTicketInline(ViewOnlyInline):
     """The vehicle's tickets, newest service date first, read-only, each linking to its page. Its customers are
     shown by name only to a user who may view customers (as in the ticket admin), else by id."""
 
     model = ServiceTicket
-    extra = 0
-    can_delete = False
-    show_change_link = True
     ordering = ["-service_date", "-id"]
     verbose_name_plural = "Service history"
+    view_permission = VIEW_TICKETS
 
     def get_fields(self, request, obj=None):
         customer = "customer_name" if request.user.has_perm("customers.view_customer") else "customer_ref"
@@ -33,18 +32,6 @@ class VehicleTicketInline(admin.TabularInline):
     def get_queryset(self, request):
         # The customers' names and the totals, in one query each for all the rows.
         return super().get_queryset(request).select_related("customer").prefetch_related("lines")
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm(VIEW_TICKETS)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Customer")
     def customer_name(self, obj):
