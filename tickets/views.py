@@ -36,8 +36,8 @@ from tickets.services import (
     ticket_create,
     ticket_delete,
     ticket_edit_mechanics,
-    ticket_remove_mechanic,
     ticket_remove_labor_line,
+    ticket_remove_mechanic,
     ticket_remove_part,
     ticket_update,
 )
