@@ -28,7 +28,9 @@ class CustomerTicketInline(admin.TabularInline):
     verbose_name_plural = "Service tickets"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("lines")  # the totals, in one query for all
+        return (
+            super().get_queryset(request).prefetch_related("lines", "labor_lines")
+        )  # the totals, in one query for all
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(VIEW_TICKETS)

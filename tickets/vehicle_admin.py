@@ -32,7 +32,7 @@ class VehicleTicketInline(admin.TabularInline):
 
     def get_queryset(self, request):
         # The customers' names and the totals, in one query each for all the rows.
-        return super().get_queryset(request).select_related("customer").prefetch_related("lines")
+        return super().get_queryset(request).select_related("customer").prefetch_related("lines", "labor_lines")
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(VIEW_TICKETS)
