@@ -27,7 +27,9 @@ class CustomerTicketInline(ViewOnlyInline):
     view_permission = VIEW_TICKETS
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("lines")  # the totals, in one query for all
+        return (
+            super().get_queryset(request).prefetch_related("lines", "labor_lines")
+        )  # the totals, in one query for all
 
     @admin.display(description="Total")
     def total_cost(self, obj):

@@ -62,7 +62,11 @@ def floor_summary(*, user, now: datetime | None = None) -> FloorSummary:
         summary.on_the_floor = counts[ServiceTicket.Status.OPEN] + counts[ServiceTicket.Status.IN_PROGRESS]
         summary.completed_today = counts["completed_today"]
         # Their part lines in one more query, for the totals.
-        tickets = ServiceTicket.objects.filter(today).order_by("-completed_at", "-id").prefetch_related("lines")
+        tickets = (
+            ServiceTicket.objects.filter(today)
+            .order_by("-completed_at", "-id")
+            .prefetch_related("lines", "labor_lines")
+        )
         if summary.show_customers:
             tickets = tickets.select_related("customer")  # the customer's name on each row, in the same query
         summary.completed_today_tickets = list(tickets[:LIST_LIMIT])

@@ -81,9 +81,19 @@ class ServiceTicket(models.Model):
         # Sums the prefetched lines when the queryset prefetched them (no query per ticket).
         return sum((line.line_total for line in self.lines.all()), Decimal("0.00"))
 
+    # Labor: the flat labor_cost (what old clients send) plus the labor lines. Like parts_total, these sum the
+    # prefetched lines when the queryset prefetched them.
+    @property
+    def labor_total(self) -> Decimal:
+        return self.labor_cost + sum((line.line_total for line in self.labor_lines.all()), Decimal("0.00"))
+
+    @property
+    def billed_hours(self) -> Decimal:
+        return sum((line.hours for line in self.labor_lines.all()), Decimal("0.00"))
+
     @property
     def total_cost(self) -> Decimal:
-        return self.labor_cost + self.parts_total
+        return self.labor_total + self.parts_total
 
     def clean(self) -> None:
         super().clean()

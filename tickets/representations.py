@@ -3,7 +3,8 @@
 DRF's nested serializers were most of a ticket-list request's time (docs/decisions/0006-hand-built-representations.md):
 field objects copied per serializer, and a model instance for every mechanic and part line. These functions give
 exactly what ServiceTicketSerializer gives — tests compare the two on the same tickets — from plain rows: the
-page's tickets, then one query for their mechanics and one for their part lines, whatever the page size.
+page's tickets, then one query for their mechanics, one for their part lines and one for their labor lines, whatever
+the page size.
 ServiceTicketSerializer stays the definition of the shape: it validates input and documents the schema.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from mechanic_shop.api.fields import iso_timestamp
-from tickets.models import ServiceTicket, TicketMechanic, TicketPart
+from tickets.models import LaborLine, ServiceTicket, TicketMechanic, TicketPart
 
 TICKET_COLUMNS = (
     "id",
@@ -42,8 +43,32 @@ def ticket_rows(queryset):
     return queryset.values(*TICKET_COLUMNS)
 
 
+def _labor(ids: list[int]) -> dict[int, tuple[list[dict], Decimal, Decimal]]:
+    """Each ticket's labor lines as JSON, the lines' total and their hours: one query for all the tickets."""
+    labor: dict[int, tuple[list[dict], Decimal, Decimal]] = defaultdict(lambda: ([], Decimal("0.00"), Decimal("0.00")))
+    for ticket_id, line_id, description, hours, rate, mechanic_id in (
+        LaborLine.objects.filter(ticket_id__in=ids)
+        .order_by("id")
+        .values_list("ticket_id", "id", "description", "hours", "rate", "mechanic_id")
+    ):
+        lines, total, billed = labor[ticket_id]
+        line_total = (hours * rate).quantize(CENT)
+        lines.append(
+            {
+                "id": line_id,
+                "description": description,
+                "hours": _money(hours),
+                "rate": _money(rate),
+                "mechanic_id": mechanic_id,
+                "line_total": _money(line_total),
+            }
+        )
+        labor[ticket_id] = (lines, total + line_total, billed + hours)
+    return labor
+
+
 def ticket_representations(rows: Iterable[dict]) -> list[dict]:
-    """Tickets shaped like ServiceTicketSerializer's output, in the order given: two queries for all of them."""
+    """Tickets shaped like ServiceTicketSerializer's output, in the order given: three queries for all of them."""
     rows = list(rows)
     ids = [row["id"] for row in rows]
     mechanics = defaultdict(list)
@@ -60,6 +85,7 @@ def ticket_representations(rows: Iterable[dict]) -> list[dict]:
         .values_list("ticket_id", "part_id", "part__name", "quantity", "unit_price")
     ):
         lines[ticket_id].append((part_id, name, quantity, unit_price))
+    labor = _labor(ids)
 
     result = []
     for row in rows:
@@ -76,6 +102,8 @@ def ticket_representations(rows: Iterable[dict]) -> list[dict]:
                     "line_total": _money(line_total),
                 }
             )
+        labor_lines, lines_total, billed_hours = labor[row["id"]]
+        labor_total = row["labor_cost"] + lines_total
         result.append(
             {
                 "id": row["id"],
@@ -92,7 +120,10 @@ def ticket_representations(rows: Iterable[dict]) -> list[dict]:
                 "mechanics": mechanics[row["id"]],
                 "parts": parts,
                 "parts_total": _money(parts_total),
-                "total_cost": _money(row["labor_cost"] + parts_total),
+                "labor_lines": labor_lines,
+                "labor_total": _money(labor_total),
+                "billed_hours": _money(billed_hours),
+                "total_cost": _money(labor_total + parts_total),
                 "created_at": iso_timestamp(row["created_at"]),
                 "updated_at": iso_timestamp(row["updated_at"]),
                 "completed_at": iso_timestamp(row["completed_at"]),

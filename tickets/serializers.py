@@ -1,4 +1,5 @@
 from collections.abc import Mapping
+from decimal import Decimal
 
 from rest_framework import serializers
 
@@ -13,7 +14,7 @@ from mechanic_shop.api.fields import (
 )
 from mechanic_shop.api.filters import MAX_ID
 from mechanics.models import Mechanic
-from tickets.models import MAX_MILEAGE, ServiceTicket, TicketPart
+from tickets.models import MAX_MILEAGE, LaborLine, ServiceTicket, TicketPart
 
 
 def mileage_field() -> StrictIntegerField:
@@ -95,6 +96,24 @@ class TicketLineSerializer(ShopModelSerializer):
         read_only_fields = fields
 
 
+class LaborLineSerializer(ShopModelSerializer):
+    """A line of labor on a ticket: `hours` × `rate` (money per hour), optionally by a mechanic on the ticket."""
+
+    mechanic_id = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The mechanic who did the work (assigned to the ticket), or null."
+    )
+    hours = serializers.DecimalField(max_digits=4, decimal_places=2, read_only=True)
+    rate = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
+    line_total = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True, help_text="hours × rate, rounded to the cent."
+    )
+
+    class Meta:
+        model = LaborLine
+        fields = ["id", "description", "hours", "rate", "mechanic_id", "line_total"]
+        read_only_fields = fields
+
+
 class ServiceTicketSerializer(VehicleRequiredMixin, ShopModelSerializer):
     """A ticket as clients see it; also the body of PUT/PATCH (mechanics and parts change by their actions)."""
 
@@ -116,7 +135,16 @@ class ServiceTicketSerializer(VehicleRequiredMixin, ShopModelSerializer):
     mechanics = TicketMechanicSerializer(many=True, read_only=True)
     parts = TicketLineSerializer(source="lines", many=True, read_only=True)
     parts_total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
-    total_cost = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    labor_lines = LaborLineSerializer(many=True, read_only=True)
+    labor_total = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True, help_text="labor_cost (a flat charge) + the labor lines."
+    )
+    billed_hours = serializers.DecimalField(
+        max_digits=8, decimal_places=2, read_only=True, help_text="The sum of the labor lines' hours."
+    )
+    total_cost = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True, help_text="labor_total + parts_total."
+    )
 
     class Meta:
         model = ServiceTicket
@@ -135,6 +163,9 @@ class ServiceTicketSerializer(VehicleRequiredMixin, ShopModelSerializer):
             "mechanics",
             "parts",
             "parts_total",
+            "labor_lines",
+            "labor_total",
+            "billed_hours",
             "total_cost",
             "created_at",
             "updated_at",
@@ -197,3 +228,48 @@ class RemovePartSerializer(serializers.Serializer):
     """Optional body of remove-part: how many to give back to stock (default: all the ticket has)."""
 
     quantity = StrictIntegerField(min_value=1, max_value=2_147_483_647, required=False, help_text="Default: all of it.")
+
+
+# --- Labor lines ---------------------------------------------------------------------------------------------------
+
+HOURS_HELP = "Hours billed, 0.01 to 99.99 (two decimals)."
+
+
+def hours_field(**kwargs) -> MoneyField:
+    # MoneyField: a JSON number or a string of digits, nothing else (no "1e1", no spaces).
+    return MoneyField(
+        max_digits=4,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("99.99"),
+        help_text=HOURS_HELP,
+        **kwargs,
+    )
+
+
+def labor_mechanic_field() -> serializers.IntegerField:
+    return StrictIntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        allow_null=True,
+        required=False,
+        help_text="The mechanic who does the work: one assigned to the ticket (else 400), or null.",
+    )
+
+
+class LaborLineCreateSerializer(serializers.Serializer):
+    """A new labor line: `rate` defaults to the shop's LABOR_RATE setting."""
+
+    description = StrictCharField(max_length=200, min_length=1)
+    hours = hours_field()
+    rate = MoneyField(max_digits=10, decimal_places=2, required=False, help_text="Per hour; default LABOR_RATE.")
+    mechanic_id = labor_mechanic_field()
+
+
+class LaborLineChangeSerializer(serializers.Serializer):
+    """The labor line's fields to change; those not sent stay as they are."""
+
+    description = StrictCharField(max_length=200, min_length=1, required=False)
+    hours = hours_field(required=False)
+    rate = MoneyField(max_digits=10, decimal_places=2, required=False, help_text="Per hour.")
+    mechanic_id = labor_mechanic_field()

@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q
@@ -31,7 +32,7 @@ from inventory.services import part_return_stock, part_take_stock
 from mechanic_shop.core.exceptions import Conflict
 from mechanic_shop.core.generations import bump_generation, cached_count, count_generation_key
 from mechanics.models import Mechanic
-from tickets.models import MAX_MILEAGE, ServiceTicket, TicketMechanic, TicketPart
+from tickets.models import MAX_MILEAGE, LaborLine, ServiceTicket, TicketMechanic, TicketPart
 
 Status = ServiceTicket.Status
 # The total of every ticket changes only in ticket_create and ticket_delete (and seed_shop), which bump this.
@@ -429,3 +430,93 @@ def ticket_remove_part(*, ticket: ServiceTicket, part: Part, quantity: int | Non
     TicketPart.objects.filter(pk=line.pk).update(quantity=F("quantity") - quantity)
     line.refresh_from_db(fields=["quantity"])
     return line
+
+
+# --- Labor lines -------------------------------------------------------------------------------------------------
+# A ticket's labor: lines of hours × rate, each optionally naming the mechanic (assigned to the ticket) who did it.
+# Like part moves, every change runs in one transaction under the ticket's lock, and a closed ticket refuses every
+# one of them (a 409), even a change that would change nothing.
+
+MIN_HOURS, MAX_HOURS = Decimal("0.01"), Decimal("99.99")
+CENT = Decimal("0.01")
+
+
+def _check_labor(*, description: str | None = None, hours: Decimal | None = None, rate: Decimal | None = None) -> None:
+    """The ranges the serializers also check: the admin and the commands come here directly."""
+    errors: dict[str, list[str]] = {}
+    if description is not None and not 1 <= len(description.strip()) <= 200:
+        errors["description"] = ["Describe the work in 1 to 200 characters."]
+    if hours is not None and not (MIN_HOURS <= hours <= MAX_HOURS and hours == hours.quantize(CENT)):
+        errors["hours"] = [f"Enter hours from {MIN_HOURS} to {MAX_HOURS}, with at most two decimals."]
+    if rate is not None and not (rate >= 0 and rate == rate.quantize(CENT) and rate < Decimal("1e8")):
+        errors["rate"] = ["Enter an hourly rate of 0 or more, with at most two decimals."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_labor_mechanic(ticket: ServiceTicket, mechanic_id: int | None) -> None:
+    """A line's mechanic must be assigned to the ticket (an unknown mechanic is not); run under the ticket's lock."""
+    if mechanic_id is not None and not ticket.mechanic_links.filter(mechanic_id=mechanic_id).exists():
+        raise ValidationError(
+            {"mechanic_id": [f"Mechanic {mechanic_id} is not assigned to ticket #{ticket.pk}: assign them first."]}
+        )
+
+
+def _labor_line(ticket: ServiceTicket, line_id: int) -> LaborLine:
+    line = ticket.labor_lines.filter(pk=line_id).first()
+    if line is None:
+        raise Http404(f"Labor line {line_id} is not on ticket #{ticket.pk}.")
+    return line
+
+
+@transaction.atomic
+def ticket_add_labor_line(
+    *,
+    ticket: ServiceTicket,
+    description: str,
+    hours: Decimal,
+    rate: Decimal | None = None,
+    mechanic_id: int | None = None,
+) -> LaborLine:
+    """Add a line of labor to an open ticket; `rate` defaults to settings.LABOR_RATE."""
+    _lock_open(ticket, "labor")
+    rate = settings.LABOR_RATE if rate is None else rate
+    _check_labor(description=description, hours=hours, rate=rate)
+    _check_labor_mechanic(ticket, mechanic_id)
+    line = LaborLine.objects.create(
+        ticket=ticket, description=description.strip(), hours=hours, rate=rate, mechanic_id=mechanic_id
+    )
+    _touch(ticket)
+    return line
+
+
+LABOR_FIELDS = frozenset({"description", "hours", "rate", "mechanic_id"})
+
+
+@transaction.atomic
+def ticket_change_labor_line(*, ticket: ServiceTicket, line_id: int, **changes: Any) -> LaborLine:
+    """Change some of a labor line's `description`, `hours`, `rate` and `mechanic_id` (None: nobody) on an open
+    ticket. A mechanic sent must be assigned to the ticket; the line's current one is kept as it is."""
+    unknown = sorted(changes.keys() - LABOR_FIELDS)
+    if unknown:
+        raise ValidationError({"non_field_errors": [f"A labor line has no field(s) {', '.join(unknown)}."]})
+    _lock_open(ticket, "labor")
+    line = _labor_line(ticket, line_id)
+    _check_labor(**{field: value for field, value in changes.items() if field != "mechanic_id"})
+    if "mechanic_id" in changes:
+        _check_labor_mechanic(ticket, changes["mechanic_id"])
+    if "description" in changes:
+        changes["description"] = changes["description"].strip()
+    for field, value in changes.items():
+        setattr(line, field, value)
+    line.save(update_fields=[*changes, "updated_at"])
+    _touch(ticket)
+    return line
+
+
+@transaction.atomic
+def ticket_remove_labor_line(*, ticket: ServiceTicket, line_id: int) -> None:
+    """Take a labor line off an open ticket."""
+    _lock_open(ticket, "labor")
+    _labor_line(ticket, line_id).delete()
+    _touch(ticket)

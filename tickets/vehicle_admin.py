@@ -31,7 +31,7 @@ class VehicleTicketInline(ViewOnlyInline):
 
     def get_queryset(self, request):
         # The customers' names and the totals, in one query each for all the rows.
-        return super().get_queryset(request).select_related("customer").prefetch_related("lines")
+        return super().get_queryset(request).select_related("customer").prefetch_related("lines", "labor_lines")
 
     @admin.display(description="Customer")
     def customer_name(self, obj):

@@ -20,18 +20,23 @@ from tickets.models import ServiceTicket
 from tickets.representations import ticket_representation, ticket_representations, ticket_rows
 from tickets.serializers import (
     AddPartSerializer,
+    LaborLineChangeSerializer,
+    LaborLineCreateSerializer,
     RemovePartSerializer,
     ServiceTicketSerializer,
     TicketCreateSerializer,
     TicketMechanicsEditSerializer,
 )
 from tickets.services import (
+    ticket_add_labor_line,
     ticket_add_part,
     ticket_assign_mechanic,
+    ticket_change_labor_line,
     ticket_count_all,
     ticket_create,
     ticket_delete,
     ticket_edit_mechanics,
+    ticket_remove_labor_line,
     ticket_remove_mechanic,
     ticket_remove_part,
     ticket_update,
@@ -40,6 +45,16 @@ from tickets.services import (
 # Query parameters that leave a staff list holding every ticket (search does not: it narrows).
 UNFILTERED_PARAMS = ShopFilterBackend.NOT_FILTERS - {"search"}
 CLOSED = OpenApiResponse(description="The ticket is completed or cancelled: its mechanics and parts no longer change.")
+
+
+class ChangeTicketPermission(StaffModelPermissions):
+    """Staff with the ticket's change permission, whatever the method: adding or removing a labor line changes the
+    ticket (POST and DELETE would otherwise ask for add_ and delete_serviceticket)."""
+
+    perms_map = {method: ["%(app_label)s.change_%(model_name)s"] for method in StaffModelPermissions.perms_map}
+
+
+LABOR_ACTIONS = frozenset({"labor_lines", "labor_line"})
 
 
 class TicketListMixin:
@@ -76,6 +91,8 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
     def get_permissions(self):
         if self.action in ("list", "retrieve"):
             return [(IsCustomerCaller | StaffModelPermissions)()]
+        if self.action in LABOR_ACTIONS:
+            return [ChangeTicketPermission()]
         return [StaffModelPermissions()]
 
     def count_hint(self, request):
@@ -100,6 +117,8 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
             "edit": TicketMechanicsEditSerializer,
             "add_part": AddPartSerializer,
             "remove_part": RemovePartSerializer,
+            "labor_lines": LaborLineCreateSerializer,
+            "labor_line": LaborLineChangeSerializer,
         }.get(self.action, ServiceTicketSerializer)
 
     def _ticket_response(self, ticket: ServiceTicket, code: int = status.HTTP_200_OK) -> Response:
@@ -212,6 +231,61 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
         payload = RemovePartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         ticket_remove_part(ticket=ticket, part=part, **payload.validated_data)
+        return self._ticket_response(ticket)
+
+    # --- Labor lines ------------------------------------------------------------------------------------------------
+
+    @extend_schema(
+        summary="Add a labor line",
+        request=LaborLineCreateSerializer,
+        responses={
+            201: ServiceTicketSerializer,
+            400: OpenApiResponse(description="A field out of range, or the mechanic is not assigned to the ticket."),
+            409: CLOSED,
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="labor-lines")
+    def labor_lines(self, request, pk=None):
+        """Add a line of labor (hours × rate, rate default LABOR_RATE) to this ticket; answers the whole ticket."""
+        ticket = self.get_object()
+        payload = LaborLineCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        ticket_add_labor_line(ticket=ticket, **payload.validated_data)
+        return self._ticket_response(ticket, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["PATCH"],
+        summary="Change a labor line",
+        parameters=[OpenApiParameter("line_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        request=LaborLineChangeSerializer,
+        responses={
+            200: ServiceTicketSerializer,
+            400: OpenApiResponse(description="A field out of range, or the mechanic is not assigned to the ticket."),
+            404: OpenApiResponse(description="No such ticket, or the line is not on it."),
+            409: CLOSED,
+        },
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        summary="Remove a labor line",
+        parameters=[OpenApiParameter("line_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        request=None,
+        responses={
+            200: ServiceTicketSerializer,
+            404: OpenApiResponse(description="No such ticket, or the line is not on it."),
+            409: CLOSED,
+        },
+    )
+    @action(detail=True, methods=["patch", "delete"], url_path=rf"labor-lines/(?P<line_id>{ID_PATTERN})")
+    def labor_line(self, request, pk=None, line_id=None):
+        """Change (PATCH) or remove (DELETE) one labor line of this ticket; answers the whole ticket."""
+        ticket = self.get_object()
+        if request.method == "DELETE":
+            ticket_remove_labor_line(ticket=ticket, line_id=int(line_id))
+        else:
+            payload = LaborLineChangeSerializer(data=request.data, partial=True)
+            payload.is_valid(raise_exception=True)
+            ticket_change_labor_line(ticket=ticket, line_id=int(line_id), **payload.validated_data)
         return self._ticket_response(ticket)
 
 

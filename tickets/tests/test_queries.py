@@ -7,6 +7,7 @@ from django.urls import reverse
 from model_bakery import baker
 
 from inventory.models import Part
+from tickets.services import ticket_add_labor_line, ticket_set_status
 
 pytestmark = pytest.mark.django_db
 
@@ -22,25 +23,26 @@ def linked_staff(staff_client, make_mechanic):
 def tickets(make_ticket, make_mechanic, customer, linked_staff):
     mechanics = [linked_staff.mechanic, make_mechanic()]
     parts = baker.make(Part, quantity_in_stock=1000, price=Decimal("3.00"), _quantity=2)
-    return [
-        make_ticket(
-            customer,
-            description=f"Job {i}",
-            mechanics=mechanics,
-            parts=parts,
-            status="completed" if i % 3 == 0 else "open",
-        )
-        for i in range(30)
-    ]
+    tickets = []
+    for i in range(30):
+        ticket = make_ticket(customer, description=f"Job {i}", mechanics=mechanics, parts=parts)
+        for hours in ("1.00", "0.50"):
+            ticket_add_labor_line(ticket=ticket, description="Work", hours=Decimal(hours), mechanic_id=mechanics[0].pk)
+        if i % 3 == 0:
+            ticket_set_status(ticket=ticket, status="in_progress")
+            ticket_set_status(ticket=ticket, status="completed")
+        tickets.append(ticket)
+    return tickets
 
 
 @pytest.mark.parametrize(
     ("client_name", "url_name", "budget"),
     [
-        # user + count + page + mechanics + lines (staff permissions come from the cache after the first call)
-        ("linked_staff", "serviceticket-list", 5),
-        ("customer_client", "customer-my-tickets-list", 6),
-        ("linked_staff", "mechanic-my-tickets-list", 6),
+        # user + count + page + mechanics + part lines + labor lines (staff permissions come from the cache after the
+        # first call)
+        ("linked_staff", "serviceticket-list", 6),
+        ("customer_client", "customer-my-tickets-list", 7),
+        ("linked_staff", "mechanic-my-tickets-list", 7),
         ("linked_staff", "mechanic-leaderboard", 3),
         ("linked_staff", "part-list", 3),
         ("linked_staff", "mechanic-list", 3),
@@ -61,9 +63,10 @@ def test_lists_cost_the_same_for_3_and_30_items(
 
 def test_ticket_detail_is_constant(linked_staff, tickets, django_assert_max_num_queries):
     linked_staff.get(reverse("serviceticket-detail", args=[tickets[0].pk]))
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         response = linked_staff.get(reverse("serviceticket-detail", args=[tickets[0].pk]))
     assert len(response.json()["parts"]) == 2
+    assert len(response.json()["labor_lines"]) == 2
     assert len(response.json()["mechanics"]) == 2
 
 
@@ -84,8 +87,9 @@ def test_taking_a_part_onto_a_ticket_has_a_fixed_query_budget(staff_client, make
     url = reverse("serviceticket-add-part", args=[ticket.pk, part.pk])
     client.put(url, {"quantity": 1}, format="json")  # warms the caller's cached permissions
     # user, ticket, part; in the service's transaction (a savepoint here, inside the test's): lock the ticket, take
-    # stock, touch the ticket, find the line, add to it, read its quantity; then the answer: ticket, mechanics, lines.
-    with django_assert_num_queries(14) as captured:
+    # stock, touch the ticket, find the line, add to it, read its quantity; then the answer: ticket, mechanics, part
+    # lines, labor lines.
+    with django_assert_num_queries(15) as captured:
         response = client.put(url, {"quantity": 2}, format="json")
     assert response.status_code == 200
     sql = [query["sql"] for query in captured.captured_queries]
