@@ -3,8 +3,8 @@
 DRF's nested serializers were most of a ticket-list request's time (docs/decisions/0006-hand-built-representations.md):
 field objects copied per serializer, and a model instance for every mechanic and part line. These functions give
 exactly what ServiceTicketSerializer gives — tests compare the two on the same tickets — from plain rows: the
-page's tickets, then one query for their mechanics, one for their part lines and one for their labor lines, whatever
-the page size.
+page's tickets, then one query for their mechanics, one for their part lines, one for their labor lines and
+one for their clocked time, whatever the page size.
 ServiceTicketSerializer stays the definition of the shape: it validates input and documents the schema.
 """
 
@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from mechanic_shop.api.fields import iso_timestamp
-from tickets.models import LaborLine, ServiceTicket, TicketMechanic, TicketPart
+from tickets.clock import clocked_hours
+from tickets.models import LaborLine, ServiceTicket, TicketMechanic, TicketPart, TimeEntry
 
 TICKET_COLUMNS = (
     "id",
@@ -86,6 +87,7 @@ def ticket_representations(rows: Iterable[dict]) -> list[dict]:
     ):
         lines[ticket_id].append((part_id, name, quantity, unit_price))
     labor = _labor(ids)
+    clocked = _clocked_entries(ids)
 
     result = []
     for row in rows:
@@ -124,12 +126,23 @@ def ticket_representations(rows: Iterable[dict]) -> list[dict]:
                 "labor_total": _money(labor_total),
                 "billed_hours": _money(billed_hours),
                 "total_cost": _money(labor_total + parts_total),
+                "clocked_hours": _money(clocked_hours(clocked[row["id"]])),
                 "created_at": iso_timestamp(row["created_at"]),
                 "updated_at": iso_timestamp(row["updated_at"]),
                 "completed_at": iso_timestamp(row["completed_at"]),
             }
         )
     return result
+
+
+def _clocked_entries(ids: list[int]) -> defaultdict[int, list]:
+    """The tickets' ended time entries as (started_at, ended_at) per ticket: one query for the whole page."""
+    clocked: defaultdict[int, list] = defaultdict(list)
+    for ticket_id, started_at, ended_at in TimeEntry.objects.filter(
+        ticket_id__in=ids, ended_at__isnull=False
+    ).values_list("ticket_id", "started_at", "ended_at"):
+        clocked[ticket_id].append((started_at, ended_at))
+    return clocked
 
 
 def ticket_representation(ticket: ServiceTicket, *, reread: bool = True) -> dict:

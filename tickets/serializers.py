@@ -14,7 +14,8 @@ from mechanic_shop.api.fields import (
 )
 from mechanic_shop.api.filters import MAX_ID
 from mechanics.models import Mechanic
-from tickets.models import MAX_MILEAGE, LaborLine, ServiceTicket, TicketPart
+from tickets.clock import clocked_hours, entry_minutes
+from tickets.models import MAX_MILEAGE, LaborLine, ServiceTicket, TicketPart, TimeEntry
 
 
 def mileage_field() -> StrictIntegerField:
@@ -114,6 +115,17 @@ class LaborLineSerializer(ShopModelSerializer):
         read_only_fields = fields
 
 
+class ClockedHoursField(serializers.DecimalField):
+    """`clocked_hours`: the ticket's ended time entries in hours, two decimals (reads the prefetched entries when the
+    queryset prefetched `time_entries`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=10, decimal_places=2, read_only=True, source="*", **kwargs)
+
+    def to_representation(self, value):
+        return super().to_representation(clocked_hours((e.started_at, e.ended_at) for e in value.time_entries.all()))
+
+
 class ServiceTicketSerializer(VehicleRequiredMixin, ShopModelSerializer):
     """A ticket as clients see it; also the body of PUT/PATCH (mechanics and parts change by their actions)."""
 
@@ -145,6 +157,7 @@ class ServiceTicketSerializer(VehicleRequiredMixin, ShopModelSerializer):
     total_cost = serializers.DecimalField(
         max_digits=14, decimal_places=2, read_only=True, help_text="labor_total + parts_total."
     )
+    clocked_hours = ClockedHoursField(help_text="The ticket's ended time entries, in hours (two decimals).")
 
     class Meta:
         model = ServiceTicket
@@ -167,6 +180,7 @@ class ServiceTicketSerializer(VehicleRequiredMixin, ShopModelSerializer):
             "labor_total",
             "billed_hours",
             "total_cost",
+            "clocked_hours",
             "created_at",
             "updated_at",
             "completed_at",
@@ -273,3 +287,52 @@ class LaborLineChangeSerializer(serializers.Serializer):
     hours = hours_field(required=False)
     rate = MoneyField(max_digits=10, decimal_places=2, required=False, help_text="Per hour.")
     mechanic_id = labor_mechanic_field()
+
+
+# --- The time clock ------------------------------------------------------------------------------------------------
+
+
+class ClockSerializer(serializers.Serializer):
+    """Body of clock-in and clock-out: the mechanic; optional for a staff account linked to a mechanic (itself)."""
+
+    mechanic_id = IdRelatedField(
+        source="mechanic",
+        queryset=Mechanic.objects.all(),
+        required=False,
+        help_text="The mechanic clocking in or out. Default: the mechanic linked to the calling account.",
+    )
+
+
+class TimeEntrySerializer(ShopModelSerializer):
+    """A mechanic's clocked time on a ticket; `ended_at` and `minutes` are null while the entry is open."""
+
+    minutes = serializers.SerializerMethodField(help_text="Whole minutes clocked (rounded down); null while open.")
+
+    class Meta:
+        model = TimeEntry
+        fields = ["id", "mechanic_id", "started_at", "ended_at", "minutes"]
+        read_only_fields = fields
+
+    def get_minutes(self, entry: TimeEntry) -> int | None:
+        return entry_minutes(entry.started_at, entry.ended_at)
+
+
+class MyTicketsQuerySerializer(serializers.Serializer):
+    """The filters of /mechanics/my-tickets."""
+
+    service_date = serializers.DateField(required=False, help_text="Only the tickets of this service date.")
+    today = serializers.BooleanField(required=False, help_text="`true`: only the tickets of today's service date.")
+    clocked_in = serializers.BooleanField(
+        required=False, help_text="`true`: only the ticket the mechanic is clocked in on (none or one)."
+    )
+
+
+class MechanicTicketSerializer(ServiceTicketSerializer):
+    """A ticket in /mechanics/my-tickets: the ticket JSON and the calling mechanic's open clock entry on it."""
+
+    open_time_entry = TimeEntrySerializer(
+        read_only=True, allow_null=True, help_text="The mechanic's open clock entry on this ticket, or null."
+    )
+
+    class Meta(ServiceTicketSerializer.Meta):
+        fields = [*ServiceTicketSerializer.Meta.fields, "open_time_entry"]

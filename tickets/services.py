@@ -14,7 +14,7 @@ tickets in the same transaction: no read-modify-write race, whatever the number 
 """
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +32,7 @@ from inventory.services import part_return_stock, part_take_stock
 from mechanic_shop.core.exceptions import Conflict
 from mechanic_shop.core.generations import bump_generation, cached_count, count_generation_key
 from mechanics.models import Mechanic
-from tickets.models import MAX_MILEAGE, LaborLine, ServiceTicket, TicketMechanic, TicketPart
+from tickets.models import MAX_MILEAGE, LaborLine, ServiceTicket, TicketMechanic, TicketPart, TimeEntry
 
 Status = ServiceTicket.Status
 # The total of every ticket changes only in ticket_create and ticket_delete (and seed_shop), which bump this.
@@ -278,8 +278,10 @@ def _apply_status(ticket: ServiceTicket, status: str) -> None:
         allowed = [value for value in Status.values if value in ALLOWED_TRANSITIONS[ticket.status]]
         then = f"from {ticket.status} it can only go to {' or '.join(allowed)}" if allowed else "it is closed"
         raise ValidationError({"status": [f"A ticket cannot go from {ticket.status} to {status}: {then}."]})
+    # Closing a ticket stops the clock on it, at the moment it closes (the time clock, below).
+    closed_at = _end_open_entries(ticket) if status in ServiceTicket.CLOSED_STATUSES else None
     if status == Status.COMPLETED:
-        ticket.completed_at = timezone.now()
+        ticket.completed_at = closed_at
         mechanic_ids = list(ticket.mechanic_links.values_list("mechanic_id", flat=True))
         Mechanic.objects.filter(pk__in=mechanic_ids).update(completed_ticket_count=F("completed_ticket_count") + 1)
     elif status == Status.CANCELLED:
@@ -520,3 +522,68 @@ def ticket_remove_labor_line(*, ticket: ServiceTicket, line_id: int) -> None:
     _lock_open(ticket, "labor")
     _labor_line(ticket, line_id).delete()
     _touch(ticket)
+
+
+# --- The time clock ------------------------------------------------------------------------------------------------
+# A mechanic has at most one open time entry (ended_at null) in the whole shop. MariaDB has no partial unique index to
+# say so in the schema, so the clock services lock the mechanic's row and check under that lock: two clock-ins of one
+# mechanic (on any tickets) run one after the other, and the second sees the first's entry. Locks are taken ticket
+# first, then mechanic, the order in which completing a ticket locks them (it counts the completion on its mechanics'
+# rows), so a clock-in and a completion never wait on each other in a cycle.
+
+
+def _end_open_entries(ticket: ServiceTicket) -> datetime:
+    """End the ticket's open time entries now (run under the ticket's lock, as it closes); returns that moment."""
+    now = timezone.now()
+    TimeEntry.objects.filter(ticket=ticket, ended_at__isnull=True).update(ended_at=now)
+    return now
+
+
+def _lock_mechanic(mechanic: Mechanic) -> Mechanic:
+    try:
+        return Mechanic.objects.select_for_update().only("id", "name", "is_active").get(pk=mechanic.pk)
+    except Mechanic.DoesNotExist as exc:
+        raise ValidationError({"mechanic_id": [f"Mechanic {mechanic.pk} no longer exists."]}) from exc
+
+
+def mechanic_open_entry(mechanic: Mechanic) -> TimeEntry | None:
+    """The mechanic's open time entry, wherever it is, or None."""
+    return TimeEntry.objects.filter(mechanic_id=mechanic.pk, ended_at__isnull=True).order_by("id").first()
+
+
+@transaction.atomic
+def clock_in(*, ticket: ServiceTicket, mechanic: Mechanic) -> TimeEntry:
+    """Start the mechanic's clock on the ticket. The mechanic must be assigned to it (ValidationError) and not
+    clocked in anywhere (Conflict naming that ticket); a closed ticket is a Conflict. An `open` ticket moves to
+    `in_progress`."""
+    _lock_open(ticket, "time clock")
+    locked = _lock_mechanic(mechanic)
+    if not ticket.mechanic_links.filter(mechanic_id=locked.pk).exists():
+        raise ValidationError(
+            {"mechanic_id": [f"Mechanic {locked.pk} is not assigned to ticket #{ticket.pk}: assign them first."]}
+        )
+    if not locked.is_active:
+        raise ValidationError({"mechanic_id": [f"Mechanic {locked.pk} is inactive and cannot clock in."]})
+    current = mechanic_open_entry(locked)
+    if current is not None:
+        raise Conflict(
+            f"Mechanic {locked.pk} is already clocked in on ticket #{current.ticket_id}; clock out there first."
+        )
+    if ticket.status == Status.OPEN:
+        _apply_status(ticket, Status.IN_PROGRESS)
+        ticket.save(update_fields=["status", "updated_at"])
+    return TimeEntry.objects.create(ticket=ticket, mechanic=locked, started_at=timezone.now())
+
+
+@transaction.atomic
+def clock_out(*, ticket: ServiceTicket, mechanic: Mechanic) -> TimeEntry:
+    """End the mechanic's open entry on the ticket; none there is a Conflict, as is a closed ticket."""
+    _lock_open(ticket, "time clock")
+    locked = _lock_mechanic(mechanic)
+    entry = TimeEntry.objects.filter(ticket=ticket, mechanic_id=locked.pk, ended_at__isnull=True).first()
+    if entry is None:
+        raise Conflict(f"Mechanic {locked.pk} is not clocked in on ticket #{ticket.pk}.")
+    entry.ended_at = max(timezone.now(), entry.started_at)
+    entry.save(update_fields=["ended_at"])
+    _touch(ticket)  # its clocked_hours changed
+    return entry

@@ -1,5 +1,6 @@
 from mechanic_shop.api.routers import OptionalSlashRouter
 from mechanic_shop.api.viewsets import ID_PATTERN
+from tickets.clock_views import TicketClockViewSet, TicketTimeEntriesViewSet
 from tickets.views import (
     CustomerTicketsViewSet,
     MechanicTicketsViewSet,
@@ -15,4 +16,11 @@ router.register(
     rf"vehicles/(?P<vehicle_id>{ID_PATTERN})/service-history",
     VehicleServiceHistoryViewSet,
     basename="vehicle-service-history",
+)
+# The time clock.
+router.register(rf"service-tickets/(?P<ticket_id>{ID_PATTERN})", TicketClockViewSet, basename="ticket-clock")
+router.register(
+    rf"service-tickets/(?P<ticket_id>{ID_PATTERN})/time-entries",
+    TicketTimeEntriesViewSet,
+    basename="ticket-time-entries",
 )

@@ -1,5 +1,8 @@
+from collections.abc import Sequence
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -16,16 +19,19 @@ from mechanic_shop.api.filters import ShopFilterBackend
 from mechanic_shop.api.viewsets import ID_PATTERN, ShopGenericViewSet, ShopModelViewSet, ShopReadOnlyViewSet
 from mechanics.models import Mechanic
 from tickets.filters import ServiceTicketFilterSet
-from tickets.models import ServiceTicket
+from tickets.models import ServiceTicket, TimeEntry
 from tickets.representations import ticket_representation, ticket_representations, ticket_rows
 from tickets.serializers import (
     AddPartSerializer,
     LaborLineChangeSerializer,
     LaborLineCreateSerializer,
+    MechanicTicketSerializer,
+    MyTicketsQuerySerializer,
     RemovePartSerializer,
     ServiceTicketSerializer,
     TicketCreateSerializer,
     TicketMechanicsEditSerializer,
+    TimeEntrySerializer,
 )
 from tickets.services import (
     ticket_add_labor_line,
@@ -306,22 +312,64 @@ class CustomerTicketsViewSet(TicketListRetrieveMixin, ShopReadOnlyViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List the tickets of the caller's mechanic"),
-    retrieve=extend_schema(summary="Get one ticket of the caller's mechanic"),
+    list=extend_schema(
+        summary="List the tickets of the caller's mechanic",
+        description="Newest first. Each ticket carries `open_time_entry`: the mechanic's open clock entry on it, or "
+        "null. `?today=true` keeps today's tickets (service_date today), `?service_date=` one day's, "
+        "`?clocked_in=true` the one ticket the mechanic is clocked in on (an empty page when it is not).",
+        parameters=[MyTicketsQuerySerializer],
+        responses={200: MechanicTicketSerializer(many=True)},
+    ),
+    retrieve=extend_schema(
+        summary="Get one ticket of the caller's mechanic", responses={200: MechanicTicketSerializer}
+    ),
 )
 class MechanicTicketsViewSet(TicketListRetrieveMixin, ShopReadOnlyViewSet):
-    """GET /mechanics/my-tickets: the tickets of the mechanic linked to the calling staff account."""
+    """GET /mechanics/my-tickets: the tickets of the mechanic linked to the calling staff account, each with the
+    mechanic's open clock entry on it; filters for a mechanic's phone (today's tickets, the one clocked in on)."""
 
     queryset = ServiceTicket.objects.none()  # the model, for the schema; get_queryset() picks the caller's
-    serializer_class = ServiceTicketSerializer
+    serializer_class = MechanicTicketSerializer
     permission_classes = [IsStaffCaller]
     filter_backends = []
 
-    def get_queryset(self):
+    def mechanic(self) -> Mechanic:
         mechanic = Mechanic.objects.filter(user=self.request.user).only("id").first()
         if mechanic is None:
             raise PermissionDenied("This staff account is not linked to a mechanic.")
-        return ServiceTicket.objects.filter(mechanic_links__mechanic=mechanic).order_by("-created_at", "-id")
+        return mechanic
+
+    def get_queryset(self):
+        self._mechanic = mechanic = self.mechanic()
+        tickets = ServiceTicket.objects.filter(mechanic_links__mechanic=mechanic)
+        if self.action == "list":
+            query = MyTicketsQuerySerializer(data=self.request.query_params)
+            query.is_valid(raise_exception=True)
+            day = timezone.localdate() if query.validated_data.get("today") else None
+            for when in {day, query.validated_data.get("service_date")} - {None}:
+                tickets = tickets.filter(service_date=when)
+            if query.validated_data.get("clocked_in"):
+                tickets = tickets.filter(time_entries__mechanic=mechanic, time_entries__ended_at__isnull=True)
+        return tickets.order_by("-created_at", "-id")
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        self._add_open_entries(response.data["results"])
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        self._add_open_entries([response.data])
+        return response
+
+    def _add_open_entries(self, tickets: "Sequence[dict]") -> None:
+        """Each ticket's `open_time_entry`: the mechanic's open entry on it, or None (one query for the page)."""
+        entries = TimeEntry.objects.filter(
+            mechanic=self._mechanic, ended_at__isnull=True, ticket_id__in=[t["id"] for t in tickets]
+        )
+        by_ticket = {entry.ticket_id: TimeEntrySerializer(entry).data for entry in entries}
+        for ticket in tickets:
+            ticket["open_time_entry"] = by_ticket.get(ticket["id"])
 
 
 @extend_schema_view(

@@ -38,11 +38,11 @@ def tickets(make_ticket, make_mechanic, customer, linked_staff):
 @pytest.mark.parametrize(
     ("client_name", "url_name", "budget"),
     [
-        # user + count + page + mechanics + part lines + labor lines (staff permissions come from the cache after the
-        # first call)
-        ("linked_staff", "serviceticket-list", 6),
-        ("customer_client", "customer-my-tickets-list", 7),
-        ("linked_staff", "mechanic-my-tickets-list", 7),
+        # user + count + page + mechanics + part lines + labor lines + clocked time (staff permissions come from the
+        # cache after the first call); my-tickets also finds the mechanic, and its open clock entries on the page
+        ("linked_staff", "serviceticket-list", 7),
+        ("customer_client", "customer-my-tickets-list", 8),
+        ("linked_staff", "mechanic-my-tickets-list", 9),
         ("linked_staff", "mechanic-leaderboard", 3),
         ("linked_staff", "part-list", 3),
         ("linked_staff", "mechanic-list", 3),
@@ -88,7 +88,7 @@ def test_taking_a_part_onto_a_ticket_has_a_fixed_query_budget(staff_client, make
     client.put(url, {"quantity": 1}, format="json")  # warms the caller's cached permissions
     # user, ticket, part; in the service's transaction (a savepoint here, inside the test's): lock the ticket, take
     # stock, touch the ticket, find the line, add to it, read its quantity; then the answer: ticket, mechanics, part
-    # lines, labor lines.
+    # lines, labor lines, clocked time.
     with django_assert_num_queries(15) as captured:
         response = client.put(url, {"quantity": 2}, format="json")
     assert response.status_code == 200

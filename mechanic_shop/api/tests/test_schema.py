@@ -239,6 +239,8 @@ def test_409_only_where_the_api_gives_it(openapi):
         ("put", "/service-tickets/{id}/remove-mechanic/{mechanic_id}"),
         ("put", "/service-tickets/{id}/add-part/{part_id}"),
         ("put", "/service-tickets/{id}/remove-part/{part_id}"),
+        ("post", "/service-tickets/{ticket_id}/clock-in"),
+        ("post", "/service-tickets/{ticket_id}/clock-out"),
     }
 
 
