@@ -17,7 +17,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.urls import reverse
@@ -27,7 +27,7 @@ from customers.models import Customer
 from inventory.services import MAX_STOCK
 from mechanic_shop.core.exceptions import Conflict
 from mechanics.models import Mechanic
-from tickets.models import ServiceTicket, TicketPart
+from tickets.models import LaborLine, ServiceTicket, TicketPart
 from tickets.services import (
     ALLOWED_TRANSITIONS,
     ticket_add_part,
@@ -303,6 +303,7 @@ class ServiceTicketAdmin(admin.ModelAdmin):
         "mechanics_on_ticket",
         "mechanic_ids_on_ticket",
         "parts_total",
+        "labor_total",
         "total_cost",
         "completed_at",
         "created_at",
@@ -317,8 +318,8 @@ class ServiceTicketAdmin(admin.ModelAdmin):
     def get_list_display(self, request):
         # The customer's name only (its e-mail is on its page, and searchable): the totals must fit beside it.
         customer = "customer_name" if _can_view_customers(request.user) else "customer_ref"
-        return ["id", "vin", customer, "status", "service_date", "pickup_date", "listed_parts_total", "labor_cost",
-                "listed_total", "created_at"]  # fmt: skip
+        return ["id", "vin", customer, "status", "service_date", "pickup_date", "listed_parts_total",
+                "listed_labor_total", "listed_total", "created_at"]  # fmt: skip
 
     def get_list_filter(self, request):
         if _can_view_mechanics(request.user):
@@ -339,11 +340,20 @@ class ServiceTicketAdmin(admin.ModelAdmin):
             .values("total")
         )
         parts_total = Coalesce(Subquery(lines, output_field=MONEY), Value(Decimal("0.00")), output_field=MONEY)
+        # Each labor line's total is rounded to the cent before the sum, as LaborLine.line_total is.
+        labor = (
+            LaborLine.objects.filter(ticket=OuterRef("pk"))
+            .values("ticket")
+            .annotate(total=Sum(Round(F("hours") * F("rate"), 2), output_field=MONEY))
+            .values("total")
+        )
+        labor_lines_total = Coalesce(Subquery(labor, output_field=MONEY), Value(Decimal("0.00")), output_field=MONEY)
         return (
             super()
             .get_queryset(request)
             .annotate(listed_parts_total=parts_total)
-            .annotate(listed_total=F("labor_cost") + F("listed_parts_total"))
+            .annotate(listed_labor_total=F("labor_cost") + labor_lines_total)
+            .annotate(listed_total=F("listed_labor_total") + F("listed_parts_total"))
         )
 
     def get_fields(self, request, obj=None):
@@ -357,12 +367,12 @@ class ServiceTicketAdmin(admin.ModelAdmin):
             return [customer, "vin", "service_date", "mileage_in", "mileage_out", "description", mechanics,
                     "pickup_date", "labor_cost"]  # fmt: skip
         return [customer, "vin", "vehicle_link", "service_date", "mileage_in", "mileage_out", "description", "status",
-                mechanics, "pickup_date", "parts_total", "labor_cost", "total_cost", "completed_at", "created_at",
-                "updated_at"]  # fmt: skip
+                mechanics, "pickup_date", "parts_total", "labor_cost", "labor_total", "total_cost", "completed_at",
+                "created_at", "updated_at"]  # fmt: skip
 
     def get_fieldsets(self, request, obj=None):
         fields = self.get_fields(request, obj)
-        totals = [name for name in ("parts_total", "labor_cost", "total_cost") if name in fields]
+        totals = [name for name in ("parts_total", "labor_cost", "labor_total", "total_cost") if name in fields]
         dates = [name for name in ("completed_at", "created_at", "updated_at") if name in fields]
         main = [name for name in fields if name not in totals and name not in dates]
         fieldsets = [(None, {"fields": main}), ("Totals", {"fields": totals})]
@@ -416,6 +426,10 @@ class ServiceTicketAdmin(admin.ModelAdmin):
     @admin.display(description="Parts total", ordering="listed_parts_total")
     def listed_parts_total(self, obj):
         return obj.listed_parts_total.quantize(CENT)  # SQLite's sum drops trailing zeros
+
+    @admin.display(description="Labor", ordering="listed_labor_total")
+    def listed_labor_total(self, obj):
+        return obj.listed_labor_total.quantize(CENT)
 
     @admin.display(description="Total", ordering="listed_total")
     def listed_total(self, obj):

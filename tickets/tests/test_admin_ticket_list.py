@@ -9,6 +9,7 @@ from django.urls import reverse
 from model_bakery import baker
 
 from inventory.models import Part
+from tickets.services import ticket_add_labor_line
 
 pytestmark = pytest.mark.django_db
 
@@ -21,22 +22,30 @@ def pads():
 
 
 def _rows(response) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
-    return {t.pk: (t.listed_parts_total, t.labor_cost, t.listed_total) for t in response.context["cl"].result_list}
+    return {
+        t.pk: (t.listed_parts_total, t.listed_labor_total, t.listed_total) for t in response.context["cl"].result_list
+    }
 
 
 def test_the_list_shows_parts_total_labor_and_total(admin_client, make_ticket, pads):
     billed = make_ticket(parts=[(pads, 3)], labor_cost=Decimal("20.50"))
+    # Labor lines count in the labor, each rounded to the cent: 1.25 h × 33.33 = 41.6625 → 41.66.
+    ticket_add_labor_line(ticket=billed, description="Pads", hours=Decimal("1.25"), rate=Decimal("33.33"))
+    ticket_add_labor_line(ticket=billed, description="Bleed", hours=Decimal("0.50"), rate=Decimal("100.00"))
     empty = make_ticket()
     response = admin_client.get(LIST)
     assert _rows(response) == {
-        billed.pk: (Decimal("162.00"), Decimal("20.50"), Decimal("182.50")),
+        billed.pk: (Decimal("162.00"), Decimal("112.16"), Decimal("274.16")),
         empty.pk: (Decimal("0.00"), Decimal("0.00"), Decimal("0.00")),
     }
     page = response.content.decode()
-    for header in ("Parts total", "Labor cost", "Total"):
+    for header in ("Parts total", "Labor", "Total"):
         assert header in page
     assert '<td class="field-listed_parts_total">162.00</td>' in page
-    assert '<td class="field-listed_total">182.50</td>' in page
+    assert '<td class="field-listed_labor_total">112.16</td>' in page
+    assert '<td class="field-listed_total">274.16</td>' in page
+    billed.refresh_from_db()
+    assert billed.labor_total == Decimal("112.16")  # the ticket's own total agrees
 
 
 def test_the_list_sorts_by_total(admin_client, make_ticket, pads):
