@@ -2,6 +2,7 @@ from mechanic_shop.api.routers import OptionalSlashRouter
 from mechanic_shop.api.viewsets import ID_PATTERN
 from tickets.views import (
     CustomerTicketsViewSet,
+    EfficiencyLeaderboardViewSet,
     MechanicTicketsViewSet,
     ServiceTicketViewSet,
     VehicleServiceHistoryViewSet,
@@ -16,3 +17,4 @@ router.register(
     VehicleServiceHistoryViewSet,
     basename="vehicle-service-history",
 )
+router.register("mechanics/leaderboard/efficiency", EfficiencyLeaderboardViewSet, basename="mechanic-efficiency")
