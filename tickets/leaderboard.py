@@ -73,13 +73,11 @@ def efficiency_leaderboard(*, completed_after: date | None = None, completed_bef
         clocked_us=Subquery(clocked, output_field=BigIntegerField()),
         billed_cents=Coalesce(Subquery(billed, output_field=BigIntegerField()), Value(0)),
     )
-    # billed ÷ clocked × 100 = billed_cents × 3.6e9 ÷ clocked_us; "+ half, then floor" rounds half up. Integers
-    # throughout (bounded far below 2^63: 7.2e9 × a million hours of lines).
-    rows = rows.filter(clocked_us__gt=0).annotate(
-        efficiency_pct=IntegerDivision(
-            F("billed_cents") * Value(2 * MICROSECONDS_PER_HOUR) + F("clocked_us"), F("clocked_us") * Value(2)
-        )
-    )
+    # x = billed ÷ clocked × 100 = billed_cents × 3.6e9 ÷ clocked_us, rounded half up: k = ⌊2x⌋, then ⌊(k + 1) ÷ 2⌋.
+    # Integers throughout (bounded far below 2^63: 7.2e9 × a million hours of lines), and the clocked subquery named
+    # once here (SQLite evaluates each mention again).
+    twice = IntegerDivision(F("billed_cents") * Value(2 * MICROSECONDS_PER_HOUR), F("clocked_us"))
+    rows = rows.filter(clocked_us__gt=0).annotate(efficiency_pct=IntegerDivision(twice + Value(1), Value(2)))
     return rows.order_by("-efficiency_pct", "id").only("id", "name")
 
 
