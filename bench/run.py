@@ -274,6 +274,15 @@ def main() -> int:
             ("GET /customers/{id}", "GET", f"/customers/{customer_id}", staff, None, False),
             ("GET /customers/my-tickets", "GET", "/customers/my-tickets", customer, None, False),
             ("GET /mechanics/leaderboard/most-tickets", "GET", "/mechanics/leaderboard/most-tickets", staff, None, 0),
+            (
+                "GET /mechanics/leaderboard/efficiency",
+                "GET",
+                # A wide range: every completed ticket (the seed's are from the last two years).
+                "/mechanics/leaderboard/efficiency?completed_after=2000-01-01&completed_before=2099-12-31",
+                staff,
+                None,
+                False,
+            ),
             ("GET /inventory", "GET", "/inventory", staff, None, False),
             ("GET /service-tickets (10)", "GET", "/service-tickets?page_size=10", staff, None, False),
             ("GET /service-tickets (100)", "GET", "/service-tickets?page_size=100", staff, None, False),

@@ -49,6 +49,8 @@ class ServiceTicket(models.Model):
             models.Index(fields=["customer", "-created_at", "-id"], name="ticket_customer_newest_idx"),
             # A vehicle's service history (newest service_date first) and the mileage order check.
             models.Index(fields=["vehicle", "-service_date", "-id"], name="ticket_vehicle_history_idx"),
+            # The efficiency leaderboard: the tickets completed in a date range.
+            models.Index(fields=["status", "completed_at"], name="ticket_completed_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(labor_cost__gte=0), name="ticket_labor_cost_not_negative"),

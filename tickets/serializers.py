@@ -336,3 +336,39 @@ class MechanicTicketSerializer(ServiceTicketSerializer):
 
     class Meta(ServiceTicketSerializer.Meta):
         fields = [*ServiceTicketSerializer.Meta.fields, "open_time_entry"]
+
+
+# --- The efficiency leaderboard (GET /mechanics/leaderboard/efficiency) ---
+
+
+class EfficiencyRangeSerializer(serializers.Serializer):
+    """The leaderboard's query parameters: the dates the tickets were completed on, both inclusive, both optional."""
+
+    completed_after = serializers.DateField(
+        required=False, help_text="Tickets completed on this date (UTC) or later, YYYY-MM-DD."
+    )
+    completed_before = serializers.DateField(
+        required=False, help_text="Tickets completed on this date (UTC) or earlier, YYYY-MM-DD."
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        after, before = attrs.get("completed_after"), attrs.get("completed_before")
+        if after is not None and before is not None and before < after:
+            raise serializers.ValidationError({"completed_before": ["Send a date on or after completed_after."]})
+        return attrs
+
+
+class EfficiencyEntrySerializer(serializers.Serializer):
+    """One mechanic on the efficiency leaderboard (what `tickets.leaderboard.leaderboard_row` returns)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    billed_hours = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Hours of the labor lines naming this mechanic on those tickets."
+    )
+    clocked_hours = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Hours of this mechanic's ended time entries on those tickets."
+    )
+    efficiency = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="billed_hours ÷ clocked_hours (from the exact clocked time)."
+    )

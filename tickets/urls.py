@@ -3,6 +3,7 @@ from mechanic_shop.api.viewsets import ID_PATTERN
 from tickets.clock_views import TicketClockViewSet, TicketTimeEntriesViewSet
 from tickets.views import (
     CustomerTicketsViewSet,
+    EfficiencyLeaderboardViewSet,
     MechanicTicketsViewSet,
     ServiceTicketViewSet,
     VehicleServiceHistoryViewSet,
@@ -24,3 +25,4 @@ router.register(
     TicketTimeEntriesViewSet,
     basename="ticket-time-entries",
 )
+router.register("mechanics/leaderboard/efficiency", EfficiencyLeaderboardViewSet, basename="mechanic-efficiency")

@@ -19,10 +19,13 @@ from mechanic_shop.api.filters import ShopFilterBackend
 from mechanic_shop.api.viewsets import ID_PATTERN, ShopGenericViewSet, ShopModelViewSet, ShopReadOnlyViewSet
 from mechanics.models import Mechanic
 from tickets.filters import ServiceTicketFilterSet
+from tickets.leaderboard import efficiency_leaderboard, leaderboard_row
 from tickets.models import ServiceTicket, TimeEntry
 from tickets.representations import ticket_representation, ticket_representations, ticket_rows
 from tickets.serializers import (
     AddPartSerializer,
+    EfficiencyEntrySerializer,
+    EfficiencyRangeSerializer,
     LaborLineChangeSerializer,
     LaborLineCreateSerializer,
     MechanicTicketSerializer,
@@ -406,3 +409,33 @@ class VehicleServiceHistoryViewSet(TicketListMixin, mixins.ListModelMixin, ShopG
             tickets = tickets.filter(customer=customer)
         # The (vehicle, -service_date, -id) index serves this order.
         return tickets.order_by("-service_date", "-id")
+
+
+# --- The efficiency leaderboard ---
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Rank mechanics by efficiency",
+        description="Every active mechanic with clocked time (ended entries) on tickets completed from "
+        "`completed_after` to `completed_before` (dates of `completed_at` in UTC, both inclusive, both optional): "
+        "`billed_hours` sums the labor lines naming the mechanic on those tickets, `clocked_hours` its ended time "
+        "entries on them, `efficiency` = billed ÷ clocked. Highest efficiency first, ties by id. Needs "
+        "`mechanics.view_mechanic`, like the most-tickets leaderboard. A malformed date → 400 keyed by the parameter.",
+        parameters=[EfficiencyRangeSerializer],
+        responses={200: EfficiencyEntrySerializer(many=True)},
+    ),
+)
+class EfficiencyLeaderboardViewSet(mixins.ListModelMixin, ShopGenericViewSet):
+    """GET /mechanics/leaderboard/efficiency: billed against clocked hours, one query (tickets/leaderboard.py)."""
+
+    queryset = Mechanic.objects.all()  # the model, for mechanics.view_mechanic and the schema
+    serializer_class = EfficiencyEntrySerializer
+    permission_classes = [StaffModelPermissions]
+    filter_backends = []
+
+    def list(self, request, *args, **kwargs):
+        params = EfficiencyRangeSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        page = self.paginate_queryset(efficiency_leaderboard(**params.validated_data))
+        return self.get_paginated_response([leaderboard_row(mechanic) for mechanic in page])

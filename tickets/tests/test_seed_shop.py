@@ -2,9 +2,11 @@
 
 from collections import Counter, defaultdict
 from dataclasses import astuple
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -17,7 +19,7 @@ from tickets.management.commands.seed_shop import (
     DEMO_PASSWORD,
     DEMO_STAFF_USERNAME,
 )
-from tickets.models import ServiceTicket
+from tickets.models import LaborLine, ServiceTicket, TicketMechanic, TimeEntry
 
 pytestmark = pytest.mark.django_db
 SMALL = ["--customers=3", "--mechanics=2", "--parts=3", "--tickets=7", "--seed=1"]
@@ -135,3 +137,31 @@ def test_a_flush_replaces_the_vehicles_too():
     assert set(ServiceTicket.objects.values_list("vehicle__customer_id", flat=True)) <= set(
         Customer.objects.values_list("pk", flat=True)
     )
+
+
+def test_labor_lines_and_time_entries_give_the_efficiency_leaderboard_something_to_rank(admin_client_api):
+    call_command("seed_shop", "--customers=20", "--mechanics=6", "--tickets=300", "--seed=3")
+    working = [ServiceTicket.Status.IN_PROGRESS, ServiceTicket.Status.COMPLETED]
+    assert LaborLine.objects.exists()
+    assert not LaborLine.objects.exclude(ticket__status__in=working).exists()
+    assert not TimeEntry.objects.exclude(ticket__status__in=working).exists()
+    assigned = set(TicketMechanic.objects.values_list("ticket_id", "mechanic_id"))
+    named = LaborLine.objects.exclude(mechanic=None).values_list("ticket_id", "mechanic_id")
+    assert set(named) <= assigned
+    assert set(TimeEntry.objects.values_list("ticket_id", "mechanic_id")) <= assigned
+    # Ended entries on completed tickets end by the ticket's completion; open ones only on tickets in progress, at
+    # most one per mechanic.
+    assert not TimeEntry.objects.filter(ticket__completed_at__lt=F("ended_at")).exists()
+    assert not TimeEntry.objects.filter(ended_at=None).exclude(ticket__status="in_progress").exists()
+    open_counts = TimeEntry.objects.filter(ended_at=None).values("mechanic").annotate(n=Count("id"))
+    assert all(row["n"] == 1 for row in open_counts)
+    assert TimeEntry.objects.filter(Q(ended_at=None)).exists()
+    body = admin_client_api.get(reverse("mechanic-efficiency-list")).json()
+    assert body["count"] >= 2
+    efficiencies = [Decimal(row["efficiency"]) for row in body["results"]]
+    assert efficiencies == sorted(efficiencies, reverse=True)
+    assert len(set(efficiencies)) > 1
+    # --flush deletes them too.
+    call_command("seed_shop", "--customers=2", "--mechanics=1", "--tickets=0", "--flush")
+    assert not LaborLine.objects.exists()
+    assert not TimeEntry.objects.exists()

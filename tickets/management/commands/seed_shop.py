@@ -5,6 +5,11 @@ and written with bulk_create in batches, inside one transaction. Signals do not 
 customer-list cache and the cached ticket total are invalidated by hand, and the mechanics' completed-ticket
 counts are computed here, as are the vehicles' summaries (ticket count, last service date, odometer).
 
+Labor and the clock: tickets in progress or completed get labor lines (most naming one of the ticket's mechanics), and
+their mechanics clocked time on them: ended entries on completed tickets, inside the ticket's working hours, and on
+tickets in progress; each mechanic works at its own pace, so the efficiency leaderboard has something to rank. A few
+mechanics are clocked in right now, each on one ticket in progress (never more than one open entry per mechanic).
+
 Vehicles: every customer has one to three cars, with VINs built on real manufacturer codes (WMIs) and valid check
 digits, so that they decode to their maker and model year as any VIN does (customers/vins.py). A ticket is for one of
 the cars, and is the owner's, except for the few cars that changed hands: their tickets before the sale are the
@@ -30,7 +35,7 @@ from customers.vins import check_digit, decode_vin
 from inventory.models import Part
 from mechanic_shop.core.generations import bump_generation
 from mechanics.models import Mechanic
-from tickets.models import ServiceTicket, TicketMechanic, TicketPart
+from tickets.models import LaborLine, ServiceTicket, TicketMechanic, TicketPart, TimeEntry
 from tickets.services import ALL_TICKETS_COUNT_KEY
 
 DEMO_PASSWORD = "demo-mechanic-shop"
@@ -56,6 +61,16 @@ SERVICES = [
     "Tire rotation and balance",
     "Pre-purchase inspection",
     "Exhaust leak repair",
+]
+LABOR = [
+    "Diagnosis",
+    "Remove and refit",
+    "Road test",
+    "Brake service",
+    "Engine work",
+    "Electrical fault finding",
+    "Suspension work",
+    "Fluids and filters",
 ]
 PARTS = [
     ("Oil filter", "8.99"),
@@ -171,7 +186,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Seeded {counts['customers']} customers with {counts['vehicles']} vehicles, "
             f"{counts['mechanics']} mechanics, {counts['parts']} parts, "
-            f"{counts['tickets']} tickets ({counts['links']} mechanic assignments, {counts['lines']} part lines) "
+            f"{counts['tickets']} tickets ({counts['links']} mechanic assignments, {counts['lines']} part lines, "
+            f"{counts['labor']} labor lines, {counts['clock']} time entries) "
             f"in {elapsed:.1f}s{logins}."
         )
 
@@ -188,7 +204,17 @@ class Command(BaseCommand):
             demo_login_id = None
         login_ids = [pk for pk in logins if pk != demo_login_id]
         with connection.cursor() as cursor:
-            for model in (TicketPart, TicketMechanic, ServiceTicket, Vehicle, Customer, Mechanic, Part):
+            for model in (
+                TimeEntry,
+                LaborLine,
+                TicketPart,
+                TicketMechanic,
+                ServiceTicket,
+                Vehicle,
+                Customer,
+                Mechanic,
+                Part,
+            ):
                 cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
         for start in range(0, len(login_ids), BATCH):
             User.objects.filter(pk__in=login_ids[start : start + BATCH], is_staff=False).delete()
@@ -250,6 +276,11 @@ class Command(BaseCommand):
         active_ids = [m.id for m in mechanics if m.is_active] or [m.id for m in mechanics]
         completed = Counter()
         tickets, links, lines = [], [], []
+        labor: list[LaborLine] = []
+        clock: list[TimeEntry] = []
+        # Hours clocked per hour billed, per mechanic: 0.7 (fast) to 1.5 (slow).
+        pace = {m.id: rng.uniform(0.7, 1.5) for m in mechanics}
+        clocked_in: set[int] = set()  # the mechanics with their (one) open entry
         for i in range(1, opts["tickets"] + 1):
             status = rng.choice(STATUSES)
             service_date = (now - timedelta(days=rng.randrange(0, 730))).date()
@@ -276,10 +307,13 @@ class Command(BaseCommand):
                     completed_at=created_at + timedelta(hours=rng.randrange(1, 72)) if done else None,
                 )
             )
-            for mechanic_id in rng.sample(active_ids, min(opts["mechanics_per_ticket"], len(active_ids))):
+            assigned = rng.sample(active_ids, min(opts["mechanics_per_ticket"], len(active_ids)))
+            for mechanic_id in assigned:
                 links.append(TicketMechanic(ticket_id=i, mechanic_id=mechanic_id))
                 if done:
                     completed[mechanic_id] += 1
+            if status in (ServiceTicket.Status.IN_PROGRESS, ServiceTicket.Status.COMPLETED):
+                self._labor_and_clock(rng, tickets[-1], assigned, pace, clocked_in, now, labor, clock)
             if status != ServiceTicket.Status.CANCELLED and parts:
                 for part_id in rng.sample(range(1, len(parts) + 1), min(opts["parts_per_ticket"], len(parts))):
                     lines.append(
@@ -295,6 +329,8 @@ class Command(BaseCommand):
         ServiceTicket.objects.bulk_create(tickets, batch_size=BATCH)
         TicketMechanic.objects.bulk_create(links, batch_size=BATCH)
         TicketPart.objects.bulk_create(lines, batch_size=BATCH)
+        LaborLine.objects.bulk_create(labor, batch_size=BATCH)
+        TimeEntry.objects.bulk_create(clock, batch_size=BATCH)
 
         if demo_logins and not User.objects.filter(username=DEMO_STAFF_USERNAME).exists():
             # An existing demo account is left as it is: a new password would revoke its refresh tokens.
@@ -307,7 +343,58 @@ class Command(BaseCommand):
             "tickets": len(tickets),
             "links": len(links),
             "lines": len(lines),
+            "labor": len(labor),
+            "clock": len(clock),
         }
+
+    def _labor_and_clock(
+        self,
+        rng: random.Random,
+        ticket: ServiceTicket,
+        assigned: list[int],
+        pace: dict[int, float],
+        clocked_in: set[int],
+        now: datetime,
+        labor: list[LaborLine],
+        clock: list[TimeEntry],
+    ) -> None:
+        """One to three labor lines on a ticket in progress or completed, and its mechanics' time on it."""
+        billed: Counter[int] = Counter()
+        for _ in range(rng.randrange(1, 4)):
+            hours = Decimal(rng.randrange(25, 400)) / 100
+            mechanic_id = rng.choice(assigned) if assigned and rng.random() < 0.85 else None
+            labor.append(
+                LaborLine(
+                    ticket_id=ticket.id,
+                    description=rng.choice(LABOR),
+                    hours=hours,
+                    rate=settings.LABOR_RATE,
+                    mechanic_id=mechanic_id,
+                    created_at=ticket.created_at,
+                )
+            )
+            if mechanic_id is not None:
+                billed[mechanic_id] += int(hours * 60)
+        # Until the ticket was completed; for one still in progress, until a few hours ago at most.
+        until = min(ticket.completed_at or now - timedelta(hours=4), now)
+        for mechanic_id in assigned:
+            started = ticket.created_at + timedelta(minutes=rng.randrange(0, 30))
+            if (
+                ticket.completed_at is None
+                and mechanic_id not in clocked_in
+                and ticket.created_at < now - timedelta(days=1)
+                and rng.random() < 0.05
+            ):
+                clocked_in.add(mechanic_id)  # working on it right now: its one open entry
+                started = now - timedelta(minutes=rng.randrange(5, 180))
+                clock.append(TimeEntry(ticket_id=ticket.id, mechanic_id=mechanic_id, started_at=started))
+                continue
+            minutes = int((billed[mechanic_id] or rng.randrange(15, 90)) * pace[mechanic_id] * rng.uniform(0.8, 1.2))
+            ended = min(started + timedelta(minutes=max(minutes, 1)), until)
+            if ended > started:
+                clock.append(
+                    TimeEntry(ticket_id=ticket.id, mechanic_id=mechanic_id, started_at=started, ended_at=ended)
+                )
 
     def _vehicles(
         self, rng: random.Random, customers: list[Customer], today: date

@@ -1,0 +1,147 @@
+"""GET /mechanics/leaderboard/efficiency: billed against clocked hours on tickets completed in a date range."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from tickets.models import LaborLine, ServiceTicket, TimeEntry
+
+pytestmark = pytest.mark.django_db
+BOARD = reverse("mechanic-efficiency-list")
+DAY = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+
+
+def completed_on(ticket: ServiceTicket, when: datetime) -> ServiceTicket:
+    ServiceTicket.objects.filter(pk=ticket.pk).update(completed_at=when)
+    return ticket
+
+
+def clock(ticket, mechanic, minutes: int, *, start: datetime = DAY, open_entry: bool = False) -> TimeEntry:
+    ended = None if open_entry else start + timedelta(minutes=minutes)
+    return TimeEntry.objects.create(ticket=ticket, mechanic=mechanic, started_at=start, ended_at=ended)
+
+
+def bill(ticket, mechanic, hours: str) -> LaborLine:
+    return LaborLine.objects.create(ticket=ticket, mechanic=mechanic, description="Work", hours=Decimal(hours),
+                                    rate=Decimal("120.00"))  # fmt: skip
+
+
+@pytest.fixture
+def shop(customer, make_mechanic, make_ticket):
+    """Ann bills 3 h for 2 h clocked (1.50); Bob 1 h for 2 h (0.50); Cid 2 h for 2 h (1.00); Dee clocked only on an
+    in-progress ticket; Eve is inactive; Fay billed but never clocked."""
+    ann, bob, cid, dee, eve, fay = (make_mechanic(name=n) for n in ("Ann", "Bob", "Cid", "Dee", "Eve", "Fay"))
+    done = completed_on(make_ticket(customer, mechanics=[ann, bob, cid, eve, fay], status="completed"), DAY)
+    working = make_ticket(customer, mechanics=[dee, ann], status="in_progress")
+    for mechanic in (ann, bob, cid, eve):
+        clock(done, mechanic, 120)
+    bill(done, ann, "1.25"), bill(done, ann, "1.75"), bill(done, bob, "1.00"), bill(done, cid, "2.00")
+    bill(done, eve, "9.00"), bill(done, fay, "4.00"), bill(done, None, "5.00")
+    clock(working, dee, 60), bill(working, dee, "9.00")
+    clock(working, ann, 600), bill(working, ann, "1.00")  # not completed: neither counts for Ann
+    clock(working, bob, 0, open_entry=True)  # an open entry never counts
+    eve.is_active = False
+    eve.save()
+    return {"ann": ann, "bob": bob, "cid": cid, "dee": dee, "eve": eve, "fay": fay, "done": done}
+
+
+def row(mechanic, billed, clocked, efficiency):
+    return {"id": mechanic.pk, "name": mechanic.name, "billed_hours": billed, "clocked_hours": clocked,
+            "efficiency": efficiency}  # fmt: skip
+
+
+def test_ranks_active_mechanics_with_clocked_time_by_efficiency(admin_client_api, shop, django_assert_num_queries):
+    with django_assert_num_queries(3):  # the token's user, the page's count, the page
+        response = admin_client_api.get(BOARD, {"completed_after": "2026-03-10", "completed_before": "2026-03-10"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 3
+    assert body["results"] == [
+        row(shop["ann"], "3.00", "2.00", "1.50"),
+        row(shop["cid"], "2.00", "2.00", "1.00"),
+        row(shop["bob"], "1.00", "2.00", "0.50"),
+    ]
+
+
+def test_query_count_does_not_grow_with_mechanics(admin_client_api, shop, make_mechanic, django_assert_num_queries):
+    for _ in range(5):
+        mechanic = make_mechanic()
+        shop["done"].mechanic_links.create(mechanic=mechanic)
+        clock(shop["done"], mechanic, 30)
+        bill(shop["done"], mechanic, "0.50")
+    with django_assert_num_queries(3):
+        body = admin_client_api.get(BOARD).json()
+    assert body["count"] == 8
+
+
+def test_dates_are_inclusive_and_outside_tickets_do_not_count(admin_client_api, shop, customer, make_ticket):
+    later = completed_on(make_ticket(customer, mechanics=[shop["bob"]], status="completed"), DAY + timedelta(days=1))
+    clock(later, shop["bob"], 60), bill(later, shop["bob"], "5.00")
+    body = admin_client_api.get(BOARD, {"completed_before": "2026-03-10"}).json()
+    assert [r["id"] for r in body["results"]] == [shop["ann"].pk, shop["cid"].pk, shop["bob"].pk]
+    body = admin_client_api.get(BOARD, {"completed_after": "2026-03-11"}).json()
+    assert body["results"] == [row(shop["bob"], "5.00", "1.00", "5.00")]
+    body = admin_client_api.get(BOARD, {"completed_after": "2026-03-12", "completed_before": ""}).json()
+    assert (body["count"], body["results"]) == (0, [])  # an empty completed_before is no bound
+    # Both ranges together: 6 billed for 3 clocked hours.
+    body = admin_client_api.get(BOARD, {"completed_after": "2026-03-10", "completed_before": "2026-03-11"}).json()
+    assert row(shop["bob"], "6.00", "3.00", "2.00") == body["results"][0]
+
+
+def test_equal_efficiency_is_ordered_by_id_and_rounds_half_up(admin_client_api, customer, make_mechanic, make_ticket):
+    first, second, third = make_mechanic(), make_mechanic(), make_mechanic()
+    ticket = completed_on(make_ticket(customer, mechanics=[first, second, third], status="completed"), DAY)
+    # 1 h billed for 3 h clocked: 0.333… → 0.33; for 1.5 h: 0.666… → 0.67 ; 0.01 h for 2 h: 0.005 → 0.01.
+    clock(ticket, third, 180), bill(ticket, third, "1.00")
+    clock(ticket, second, 180), bill(ticket, second, "1.00")
+    clock(ticket, first, 120), bill(ticket, first, "0.01")
+    results = admin_client_api.get(BOARD).json()["results"]
+    assert [(r["id"], r["efficiency"]) for r in results] == [
+        (second.pk, "0.33"), (third.pk, "0.33"), (first.pk, "0.01")
+    ]  # fmt: skip
+    assert results[0]["clocked_hours"] == "3.00"
+
+
+def test_seconds_count_in_clocked_hours(admin_client_api, customer, make_mechanic, make_ticket):
+    mo = make_mechanic()
+    ticket = completed_on(make_ticket(customer, mechanics=[mo], status="completed"), DAY)
+    TimeEntry.objects.create(
+        ticket=ticket, mechanic=mo, started_at=DAY, ended_at=DAY + timedelta(minutes=45, seconds=18)
+    )
+    bill(ticket, mo, "1.00")
+    [result] = admin_client_api.get(BOARD).json()["results"]
+    assert result == row(mo, "1.00", "0.76", "1.32")  # 0.755 h clocked: 1 ÷ 0.755 = 1.3245…
+
+
+def test_zero_clocked_time_is_left_out(admin_client_api, customer, make_mechanic, make_ticket):
+    mo = make_mechanic()
+    ticket = completed_on(make_ticket(customer, mechanics=[mo], status="completed"), DAY)
+    clock(ticket, mo, 0), bill(ticket, mo, "1.00")
+    assert admin_client_api.get(BOARD).json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    ("params", "key"),
+    [({"completed_after": "yesterday"}, "completed_after"), ({"completed_before": "2026-02-30"}, "completed_before"),
+     ({"completed_after": "2026-03-11", "completed_before": "2026-03-10"}, "completed_before")],
+)  # fmt: skip
+def test_bad_dates_are_400_keyed_by_the_parameter(admin_client_api, params, key):
+    response = admin_client_api.get(BOARD, params)
+    assert response.status_code == 400
+    assert list(response.json()) == [key]
+
+
+def test_far_dates_are_no_error(admin_client_api, shop):
+    body = admin_client_api.get(BOARD, {"completed_after": "0001-01-01", "completed_before": "9999-12-31"}).json()
+    assert body["count"] == 3
+
+
+def test_needs_the_mechanics_view_permission(anon_client, staff_client, customer_client, shop):
+    assert anon_client.get(BOARD).status_code == 401
+    assert customer_client.get(BOARD).status_code == 403
+    assert staff_client().get(BOARD).status_code == 403
+    response = staff_client("mechanics.view_mechanic").get(BOARD)
+    assert response.status_code == 200
+    assert response.json()["count"] == 3
