@@ -241,6 +241,9 @@ def test_409_only_where_the_api_gives_it(openapi):
         ("put", "/service-tickets/{id}/remove-part/{part_id}"),
         ("post", "/service-tickets/{ticket_id}/clock-in"),
         ("post", "/service-tickets/{ticket_id}/clock-out"),
+        ("post", "/service-tickets/{id}/labor-lines"),
+        ("patch", "/service-tickets/{id}/labor-lines/{line_id}"),
+        ("delete", "/service-tickets/{id}/labor-lines/{line_id}"),
     }
 
 
