@@ -57,7 +57,7 @@ class Vehicle(models.Model):
     model = models.CharField(max_length=50, blank=True)
     # Stored upper-case without spaces (see save()).
     license_plate = models.CharField(max_length=15, blank=True, db_index=True)
-    vin_check = models.CharField(max_length=12, choices=VinCheck.choices, editable=False)
+    vin_check = models.CharField("VIN check", max_length=12, choices=VinCheck.choices, editable=False)
     manufacturer = models.CharField(max_length=100, blank=True, editable=False)
     model_year = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     odometer = models.PositiveIntegerField(null=True, blank=True, editable=False)

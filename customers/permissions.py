@@ -1,9 +1,11 @@
-"""The customer behind a request, and the permission that lets only customers through."""
+"""The customer behind a request, what it may see of a queryset, and the permission that lets only customers
+through."""
 
+from django.db.models import QuerySet
 from rest_framework.permissions import BasePermission
 
 from customers.models import Customer
-from mechanic_shop.accounts.authentication import ROLE_CUSTOMER, token_role
+from mechanic_shop.accounts.authentication import ROLE_CUSTOMER, is_staff_caller, token_role
 from mechanic_shop.api.callers import CUSTOMER
 
 
@@ -17,6 +19,18 @@ def caller_customer(request) -> Customer | None:
         customer = Customer.objects.filter(user=user).first()
     request._shop_customer = customer
     return customer
+
+
+def visible_to_caller(request, queryset: QuerySet, *, owner: str) -> QuerySet:
+    """`queryset` as the caller may see it: all of it for staff (their model permissions were checked already), the
+    calling customer's own rows for a customer token (`owner`: the lookup naming the customer, e.g. "customer" or
+    "pk"), and nothing for anyone else."""
+    if is_staff_caller(request):
+        return queryset
+    customer = caller_customer(request)
+    if customer is None:
+        return queryset.none()
+    return queryset.filter(**{owner: customer.pk})
 
 
 class IsCustomerCaller(BasePermission):

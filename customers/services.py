@@ -19,7 +19,7 @@ from customers.models import Customer, Vehicle
 from customers.vins import decode_vin
 from mechanic_shop.core.exceptions import Conflict
 from mechanic_shop.core.generations import bump_generation, current_generation
-from mechanic_shop.core.integrity import unique_violation_as
+from mechanic_shop.core.integrity import check_unique, unique_violation_as
 from mechanic_shop.core.validators import vin_validator
 
 if TYPE_CHECKING:
@@ -56,11 +56,8 @@ EMAIL_TAKEN = {"email": ["A customer with this email already exists."]}
 def customer_check_email(*, email: str, customer: Customer | None = None) -> str:
     """The email as stored (trimmed, lower-case); ValidationError if another customer has it in any case."""
     email = email.strip().lower()
-    others = Customer.objects.filter(email=email)  # stored lower-case, so the unique index answers
-    if customer is not None and customer.pk is not None:
-        others = others.exclude(pk=customer.pk)
-    if others.exists():
-        raise ValidationError(EMAIL_TAKEN)
+    # Stored lower-case, so the unique index answers.
+    check_unique(Customer.objects.filter(email=email), instance=customer, errors=EMAIL_TAKEN)
     return email
 
 
@@ -241,8 +238,7 @@ def vehicle_create(*, vin: str, customer: Customer, **fields: Any) -> Vehicle:
     for field, value in fields.items():
         setattr(vehicle, field, value)
     _decode_into(vehicle, strict=True)
-    if Vehicle.objects.filter(vin=vehicle.vin).exists():
-        raise ValidationError(VIN_TAKEN)
+    check_unique(Vehicle.objects.filter(vin=vehicle.vin), instance=None, errors=VIN_TAKEN)
     with _vin_race_as_taken():
         vehicle.save()
     return vehicle
@@ -260,8 +256,8 @@ def vehicle_update(*, vehicle: Vehicle, **changes: Any) -> Vehicle:
         if changes["vin"] == vehicle.vin:
             del changes["vin"]
             fields.discard("vin")
-        elif Vehicle.objects.filter(vin=changes["vin"]).exclude(pk=vehicle.pk).exists():
-            raise ValidationError(VIN_TAKEN)
+        else:
+            check_unique(Vehicle.objects.filter(vin=changes["vin"]), instance=vehicle, errors=VIN_TAKEN)
     if "vin" in changes:
         # The VIN goes to every ticket of the car, so take their rows first, in id order, then the vehicle's: the
         # order the ticket services take them (a ticket, then its vehicle), so the two never wait on each other in

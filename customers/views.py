@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from customers.filters import VehicleFilterSet
 from customers.models import Customer, Vehicle
-from customers.permissions import IsCustomerCaller, caller_customer
+from customers.permissions import IsCustomerCaller, caller_customer, visible_to_caller
 from customers.serializers import (
     CustomerLoginSerializer,
     CustomerSerializer,
@@ -26,7 +26,7 @@ from customers.services import (
     vehicle_delete,
     vehicle_update,
 )
-from mechanic_shop.accounts.authentication import ROLE_CUSTOMER, BearerChallengeMixin, is_staff_caller
+from mechanic_shop.accounts.authentication import ROLE_CUSTOMER, BearerChallengeMixin
 from mechanic_shop.accounts.permissions import IsAnonymous, StaffModelPermissions
 from mechanic_shop.accounts.tokens import issue_tokens
 from mechanic_shop.api.caching import shared_cache_page
@@ -73,13 +73,7 @@ class CustomerViewSet(BearerChallengeMixin, ShopModelViewSet):
         return throttles
 
     def get_queryset(self):
-        queryset = super().get_queryset()
-        if is_staff_caller(self.request):
-            return queryset
-        customer = caller_customer(self.request)
-        if customer is not None:
-            return queryset.filter(pk=customer.pk)
-        return queryset.none()
+        return visible_to_caller(self.request, super().get_queryset(), owner="pk")
 
     def perform_create(self, serializer):
         fields = dict(serializer.validated_data)
@@ -190,13 +184,7 @@ class VehicleViewSet(BearerChallengeMixin, ShopModelViewSet):
         return [(IsCustomerCaller | StaffModelPermissions)()]
 
     def get_queryset(self):
-        queryset = super().get_queryset()
-        if is_staff_caller(self.request):
-            return queryset
-        customer = caller_customer(self.request)
-        if customer is not None:
-            return queryset.filter(customer=customer)
-        return queryset.none()
+        return visible_to_caller(self.request, super().get_queryset(), owner="customer")
 
     def perform_create(self, serializer):
         fields = dict(serializer.validated_data)

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from mechanic_shop.core.integrity import unique_violation_as
+from mechanic_shop.core.integrity import check_unique, unique_violation_as
 from mechanics.models import Mechanic
 
 if TYPE_CHECKING:
@@ -31,21 +31,14 @@ def mechanic_check_login(*, user: "AuthUser | None", mechanic: Mechanic | None =
         return
     if not user.is_staff:
         raise ValidationError({"user_id": [f"No staff account has id {user.pk}."]})
-    others = Mechanic.objects.filter(user=user)
-    if mechanic is not None and mechanic.pk is not None:
-        others = others.exclude(pk=mechanic.pk)
-    if others.exists():
-        raise ValidationError(LOGIN_TAKEN)
+    check_unique(Mechanic.objects.filter(user=user), instance=mechanic, errors=LOGIN_TAKEN)
 
 
 def mechanic_check_email(*, email: str, mechanic: Mechanic | None = None) -> str:
     """The email as stored (trimmed, lower-case); ValidationError if another mechanic has it in any case."""
     email = email.strip().lower()
-    others = Mechanic.objects.filter(email=email)  # stored lower-case, so the unique index answers
-    if mechanic is not None and mechanic.pk is not None:
-        others = others.exclude(pk=mechanic.pk)
-    if others.exists():
-        raise ValidationError(EMAIL_TAKEN)
+    # Stored lower-case, so the unique index answers.
+    check_unique(Mechanic.objects.filter(email=email), instance=mechanic, errors=EMAIL_TAKEN)
     return email
 
 

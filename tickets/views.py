@@ -11,7 +11,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from customers.models import Vehicle
-from customers.permissions import IsCustomerCaller, caller_customer
+from customers.permissions import IsCustomerCaller, caller_customer, visible_to_caller
 from inventory.models import Part
 from mechanic_shop.accounts.authentication import is_staff_caller
 from mechanic_shop.accounts.permissions import IsStaffCaller, StaffModelPermissions
@@ -112,13 +112,7 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
         return None
 
     def get_queryset(self):
-        queryset = super().get_queryset()
-        if is_staff_caller(self.request):
-            return queryset
-        customer = caller_customer(self.request)
-        if customer is not None:
-            return queryset.filter(customer=customer)
-        return queryset.none()
+        return visible_to_caller(self.request, super().get_queryset(), owner="customer")
 
     def get_serializer_class(self):
         return {

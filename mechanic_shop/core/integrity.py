@@ -1,4 +1,5 @@
-"""Unique-index violations as the validation errors the services' own checks give.
+"""Unique values: the services' check before a write (`check_unique`), and the unique-index violation of a request
+that raced past it answered as the same validation error (`unique_violation_as`).
 
 A service checks that an email is free, then inserts. Two requests racing past the check at once both find it
 free, and the database's unique index refuses the second insert with an IntegrityError. That request made the same
@@ -7,9 +8,23 @@ mistake as one that came a moment later, so it gets the same answer: the 400 the
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Model, QuerySet
+
+
+def check_unique(same: "QuerySet[Any]", *, instance: Model | None, errors: dict[str, list[str]]) -> None:
+    """ValidationError(errors) if `same` (the rows holding the value) has a row other than `instance` (None, or not
+    saved yet, when creating). The unique index behind the column answers the race past this check.
+
+        check_unique(Customer.objects.filter(email=email), instance=customer, errors=EMAIL_TAKEN)
+    """
+    if instance is not None and instance.pk is not None:
+        same = same.exclude(pk=instance.pk)
+    if same.exists():
+        raise ValidationError(errors)
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""unique_violation_as: a unique-index violation becomes the named column's ValidationError; nothing else does."""
+"""check_unique and unique_violation_as: a value another row holds is the ValidationError named for it, before the
+write or when the unique index refuses it; nothing else is."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -6,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from mechanic_shop.core.integrity import unique_violation_as
+from mechanic_shop.core.integrity import check_unique, unique_violation_as
 
 pytestmark = pytest.mark.django_db
 
@@ -33,3 +34,15 @@ def test_no_violation_no_error():
     with unique_violation_as({"name": TAKEN}):
         Group.objects.create(name="Manager")
     assert Group.objects.filter(name="Manager").exists()
+
+
+def test_check_unique_refuses_a_value_another_row_holds_but_not_the_instances_own():
+    desk = Group.objects.create(name="Front desk")
+    same = Group.objects.filter(name="Front desk")
+    with pytest.raises(ValidationError) as caught:
+        check_unique(same, instance=None, errors=TAKEN)  # creating: the row that holds it is another
+    assert caught.value.message_dict == TAKEN
+    with pytest.raises(ValidationError):
+        check_unique(same, instance=Group(name="Front desk"), errors=TAKEN)  # not saved yet: still another's
+    check_unique(same, instance=desk, errors=TAKEN)  # its own value: fine
+    check_unique(Group.objects.filter(name="Manager"), instance=None, errors=TAKEN)  # nobody's: fine
