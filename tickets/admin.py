@@ -1,10 +1,10 @@
 """The service ticket admin: the front desk's working page for a ticket.
 
 Every change goes through the ticket services, as the API's do: the ticket's fields, its mechanics, its part lines
-(stock taken and given back by ticket_add_part / ticket_remove_part) and its status. One save is one transaction:
-when a service refuses any part of it (a race the form could not see: stock taken meanwhile, a mechanic retired),
-everything that save did is rolled back and the form is shown again with the error and what the user entered
-(docs/decisions/0013-ticket-admin-saves-all-or-nothing.md).
+(stock taken and given back by ticket_add_part / ticket_remove_part), its labor lines and its status. One save is one
+transaction: when a service refuses any part of it (a race the form could not see: stock taken meanwhile, a mechanic
+retired), everything that save did is rolled back and the form is shown again with the error and what the user
+entered (docs/decisions/0013-ticket-admin-saves-all-or-nothing.md).
 
 What a user sees follows their model permissions, as in the API: without customers.view_customer no customer's
 name, e-mail or phone (only its id); without mechanics.view_mechanic no mechanic's name.
@@ -13,6 +13,7 @@ name, e-mail or phone (only its id); without mechanics.view_mechanic no mechanic
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,15 +26,20 @@ from django.utils.html import format_html
 
 from customers.models import Customer
 from inventory.services import MAX_STOCK
+from mechanic_shop.core.admin import ViewOnlyInline
 from mechanic_shop.core.exceptions import Conflict
 from mechanics.models import Mechanic
-from tickets.models import LaborLine, ServiceTicket, TicketPart
+from tickets import clock
+from tickets.models import LaborLine, ServiceTicket, TicketPart, TimeEntry
 from tickets.services import (
     ALLOWED_TRANSITIONS,
+    ticket_add_labor_line,
     ticket_add_part,
+    ticket_change_labor_line,
     ticket_create,
     ticket_delete,
     ticket_edit_mechanics,
+    ticket_remove_labor_line,
     ticket_remove_part,
     ticket_set_status,
     ticket_update,
@@ -48,8 +54,15 @@ TICKET_FIELDS = ["customer", "vin", "service_date", "mileage_in", "mileage_out",
 MAX_PARTS_PER_ADD = 1000
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 CENT = Decimal("0.01")
+LABOR_LINE_FIELDS = ("description", "hours", "rate", "mechanic")
+# The labor services' error keys → the labor line form's fields.
+LABOR_FORM_FIELDS = {"description": "description", "hours": "hours", "rate": "rate", "mechanic_id": "mechanic"}
 # Where changeform_view leaves a refusal for the form shown again.
 REFUSAL_ATTR = "ticket_admin_refusal"
+
+
+def change_url_for(ticket_id: int) -> str:
+    return reverse("admin:tickets_serviceticket_change", args=[ticket_id])
 
 
 def _can_view_customers(user) -> bool:
@@ -79,12 +92,23 @@ def _message(exc: Exception) -> str:
 class TicketRefused(Exception):
     """A service refused part of an admin save: the whole save rolls back and the form shows `message`.
 
-    `line` is the prefix of the part-line form it concerns (e.g. "lines-1"), else `field` is the ticket form's field.
+    `line` is the prefix of the line form it concerns (e.g. "lines-1", "labor_lines-0") and `field` that form's field
+    (None: the line as a whole); without `line`, `field` is the ticket form's field.
     """
 
     def __init__(self, message: str, *, field: str | None = None, line: str | None = None):
         super().__init__(message)
         self.message, self.field, self.line = message, field, line
+
+    @classmethod
+    def on_line(cls, exc: Exception, line: str, *, fields: dict[str, str]) -> "TicketRefused":
+        """The refusal of a service for the line form `line`, on the form field its error names through `fields`
+        (the service's key → the form's field), else on the line as a whole."""
+        field = None
+        if isinstance(exc, ValidationError) and hasattr(exc, "error_dict") and len(exc.error_dict) == 1:
+            (key,) = exc.error_dict
+            field = fields.get(key)
+        return cls(_message(exc), field=field, line=line)
 
     @classmethod
     def from_service(cls, exc: Exception, *, field: str | None = None) -> "TicketRefused":
@@ -237,39 +261,36 @@ class TicketLineForm(forms.ModelForm):
 
 
 class TicketLineFormSet(BaseInlineFormSet):
-    refusal: TicketRefused | None = None  # set per request by TicketPartInline.get_formset
+    """Shows a refusal of the last save on the line it concerns (on the field it names, else `refused_field`), or
+    for the whole inline when that line is gone or being removed."""
+
+    refusal: TicketRefused | None = None  # set per request by WorkInline.get_formset
+    refused_field: str | None = "quantity"
 
     def clean(self):
         super().clean()
-        if self.refusal is None or self.refusal.line is None:
+        if self.refusal is None or self.refusal.line is None or not self.refusal.line.startswith(f"{self.prefix}-"):
             return
         for form in self.forms:
             if form.prefix == self.refusal.line and not self._should_delete_form(form):
-                if not form.has_error("quantity"):
-                    form.add_error("quantity", self.refusal.message)
+                field = self.refusal.field if self.refusal.field in form.fields else self.refused_field
+                if field is None or not form.has_error(field):
+                    form.add_error(field, self.refusal.message)
                 return
         raise ValidationError(self.refusal.message)
 
 
-class TicketPartInline(admin.TabularInline):
-    """The ticket's part lines, changed through the ticket services while the ticket is open."""
+class WorkInline(admin.TabularInline):
+    """Lines worked on the ticket (parts, labor): changed through the ticket services while the ticket is open, with
+    the ticket's permissions (as in the API), not the line model's."""
 
-    model = TicketPart
-    form = TicketLineForm
-    formset = TicketLineFormSet
-    fields = ["part", "quantity", "unit_price", "line_total"]
-    readonly_fields = ["unit_price", "line_total"]
-    autocomplete_fields = ["part"]
     extra = 1
-    verbose_name = "part line"
-    verbose_name_plural = "Parts on this ticket"
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         return type(formset.__name__, (formset,), {"refusal": getattr(request, REFUSAL_ATTR, None)})
 
     def _can_work(self, request, obj) -> bool:
-        # Stock moves are part of working the ticket: the ticket's permission, not the line model's (as in the API).
         if obj is None:
             return request.user.has_perm("tickets.add_serviceticket")
         return request.user.has_perm("tickets.change_serviceticket") and not obj.is_closed
@@ -291,6 +312,145 @@ class TicketPartInline(admin.TabularInline):
         return obj.line_total if obj.pk else None
 
 
+class TicketPartInline(WorkInline):
+    """The ticket's part lines: stock is taken and given back by the ticket services."""
+
+    model = TicketPart
+    form = TicketLineForm
+    formset = TicketLineFormSet
+    fields = ["part", "quantity", "unit_price", "line_total"]
+    readonly_fields = ["unit_price", "line_total"]
+    autocomplete_fields = ["part"]
+    verbose_name = "part line"
+    verbose_name_plural = "Parts on this ticket"
+
+
+class LaborMechanicField(forms.ModelChoiceField):
+    """The mechanic of a labor line, by name, or only by id for a user who may not see mechanics."""
+
+    show_names = True
+
+    def label_from_instance(self, obj):
+        if not self.show_names:
+            return f"Mechanic #{obj.pk}"
+        return obj.name if obj.is_active else f"{obj.name} (inactive)"
+
+
+class LaborLineForm(forms.ModelForm):
+    """A labor line. A changed line writes only the fields changed on the page (each field carries the value the page
+    showed), so a change someone made meanwhile to another field is kept. A new line's rate defaults to LABOR_RATE."""
+
+    class Meta:
+        model = LaborLine
+        fields = ["description", "hours", "rate", "mechanic"]
+        field_classes = {"mechanic": LaborMechanicField}
+
+    def __init__(self, *args, ticket: ServiceTicket | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "mechanic" not in self.fields:
+            return  # shown read only
+        rate = self.fields["rate"]
+        rate.required = False
+        rate.help_text = f"Per hour; empty: {settings.LABOR_RATE}."
+        mechanic = self.fields["mechanic"]
+        mechanic.help_text = "Optional: one of the ticket's mechanics (assign one and save to offer it here)."
+        # The ticket's mechanics and the line's own; on a new ticket, the active mechanics (assigned in the same save).
+        # The services check again that the one chosen is on the ticket when the line is written.
+        offered = Q(ticket_links__ticket=ticket) if ticket is not None and ticket.pk else Q(is_active=True)
+        mechanic.queryset = (
+            Mechanic.objects.filter(offered | Q(pk=self.instance.mechanic_id))
+            .distinct()
+            .order_by(*(("name", "id") if mechanic.show_names else ("id",)))
+        )
+        if self.instance.pk:
+            for name in LABOR_LINE_FIELDS:
+                self.fields[name].show_hidden_initial = True  # changed_data: changed from the page as it was shown
+        else:
+            rate.initial = settings.LABOR_RATE
+
+    def service_fields(self) -> dict:
+        """By the services' names (`mechanic_id`): a new line's fields, or a line's changed ones."""
+        changes = {}
+        for name in [n for n in self.changed_data if n in LABOR_LINE_FIELDS] if self.instance.pk else LABOR_LINE_FIELDS:
+            value = self.cleaned_data[name]
+            if name == "mechanic":
+                changes["mechanic_id"] = value.pk if value is not None else None
+            elif name == "rate" and value is None:
+                changes["rate"] = settings.LABOR_RATE
+            else:
+                changes[name] = value
+        return changes
+
+
+class LaborLineFormSet(TicketLineFormSet):
+    refused_field = None
+
+    def get_form_kwargs(self, index):
+        # The ticket for every line's form, the new ones too (the formset sets their ticket only after making them).
+        return {**super().get_form_kwargs(index), "ticket": self.instance}
+
+
+class LaborLineInline(WorkInline):
+    """The ticket's labor lines: added, changed and removed by the ticket services."""
+
+    model = LaborLine
+    form = LaborLineForm
+    formset = LaborLineFormSet
+    fields = ["description", "hours", "rate", "mechanic", "line_total"]
+    readonly_fields = ["line_total"]
+    verbose_name = "labor line"
+    verbose_name_plural = "Labor on this ticket"
+
+    def get_fields(self, request, obj=None):
+        if self._can_work(request, obj) or _can_view_mechanics(request.user):
+            return self.fields
+        return ["description", "hours", "rate", "mechanic_ref", "line_total"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "mechanic_ref"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        mechanic = formset.form.base_fields.get("mechanic")
+        if mechanic is not None:
+            mechanic.show_names = _can_view_mechanics(request.user)
+        return formset
+
+    @admin.display(description="Mechanic")
+    def mechanic_ref(self, obj):
+        return f"Mechanic #{obj.mechanic_id}" if obj.mechanic_id else "-"
+
+
+class TimeEntryInline(ViewOnlyInline):
+    """The ticket's time clock, read only: mechanics clock in and out through the API (their phone)."""
+
+    model = TimeEntry
+    view_permission = "tickets.view_serviceticket"
+    show_change_link = False
+    readonly_fields = ["mechanic_name", "mechanic_ref", "started_at", "ended_at", "minutes"]
+    verbose_name = "time entry"
+    verbose_name_plural = "Time clock"
+
+    def get_fields(self, request, obj=None):
+        mechanic = "mechanic_name" if _can_view_mechanics(request.user) else "mechanic_ref"
+        return [mechanic, "started_at", "ended_at", "minutes"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("mechanic")
+
+    @admin.display(description="Mechanic")
+    def mechanic_name(self, obj):
+        return obj.mechanic.name
+
+    @admin.display(description="Mechanic")
+    def mechanic_ref(self, obj):
+        return f"Mechanic #{obj.mechanic_id}"
+
+    @admin.display(description="Minutes")
+    def minutes(self, obj):
+        return obj.minutes if obj.minutes is not None else "clocked in"
+
+
 @admin.register(ServiceTicket)
 class ServiceTicketAdmin(admin.ModelAdmin):
     form = ServiceTicketAdminForm
@@ -305,15 +465,22 @@ class ServiceTicketAdmin(admin.ModelAdmin):
         "parts_total",
         "labor_total",
         "total_cost",
+        "billed_hours",
+        "clocked_hours",
         "completed_at",
         "created_at",
         "updated_at",
     ]
-    inlines = [TicketPartInline]
+    inlines = [TicketPartInline, LaborLineInline, TimeEntryInline]
     actions = ["start_work", "complete", "cancel"]
     ordering = ["-created_at", "-id"]
 
     # --- What each user may see -------------------------------------------------------------------------------
+
+    def get_inlines(self, request, obj):
+        if obj is None:  # a new ticket has no clock yet
+            return [inline for inline in self.inlines if inline is not TimeEntryInline]
+        return self.inlines
 
     def get_list_display(self, request):
         # The customer's name only (its e-mail is on its page, and searchable): the totals must fit beside it.
@@ -367,12 +534,16 @@ class ServiceTicketAdmin(admin.ModelAdmin):
             return [customer, "vin", "service_date", "mileage_in", "mileage_out", "description", mechanics,
                     "pickup_date", "labor_cost"]  # fmt: skip
         return [customer, "vin", "vehicle_link", "service_date", "mileage_in", "mileage_out", "description", "status",
-                mechanics, "pickup_date", "parts_total", "labor_cost", "labor_total", "total_cost", "completed_at",
-                "created_at", "updated_at"]  # fmt: skip
+                mechanics, "pickup_date", "parts_total", "labor_cost", "labor_total", "total_cost", "billed_hours",
+                "clocked_hours", "completed_at", "created_at", "updated_at"]  # fmt: skip
 
     def get_fieldsets(self, request, obj=None):
         fields = self.get_fields(request, obj)
-        totals = [name for name in ("parts_total", "labor_cost", "labor_total", "total_cost") if name in fields]
+        totals = [
+            name
+            for name in ("parts_total", "labor_cost", "labor_total", "total_cost", "billed_hours", "clocked_hours")
+            if name in fields
+        ]
         dates = [name for name in ("completed_at", "created_at", "updated_at") if name in fields]
         main = [name for name in fields if name not in totals and name not in dates]
         fieldsets = [(None, {"fields": main}), ("Totals", {"fields": totals})]
@@ -422,6 +593,11 @@ class ServiceTicketAdmin(admin.ModelAdmin):
     def mechanic_ids_on_ticket(self, obj):
         ids = obj.mechanic_links.order_by("mechanic_id").values_list("mechanic_id", flat=True)
         return ", ".join(f"Mechanic #{pk}" for pk in ids) or "-"
+
+    @admin.display(description="Clocked hours")
+    def clocked_hours(self, obj):
+        seconds = obj.time_entries.filter(ended_at__isnull=False).aggregate(total=Sum("seconds"))["total"]
+        return clock.clocked_hours(seconds)
 
     @admin.display(description="Parts total", ordering="listed_parts_total")
     def listed_parts_total(self, obj):
@@ -486,6 +662,9 @@ class ServiceTicketAdmin(admin.ModelAdmin):
                 raise TicketRefused.from_service(exc, field="status") from exc
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is LaborLine:
+            self._save_labor_lines(form.instance, formset)
+            return
         if formset.model is not TicketPart:
             super().save_formset(request, form, formset, change)
             return
@@ -512,6 +691,25 @@ class ServiceTicketAdmin(admin.ModelAdmin):
                     formset.changed_objects.append((line, ["quantity"]))
             except (Conflict, ValidationError, Http404) as exc:
                 raise TicketRefused(_message(exc), line=line_form.prefix) from exc
+
+    def _save_labor_lines(self, ticket, formset):
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for line_form in formset.forms:
+            line = line_form.instance
+            try:
+                if line.pk and line_form in formset.deleted_forms:
+                    ticket_remove_labor_line(ticket=ticket, line_id=line.pk)
+                    formset.deleted_objects.append(line)
+                elif not line_form.has_changed() or line_form in formset.deleted_forms:
+                    continue
+                elif not line.pk:
+                    formset.new_objects.append(ticket_add_labor_line(ticket=ticket, **line_form.service_fields()))
+                else:
+                    changes = line_form.service_fields()
+                    ticket_change_labor_line(ticket=ticket, line_id=line.pk, **changes)
+                    formset.changed_objects.append((line, line_form.changed_data))
+            except (Conflict, ValidationError, Http404) as exc:
+                raise TicketRefused.on_line(exc, line_form.prefix, fields=LABOR_FORM_FIELDS) from exc
 
     def has_delete_permission(self, request, obj=None):
         # A completed ticket is the shop's history.
@@ -559,3 +757,62 @@ class ServiceTicketAdmin(admin.ModelAdmin):
     @admin.action(description="Cancel (parts go back to stock)", permissions=["change"])
     def cancel(self, request, queryset):
         self._move(request, queryset, Status.CANCELLED, "cancelled")
+
+
+@admin.register(TimeEntry)
+class TimeEntryAdmin(admin.ModelAdmin):
+    """The shop's time clock, read only (mechanics clock in and out through the API): who is clocked in now, and
+    every entry by mechanic and day. Seen with the ticket's view permission, as on the ticket's page."""
+
+    list_select_related = ["mechanic"]
+    list_filter = [("ended_at", admin.EmptyFieldListFilter), "started_at"]
+    date_hierarchy = "started_at"
+    ordering = ["-started_at", "-id"]
+    list_per_page = 50
+
+    def get_list_display(self, request):
+        mechanic = "mechanic_name" if _can_view_mechanics(request.user) else "mechanic_ref"
+        return ["id", mechanic, "ticket_link", "started_at", "ended_at", "minutes"]
+
+    def get_list_filter(self, request):
+        if _can_view_mechanics(request.user):
+            return ["mechanic", *self.list_filter]
+        return self.list_filter
+
+    def get_fields(self, request, obj=None):
+        mechanic = "mechanic_name" if _can_view_mechanics(request.user) else "mechanic_ref"
+        return [mechanic, "ticket_link", "started_at", "ended_at", "minutes"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("tickets.view_serviceticket")
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Mechanic", ordering="mechanic__name")
+    def mechanic_name(self, obj):
+        return obj.mechanic.name
+
+    @admin.display(description="Mechanic", ordering="mechanic_id")
+    def mechanic_ref(self, obj):
+        return f"Mechanic #{obj.mechanic_id}"
+
+    @admin.display(description="Ticket", ordering="ticket_id")
+    def ticket_link(self, obj):
+        return format_html('<a href="{}">#{}</a>', change_url_for(obj.ticket_id), obj.ticket_id)
+
+    @admin.display(description="Minutes", ordering="seconds")
+    def minutes(self, obj):
+        return obj.minutes if obj.minutes is not None else "clocked in"

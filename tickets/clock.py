@@ -1,25 +1,13 @@
-"""Clocked time in hours and minutes, shared by the serializers and the hand-built representations so the two
-always agree. Pure arithmetic on (started_at, ended_at) pairs: the callers fetch them (one query per page)."""
+"""Clocked time in hours, shared by the serializers, the hand-built representations and the leaderboard so they
+always agree: the sum of the entries' whole seconds (`TimeEntry.seconds`), in hours rounded half up to two decimals.
+"""
 
-from collections.abc import Iterable
-from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-SECONDS_PER_HOUR = Decimal(3600)
+SECONDS_PER_HOUR = 3600
 CENT = Decimal("0.01")
 
 
-def clocked_hours(entries: Iterable[tuple[datetime, datetime | None]]) -> Decimal:
-    """The ended entries' time in hours, rounded half up to two decimals; an open entry (no end) counts nothing."""
-    seconds = sum(
-        ((ended - started).total_seconds() for started, ended in entries if ended is not None),
-        0.0,
-    )
-    return (Decimal(str(seconds)) / SECONDS_PER_HOUR).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def entry_minutes(started_at: datetime, ended_at: datetime | None) -> int | None:
-    """Whole minutes of an ended entry (rounded down); None while it is open."""
-    if ended_at is None:
-        return None
-    return int((ended_at - started_at).total_seconds() // 60)
+def clocked_hours(seconds: int | None) -> Decimal:
+    """Seconds clocked as hours with two decimals, rounded half up; None (nothing clocked) is 0.00."""
+    return (Decimal(seconds or 0) / SECONDS_PER_HOUR).quantize(CENT, rounding=ROUND_HALF_UP)

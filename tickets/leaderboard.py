@@ -1,38 +1,53 @@
 """The efficiency leaderboard: billed hours against clocked hours, per mechanic, over tickets completed in a range.
 
-One query: each active mechanic gets two correlated subqueries (its ended time entries' duration and its labor lines'
-hours, both on the tickets completed in the range), and the ranking is computed from them in the database. Durations
-are summed as whole microseconds: Django turns `ended_at - started_at` into `django_timestamp_diff()` on SQLite and
-`TIMESTAMPDIFF(MICROSECOND, …)` on MariaDB, both integers, so the arithmetic below is integer arithmetic on both.
-The efficiency is ranked at the two decimals it is shown with (rounded half up), so mechanics showing the same
-efficiency are ordered by id, as the clients see them.
+One query. Two aggregates, each a GROUP BY over the tickets completed in the range (found through the
+(status, completed_at) index) and their rows (through covering indexes): the seconds clocked per mechanic and the
+hundredths of an hour billed per mechanic. The active mechanics are joined to both as derived tables, and the
+ranking is computed from their columns in the same statement, so each aggregate runs once (a correlated subquery
+named in the SELECT, the ranking and the WHERE ran up to three times per mechanic, and the paginator's count ran it
+all again). The result is one row per mechanic with clocked time: a shop's few dozen, paginated in memory.
+
+Both sums are integers (whole seconds, as `TimeEntry.seconds` stores them, and hundredths of an hour), so the
+ranking is integer arithmetic on every database. The efficiency is ranked at the two decimals it is shown with
+(rounded half up), so mechanics showing the same efficiency are ordered by id, as the clients see them.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from decimal import Decimal
 
-from django.db.models import BigIntegerField, ExpressionWrapper, F, Func, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Cast, Coalesce, Round
+from django.db import connection
+from django.db.models import BigIntegerField, F, Sum
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from mechanics.models import Mechanic
+from tickets.clock import SECONDS_PER_HOUR, clocked_hours
 from tickets.models import LaborLine, ServiceTicket, TimeEntry
 
-MICROSECONDS_PER_HOUR = 3_600_000_000
 HUNDREDTH = Decimal("0.01")
 
 
-class IntegerDivision(Func):
-    """`a ÷ b` rounded down, for non-negative integers: SQLite's `/` on integers already is; MariaDB's `/` answers a
-    decimal rounded to 4 places (which can round 2.99999 up to 3), so there it is `DIV`."""
+@dataclass(frozen=True)
+class Standing:
+    """One mechanic's place: `clocked_seconds`, `billed_cents` (hundredths of an hour) and `efficiency_pct`
+    (billed ÷ clocked in hundredths, rounded half up)."""
 
-    arg_joiner = " / "
-    template = "(%(expressions)s)"
-    output_field = BigIntegerField()
+    id: int
+    name: str
+    clocked_seconds: int
+    billed_cents: int
+    efficiency_pct: int
 
-    def as_mysql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        return super().as_sql(compiler, connection, arg_joiner=" DIV ", **extra_context)
+    def as_row(self) -> dict[str, object]:
+        """As the endpoint shows it: hours and efficiency as decimal strings with two places."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "billed_hours": str((Decimal(self.billed_cents) / 100).quantize(HUNDREDTH)),
+            "clocked_hours": str(clocked_hours(self.clocked_seconds)),
+            "efficiency": str((Decimal(self.efficiency_pct) / 100).quantize(HUNDREDTH)),
+        }
 
 
 def _completed_between(prefix: str, after: date | None, before: date | None) -> dict[str, object]:
@@ -47,47 +62,43 @@ def _completed_between(prefix: str, after: date | None, before: date | None) -> 
     return lookups
 
 
-def efficiency_leaderboard(*, completed_after: date | None = None, completed_before: date | None = None) -> QuerySet:
-    """Active mechanics with clocked time on tickets completed in the range, highest efficiency first, ties by id.
+def _per_mechanic(queryset, total) -> tuple[str, tuple]:
+    """`SELECT mechanic_id, <total> AS total … GROUP BY mechanic_id` as SQL and parameters, compiled by Django (so
+    its expressions are right for the database in use)."""
+    grouped = queryset.order_by().values("mechanic_id").annotate(total=total).values_list("mechanic_id", "total")
+    return grouped.query.sql_with_params()
 
-    Each row is a Mechanic with `clocked_us` (microseconds), `billed_cents` (hundredths of an hour) and
-    `efficiency_pct` (billed ÷ clocked in hundredths, rounded half up); `leaderboard_row()` formats one."""
+
+def efficiency_leaderboard(*, completed_after: date | None = None, completed_before: date | None = None) -> list:
+    """Active mechanics with clocked time on tickets completed in the range, highest efficiency first, ties by id:
+    a list of Standing, from one query."""
     in_range = _completed_between("ticket__", completed_after, completed_before)
-    duration = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=BigIntegerField())
-    clocked = (
-        TimeEntry.objects.filter(mechanic=OuterRef("pk"), ended_at__isnull=False, **in_range)
-        .order_by()
-        .values("mechanic")
-        .annotate(total=Sum(duration))
-        .values("total")
-    )
-    billed = (
-        LaborLine.objects.filter(mechanic=OuterRef("pk"), **in_range)
-        .order_by()
-        .values("mechanic")
-        # Hours have two decimals: as whole hundredths the sums stay exact on SQLite too.
-        .annotate(total=Sum(Cast(Round(F("hours") * 100), BigIntegerField())))
-        .values("total")
-    )
-    rows = Mechanic.objects.filter(is_active=True).annotate(
-        clocked_us=Subquery(clocked, output_field=BigIntegerField()),
-        billed_cents=Coalesce(Subquery(billed, output_field=BigIntegerField()), Value(0)),
-    )
-    # x = billed ÷ clocked × 100 = billed_cents × 3.6e9 ÷ clocked_us, rounded half up: k = ⌊2x⌋, then ⌊(k + 1) ÷ 2⌋.
-    # Integers throughout (bounded far below 2^63: 7.2e9 × a million hours of lines), and the clocked subquery named
-    # once here (SQLite evaluates each mention again).
-    twice = IntegerDivision(F("billed_cents") * Value(2 * MICROSECONDS_PER_HOUR), F("clocked_us"))
-    rows = rows.filter(clocked_us__gt=0).annotate(efficiency_pct=IntegerDivision(twice + Value(1), Value(2)))
-    return rows.order_by("-efficiency_pct", "id").only("id", "name")
-
-
-def leaderboard_row(mechanic: Mechanic) -> dict[str, object]:
-    """One mechanic as the endpoint shows it: hours and efficiency as decimal strings with two places."""
-    clocked = (Decimal(mechanic.clocked_us) / MICROSECONDS_PER_HOUR).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
-    return {
-        "id": mechanic.pk,
-        "name": mechanic.name,
-        "billed_hours": str((Decimal(mechanic.billed_cents) / 100).quantize(HUNDREDTH)),
-        "clocked_hours": str(clocked),
-        "efficiency": str((Decimal(mechanic.efficiency_pct) / 100).quantize(HUNDREDTH)),
-    }
+    # An open entry has no seconds yet (SUM skips it), so no `ended_at` condition: the covering index serves it.
+    clocked_sql, clocked_params = _per_mechanic(TimeEntry.objects.filter(**in_range), Sum("seconds"))
+    # Hours have two decimals: as whole hundredths the sums stay exact on SQLite too.
+    hundredths = Sum(Cast(Round(F("hours") * 100), BigIntegerField()))
+    billed_sql, billed_params = _per_mechanic(LaborLine.objects.filter(mechanic__isnull=False, **in_range), hundredths)
+    q = connection.ops.quote_name
+    mechanic, m_id, m_name, m_active = q(Mechanic._meta.db_table), q("id"), q("name"), q("is_active")
+    # `/` on integers rounds down on SQLite; MariaDB's `/` answers a decimal rounded to four places (which can round
+    # 2.99999 up to 3), so there it is `DIV`.
+    div = "DIV" if connection.vendor == "mysql" else "/"
+    # x = billed ÷ clocked × 100 = billed_cents × 3600 ÷ clocked_seconds, rounded half up: k = ⌊2x⌋, then
+    # ⌊(k + 1) ÷ 2⌋. Integers throughout, far below 2^63.
+    sql = f"""
+        SELECT m.{m_id}, m.{m_name}, c.total, COALESCE(b.total, 0),
+               ((COALESCE(b.total, 0) * {2 * SECONDS_PER_HOUR}) {div} c.total + 1) {div} 2 AS efficiency_pct
+        FROM {mechanic} m
+        INNER JOIN ({clocked_sql}) c ON c.mechanic_id = m.{m_id}
+        LEFT JOIN ({billed_sql}) b ON b.mechanic_id = m.{m_id}
+        WHERE m.{m_active} = %s AND c.total > 0
+        ORDER BY efficiency_pct DESC, m.{m_id}
+    """  # noqa: S608 - the tables and expressions are Django's, every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*clocked_params, *billed_params, True))
+        rows = cursor.fetchall()
+    # MariaDB answers its sums as decimals: whole numbers all the same.
+    return [
+        Standing(id=pk, name=name, clocked_seconds=int(clocked), billed_cents=int(billed), efficiency_pct=int(pct))
+        for pk, name, clocked, billed, pct in rows
+    ]

@@ -1,3 +1,4 @@
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -169,8 +170,9 @@ class LaborLine(models.Model):
             models.CheckConstraint(condition=models.Q(rate__gte=0), name="laborline_rate_not_negative"),
         ]
         indexes = [
-            # The efficiency leaderboard sums each mechanic's billed hours.
-            models.Index(fields=["mechanic", "ticket"], name="laborline_mechanic_idx"),
+            # The efficiency leaderboard sums the lines' hours per mechanic on the tickets completed in a range:
+            # found by ticket, read from the index alone.
+            models.Index(fields=["ticket", "mechanic", "hours"], name="laborline_billed_idx"),
         ]
 
     def __str__(self) -> str:
@@ -184,12 +186,17 @@ class LaborLine(models.Model):
 class TimeEntry(models.Model):
     """A mechanic's clocked time on a ticket: open while `ended_at` is null. A mechanic has at most one open entry in
     the whole shop; the clock services take the mechanic's row lock to keep it so (MariaDB has no partial unique
-    index to say it in the schema)."""
+    index to say it in the schema).
+
+    `seconds` is the entry's length in whole seconds (rounded down), set with `ended_at` by `end()`: clocked hours
+    are sums of it, a plain integer SUM on every database (a difference of timestamps is a Python function per row
+    on SQLite), so the ticket, the mechanic's phone and the leaderboard all count the same seconds."""
 
     ticket = models.ForeignKey(ServiceTicket, on_delete=models.CASCADE, related_name="time_entries")
     mechanic = models.ForeignKey("mechanics.Mechanic", on_delete=models.PROTECT, related_name="time_entries")
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["started_at", "id"]
@@ -199,12 +206,31 @@ class TimeEntry(models.Model):
                 condition=models.Q(ended_at__isnull=True) | models.Q(ended_at__gte=models.F("started_at")),
                 name="timeentry_ends_after_it_starts",
             ),
+            # An ended entry has its length and an open one has none: `end()` sets both.
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True, seconds__isnull=True)
+                | models.Q(ended_at__isnull=False, seconds__isnull=False),
+                name="timeentry_seconds_when_ended",
+            ),
         ]
         indexes = [
             # A ticket's entries, oldest first; a mechanic's open entry and its clocked time.
             models.Index(fields=["ticket", "started_at", "id"], name="timeentry_ticket_idx"),
             models.Index(fields=["mechanic", "ended_at"], name="timeentry_mechanic_idx"),
+            # The efficiency leaderboard sums the seconds per mechanic on the tickets completed in a range: found by
+            # ticket, read from the index alone.
+            models.Index(fields=["ticket", "mechanic", "seconds"], name="timeentry_clocked_idx"),
         ]
 
     def __str__(self) -> str:
         return f"Mechanic #{self.mechanic_id} on ticket #{self.ticket_id} from {self.started_at:%Y-%m-%d %H:%M}"
+
+    def end(self, at: datetime) -> None:
+        """Set the end (not before the start) and the whole seconds clocked; the caller saves."""
+        self.ended_at = max(at, self.started_at)
+        self.seconds = int((self.ended_at - self.started_at).total_seconds())
+
+    @property
+    def minutes(self) -> int | None:
+        """Whole minutes clocked (rounded down); None while the entry is open."""
+        return None if self.seconds is None else self.seconds // 60

@@ -14,7 +14,7 @@ from mechanic_shop.api.fields import (
 )
 from mechanic_shop.api.filters import MAX_ID
 from mechanics.models import Mechanic
-from tickets.clock import clocked_hours, entry_minutes
+from tickets.clock import clocked_hours
 from tickets.models import MAX_MILEAGE, LaborLine, ServiceTicket, TicketPart, TimeEntry
 
 
@@ -123,7 +123,7 @@ class ClockedHoursField(serializers.DecimalField):
         super().__init__(max_digits=10, decimal_places=2, read_only=True, source="*", **kwargs)
 
     def to_representation(self, value):
-        return super().to_representation(clocked_hours((e.started_at, e.ended_at) for e in value.time_entries.all()))
+        return super().to_representation(clocked_hours(sum(e.seconds or 0 for e in value.time_entries.all())))
 
 
 class ServiceTicketSerializer(VehicleRequiredMixin, ShopModelSerializer):
@@ -306,15 +306,14 @@ class ClockSerializer(serializers.Serializer):
 class TimeEntrySerializer(ShopModelSerializer):
     """A mechanic's clocked time on a ticket; `ended_at` and `minutes` are null while the entry is open."""
 
-    minutes = serializers.SerializerMethodField(help_text="Whole minutes clocked (rounded down); null while open.")
+    minutes = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Whole minutes clocked (rounded down); null while open."
+    )
 
     class Meta:
         model = TimeEntry
         fields = ["id", "mechanic_id", "started_at", "ended_at", "minutes"]
         read_only_fields = fields
-
-    def get_minutes(self, entry: TimeEntry) -> int | None:
-        return entry_minutes(entry.started_at, entry.ended_at)
 
 
 class MyTicketsQuerySerializer(serializers.Serializer):
@@ -359,7 +358,7 @@ class EfficiencyRangeSerializer(serializers.Serializer):
 
 
 class EfficiencyEntrySerializer(serializers.Serializer):
-    """One mechanic on the efficiency leaderboard (what `tickets.leaderboard.leaderboard_row` returns)."""
+    """One mechanic on the efficiency leaderboard (what `tickets.leaderboard.Standing.as_row` returns)."""
 
     id = serializers.IntegerField()
     name = serializers.CharField()

@@ -535,7 +535,11 @@ def ticket_remove_labor_line(*, ticket: ServiceTicket, line_id: int) -> None:
 def _end_open_entries(ticket: ServiceTicket) -> datetime:
     """End the ticket's open time entries now (run under the ticket's lock, as it closes); returns that moment."""
     now = timezone.now()
-    TimeEntry.objects.filter(ticket=ticket, ended_at__isnull=True).update(ended_at=now)
+    # At most one open entry per mechanic on the ticket, so a handful of rows: ended one by one in one statement.
+    entries = list(TimeEntry.objects.filter(ticket=ticket, ended_at__isnull=True).only("id", "started_at"))
+    for entry in entries:
+        entry.end(now)
+    TimeEntry.objects.bulk_update(entries, ["ended_at", "seconds"])
     return now
 
 
@@ -583,7 +587,7 @@ def clock_out(*, ticket: ServiceTicket, mechanic: Mechanic) -> TimeEntry:
     entry = TimeEntry.objects.filter(ticket=ticket, mechanic_id=locked.pk, ended_at__isnull=True).first()
     if entry is None:
         raise Conflict(f"Mechanic {locked.pk} is not clocked in on ticket #{ticket.pk}.")
-    entry.ended_at = max(timezone.now(), entry.started_at)
-    entry.save(update_fields=["ended_at"])
+    entry.end(timezone.now())
+    entry.save(update_fields=["ended_at", "seconds"])
     _touch(ticket)  # its clocked_hours changed
     return entry

@@ -19,7 +19,7 @@ from mechanic_shop.api.filters import ShopFilterBackend
 from mechanic_shop.api.viewsets import ID_PATTERN, ShopGenericViewSet, ShopModelViewSet, ShopReadOnlyViewSet
 from mechanics.models import Mechanic
 from tickets.filters import ServiceTicketFilterSet
-from tickets.leaderboard import efficiency_leaderboard, leaderboard_row
+from tickets.leaderboard import efficiency_leaderboard
 from tickets.models import ServiceTicket, TimeEntry
 from tickets.representations import ticket_representation, ticket_representations, ticket_rows
 from tickets.serializers import (
@@ -431,5 +431,6 @@ class EfficiencyLeaderboardViewSet(mixins.ListModelMixin, ShopGenericViewSet):
     def list(self, request, *args, **kwargs):
         params = EfficiencyRangeSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
+        # One query for every ranked mechanic (a shop's few dozen), paginated in memory: no count query.
         page = self.paginate_queryset(efficiency_leaderboard(**params.validated_data))
-        return self.get_paginated_response([leaderboard_row(mechanic) for mechanic in page])
+        return self.get_paginated_response([standing.as_row() for standing in page])

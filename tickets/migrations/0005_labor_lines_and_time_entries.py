@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['id'],
-                'indexes': [models.Index(fields=['mechanic', 'ticket'], name='laborline_mechanic_idx')],
+                'indexes': [models.Index(fields=['ticket', 'mechanic', 'hours'], name='laborline_billed_idx')],
                 'constraints': [models.CheckConstraint(condition=models.Q(('hours__gte', Decimal('0.01'))), name='laborline_hours_positive'), models.CheckConstraint(condition=models.Q(('rate__gte', 0)), name='laborline_rate_not_negative')],
             },
         ),
@@ -39,14 +39,15 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('started_at', models.DateTimeField()),
                 ('ended_at', models.DateTimeField(blank=True, null=True)),
+                ('seconds', models.PositiveIntegerField(blank=True, editable=False, null=True)),
                 ('mechanic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='time_entries', to='mechanics.mechanic')),
                 ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='time_entries', to='tickets.serviceticket')),
             ],
             options={
                 'verbose_name_plural': 'time entries',
                 'ordering': ['started_at', 'id'],
-                'indexes': [models.Index(fields=['ticket', 'started_at', 'id'], name='timeentry_ticket_idx'), models.Index(fields=['mechanic', 'ended_at'], name='timeentry_mechanic_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ended_at__isnull', True), ('ended_at__gte', models.F('started_at')), _connector='OR'), name='timeentry_ends_after_it_starts')],
+                'indexes': [models.Index(fields=['ticket', 'started_at', 'id'], name='timeentry_ticket_idx'), models.Index(fields=['mechanic', 'ended_at'], name='timeentry_mechanic_idx'), models.Index(fields=['ticket', 'mechanic', 'seconds'], name='timeentry_clocked_idx')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('ended_at__isnull', True), ('ended_at__gte', models.F('started_at')), _connector='OR'), name='timeentry_ends_after_it_starts'), models.CheckConstraint(condition=models.Q(models.Q(('ended_at__isnull', True), ('seconds__isnull', True)), models.Q(('ended_at__isnull', False), ('seconds__isnull', False)), _connector='OR'), name='timeentry_seconds_when_ended')],
             },
         ),
     ]

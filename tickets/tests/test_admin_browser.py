@@ -1,5 +1,6 @@
 """The admin in a real headless Chromium (mechanic_shop/testing/browser.py), against pytest-django's live server: a
-Front desk user logs in through the login form, sees the index page's chart, and opens a customer and a ticket."""
+Front desk user logs in through the login form, sees the index page's chart, opens a customer and a ticket, and adds a
+labor line on the ticket's page."""
 
 from decimal import Decimal
 from io import BytesIO
@@ -77,3 +78,22 @@ def test_front_desk_opens_a_customer_and_a_ticket(browser, live_server, shop):
     browser.find_element(By.CSS_SELECTOR, f'.inline-group a[href$="/serviceticket/{ticket.pk}/change/"]').click()
     assert browser.find_element(By.ID, "id_description").get_attribute("value") == "Squeal from the front brakes"
     assert browser.title == f"{ticket} | Change service ticket | Mechanic Shop admin"
+
+
+def test_front_desk_adds_a_labor_line_on_the_ticket_page(browser, live_server, shop):
+    log_in(browser, live_server)
+    ticket = shop["open"]
+    browser.get(f"{live_server.url}/admin/tickets/serviceticket/{ticket.pk}/change/")
+    rate = browser.find_element(By.ID, "id_labor_lines-0-rate")
+    assert rate.get_attribute("value") == "120.00"  # a new line offers the shop's rate
+    browser.find_element(By.ID, "id_labor_lines-0-description").send_keys("Replace front pads")
+    browser.find_element(By.ID, "id_labor_lines-0-hours").send_keys("1.25")
+    browser.find_element(By.CSS_SELECTOR, "input[name=_continue]").click()
+    assert "was changed successfully" in browser.find_element(By.CSS_SELECTOR, ".messagelist").text
+    line = ticket.labor_lines.get()
+    assert (line.description, line.hours, line.rate, line.mechanic_id) == (
+        "Replace front pads", Decimal("1.25"), Decimal("120.00"), None
+    )  # fmt: skip
+    # The page shown again has the line, and the labor total counts it.
+    assert browser.find_element(By.ID, "id_labor_lines-0-description").get_attribute("value") == "Replace front pads"
+    assert "150.00" in browser.find_element(By.CSS_SELECTOR, ".field-labor_total").text

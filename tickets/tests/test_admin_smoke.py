@@ -2,6 +2,7 @@
 model it lists the list, search, add form, one object's page, its history and, where it may delete, the delete
 page. Pages it may not open answer 403, never 500."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from model_bakery import baker
 
 from customers.services import vehicle_for_ticket
 from inventory.models import Part
+from tickets.models import TimeEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +20,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def front_desk(client, make_role_user, make_ticket, make_mechanic, customer):
     pads = baker.make(Part, name="Brake pad set", price=Decimal("54.00"), quantity_in_stock=3)
-    make_ticket(customer, mechanics=[make_mechanic(name="Mo")], parts=[pads], status="completed")
+    mo = make_mechanic(name="Mo")
+    done = make_ticket(customer, mechanics=[mo], parts=[pads], status="completed")
+    entry = TimeEntry(ticket=done, mechanic=mo, started_at=done.completed_at - timedelta(hours=1))
+    entry.end(done.completed_at)
+    entry.save()
     make_ticket(customer)
     vehicle_for_ticket(vin="1HGCM82633A004352", customer=customer)  # also made by the tickets once they link one
     client.force_login(make_role_user("Front desk"))
@@ -34,7 +40,7 @@ def ok(client, url, **params):
 def test_every_page_front_desk_can_reach_renders(front_desk):
     app_list = ok(front_desk, reverse("admin:index")).context["app_list"]
     reached = {model["object_name"] for app in app_list for model in app["models"]}
-    assert reached == {"Customer", "Mechanic", "Part", "ServiceTicket", "Vehicle"}
+    assert reached == {"Customer", "Mechanic", "Part", "ServiceTicket", "TimeEntry", "Vehicle"}
     for app in app_list:
         ok(front_desk, app["app_url"])
         for entry in app["models"]:
@@ -59,6 +65,7 @@ def test_every_page_front_desk_can_reach_renders(front_desk):
         "admin:auth_group_changelist",
         "admin:inventory_part_add",
         "admin:mechanics_mechanic_add",
+        "admin:tickets_timeentry_add",
         "admin:token_blacklist_outstandingtoken_changelist",
     ],
 )

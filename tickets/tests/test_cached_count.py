@@ -84,6 +84,8 @@ def test_admin_add_and_delete_update_the_total(admin_client_api, customer, clien
         "mechanic_links-INITIAL_FORMS": "0",
         "lines-TOTAL_FORMS": "0",
         "lines-INITIAL_FORMS": "0",
+        "labor_lines-TOTAL_FORMS": "0",
+        "labor_lines-INITIAL_FORMS": "0",
     }
     response = client.post(reverse("admin:tickets_serviceticket_add"), form)
     assert response.status_code == 302, response.content[:2000]

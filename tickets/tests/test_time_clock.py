@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,9 +38,11 @@ def entries_url(ticket: ServiceTicket) -> str:
 
 
 def entry(ticket, mechanic, minutes_ago: int, minutes: int | None) -> TimeEntry:
-    started = timezone.now() - timedelta(minutes=minutes_ago)
-    ended = None if minutes is None else started + timedelta(minutes=minutes)
-    return TimeEntry.objects.create(ticket=ticket, mechanic=mechanic, started_at=started, ended_at=ended)
+    made = TimeEntry(ticket=ticket, mechanic=mechanic, started_at=timezone.now() - timedelta(minutes=minutes_ago))
+    if minutes is not None:
+        made.end(made.started_at + timedelta(minutes=minutes))
+    made.save()
+    return made
 
 
 # --- services ------------------------------------------------------------------------------------------------------
@@ -99,6 +102,24 @@ def test_clock_out_ends_the_entry_and_without_one_is_409(ticket, mo):
         clock_out(ticket=ticket, mechanic=mo)
 
 
+def test_clock_out_stores_the_whole_seconds_clocked(ticket, mo, monkeypatch):
+    started = clock_in(ticket=ticket, mechanic=mo)
+    later = started.started_at + timedelta(hours=1, minutes=2, seconds=3, microseconds=900_000)
+    monkeypatch.setattr("tickets.services.timezone.now", lambda: later)
+    clock_out(ticket=ticket, mechanic=mo)
+    assert TimeEntry.objects.values_list("ended_at", "seconds").get() == (later, 3723)
+    assert TimeEntry.objects.get().minutes == 62
+    assert ServiceTicketSerializer(ServiceTicket.objects.get(pk=ticket.pk)).data["clocked_hours"] == "1.03"
+
+
+def test_the_database_refuses_an_ended_entry_without_its_seconds(ticket, mo):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TimeEntry.objects.create(ticket=ticket, mechanic=mo, started_at=timezone.now(), ended_at=timezone.now())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TimeEntry.objects.create(ticket=ticket, mechanic=mo, started_at=timezone.now(), seconds=60)
+    assert not TimeEntry.objects.exists()
+
+
 def test_completing_a_ticket_ends_its_open_entries_at_that_moment(make_mechanic, make_ticket, mo):
     al = make_mechanic()
     ticket = make_ticket(mechanics=[mo, al])
@@ -108,6 +129,8 @@ def test_completing_a_ticket_ends_its_open_entries_at_that_moment(make_mechanic,
     ticket_set_status(ticket=ticket, status="completed")
     ticket.refresh_from_db()
     assert list(TimeEntry.objects.filter(ticket=ticket).values_list("ended_at", flat=True)) == [ticket.completed_at]
+    [entry] = TimeEntry.objects.filter(ticket=ticket)
+    assert entry.seconds == int((entry.ended_at - entry.started_at).total_seconds())
     assert TimeEntry.objects.get(ticket=elsewhere).ended_at is None  # another ticket's clock keeps running
 
 

@@ -69,6 +69,10 @@ def test_ticket_page_takes_a_new_vin_and_mileage_through_the_services(admin_clie
         "status": "open",
         "lines-TOTAL_FORMS": 0,
         "lines-INITIAL_FORMS": 0,
+        "labor_lines-TOTAL_FORMS": 0,
+        "labor_lines-INITIAL_FORMS": 0,
+        "time_entries-TOTAL_FORMS": 0,
+        "time_entries-INITIAL_FORMS": 0,
         "service_date": "2026-01-01",
         "labor_cost": "0.00",
     }

@@ -392,9 +392,9 @@ class Command(BaseCommand):
             minutes = int((billed[mechanic_id] or rng.randrange(15, 90)) * pace[mechanic_id] * rng.uniform(0.8, 1.2))
             ended = min(started + timedelta(minutes=max(minutes, 1)), until)
             if ended > started:
-                clock.append(
-                    TimeEntry(ticket_id=ticket.id, mechanic_id=mechanic_id, started_at=started, ended_at=ended)
-                )
+                entry = TimeEntry(ticket_id=ticket.id, mechanic_id=mechanic_id, started_at=started)
+                entry.end(ended)
+                clock.append(entry)
 
     def _vehicles(
         self, rng: random.Random, customers: list[Customer], today: date
