@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from inventory.models import LOW_STOCK_LEVEL, MAX_STOCK, Part
-from inventory.services import part_adjust_stock, part_create, part_delete, part_update
+from inventory.services import MAX_ADJUSTMENT, part_adjust_stock, part_create, part_delete, part_update
 from mechanic_shop.core.exceptions import Conflict
 
 
@@ -10,8 +10,8 @@ class PartAdminForm(forms.ModelForm):
     stock_change = forms.IntegerField(
         required=False,
         initial=0,
-        min_value=-MAX_STOCK,
-        max_value=MAX_STOCK,
+        min_value=-MAX_ADJUSTMENT,
+        max_value=MAX_ADJUSTMENT,
         help_text="Units to add (a restock) or, negative, to take away (an adjustment). Applied as a change, "
         "so it never overwrites stock taken by tickets meanwhile.",
     )
@@ -65,7 +65,10 @@ class PartAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             created = part_create(
-                name=obj.name, price=obj.price, quantity_in_stock=form.cleaned_data.get("quantity_in_stock") or 0
+                name=obj.name,
+                price=obj.price,
+                quantity_in_stock=form.cleaned_data.get("quantity_in_stock") or 0,
+                by=request.user,
             )
             obj.pk = created.pk
             obj.refresh_from_db()
@@ -73,12 +76,12 @@ class PartAdmin(admin.ModelAdmin):
         # Never write back the stock level that was read when the form was opened: stock moves only by a change.
         changes = {name: form.cleaned_data[name] for name in ("name", "price") if name in form.changed_data}
         if changes:
-            part_update(part=obj, **changes)
+            part_update(part=obj, by=request.user, **changes)
         delta = form.cleaned_data.get("stock_change") or 0
         if delta:
             try:
-                stock = part_adjust_stock(part=obj, delta=delta)
-                self.message_user(request, f"Stock of {obj.name} changed by {delta:+d}; now {stock}.")
+                movement = part_adjust_stock(part=obj, delta=delta, by=request.user, note="In the admin")
+                self.message_user(request, f"Stock of {obj.name} changed by {delta:+d}; now {movement.balance_after}.")
             except Conflict as exc:
                 self.message_user(request, f"Stock not changed: {exc.detail}", level=messages.ERROR)
 

@@ -1,9 +1,11 @@
 """Every write to parts, and all stock arithmetic of the shop, in one place.
 
-The API, the admin, the ticket services and the management commands all move stock through these functions.
-Stock changes by a conditional UPDATE, atomic on every database: it never overwrites a concurrent change and
-never goes below zero or above `MAX_STOCK` however many requests arrive at once: a change that would is a
-Conflict (409), and a stock level given directly out of that range a ValidationError (400).
+The API, the admin, the ticket services, purchasing and the management commands all move stock through these
+functions, and every change of a part's stock is written here as a StockMovement, in the same transaction:
+`_move()` takes the part's row lock, checks the new stock is within 0 to `MAX_STOCK` (else Conflict, 409; a stock
+level given directly out of that range is a ValidationError, 400), writes the stock and the movement with its
+`balance_after`. Under the lock, two changes of one part run one after the other, so its movements in id order
+form one chain (on SQLite every write transaction starts by taking the database's write lock, decision 0011).
 """
 
 from collections.abc import Iterable
@@ -12,11 +14,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from inventory.models import MAX_STOCK, Part
+from inventory.models import MAX_STOCK, Part, PurchaseOrder, StockMovement
 from mechanic_shop.core.exceptions import Conflict
+
+Reason = StockMovement.Reason
+# As much as one adjustment may move, either way.
+MAX_ADJUSTMENT = 1_000_000
 
 
 def _check_stock_level(quantity_in_stock: int) -> None:
@@ -26,25 +31,78 @@ def _check_stock_level(quantity_in_stock: int) -> None:
         )
 
 
+def _acting(user: Any) -> Any:
+    """The user a movement records: a signed-in account, else nobody (a command, a customer's token)."""
+    return user if user is not None and getattr(user, "is_authenticated", False) and user.pk else None
+
+
+def _move(
+    part_id: int,
+    delta: int,
+    reason: str,
+    *,
+    refusal: str,
+    ticket_id: int | None = None,
+    purchase_order: PurchaseOrder | None = None,
+    by: Any = None,
+    note: str = "",
+) -> StockMovement:
+    """Move the part's stock by `delta` and record it; Conflict (with `refusal`, formatted with the part's `name`,
+    the stock `left` and the `delta`) when the stock would leave 0 to MAX_STOCK. Runs in the caller's transaction,
+    which it requires: the row lock lasts until that commits."""
+    assert transaction.get_connection().in_atomic_block, "stock moves run inside a transaction"
+    try:
+        part = Part.objects.select_for_update().only("name", "quantity_in_stock").get(pk=part_id)
+    except Part.DoesNotExist as exc:
+        raise ValidationError({"part_id": [f"Part {part_id} does not exist."]}) from exc
+    balance = part.quantity_in_stock + delta
+    if not 0 <= balance <= MAX_STOCK:
+        raise Conflict(refusal.format(name=part.name, left=part.quantity_in_stock, delta=delta, most=MAX_STOCK))
+    Part.objects.filter(pk=part_id).update(quantity_in_stock=balance, updated_at=timezone.now())
+    return StockMovement.objects.create(
+        part_id=part_id,
+        delta=delta,
+        balance_after=balance,
+        reason=reason,
+        ticket_id=ticket_id,
+        purchase_order=purchase_order,
+        user=_acting(by),
+        note=note,
+    )
+
+
 @transaction.atomic
-def part_create(*, name: str, price: Decimal, quantity_in_stock: int = 0) -> Part:
-    """Add a part to the inventory with its starting stock."""
+def part_create(*, name: str, price: Decimal, quantity_in_stock: int = 0, by: Any = None, **fields: Any) -> Part:
+    """Add a part to the inventory with its starting stock: its `initial` movement (also when it starts at 0, so every
+    part's chain starts with one). `fields`: sku, cost, reorder_level, reorder_quantity, supplier."""
     _check_stock_level(quantity_in_stock)
-    return Part.objects.create(name=name, price=price, quantity_in_stock=quantity_in_stock)
+    part = Part.objects.create(name=name, price=price, quantity_in_stock=quantity_in_stock, **fields)
+    StockMovement.objects.create(
+        part=part, delta=quantity_in_stock, balance_after=quantity_in_stock, reason=Reason.INITIAL, user=_acting(by)
+    )
+    return part
 
 
 @transaction.atomic
-def part_update(*, part: Part, **changes: Any) -> Part:
-    """Change a part's name, price or stock level; only the fields given are written.
+def part_update(*, part: Part, by: Any = None, **changes: Any) -> Part:
+    """Change a part's fields; only the fields given are written.
 
     Writing only what was sent keeps a change of the name from writing back a stock level read before a
-    concurrent ticket took stock. A stock level given here replaces the count (a stocktake).
+    concurrent ticket took stock. A stock level given here replaces the count (a stocktake): an `adjustment` of the
+    difference from the stock on the locked row, none when it is already that.
     """
-    if "quantity_in_stock" in changes:
-        _check_stock_level(changes["quantity_in_stock"])
+    stock = changes.pop("quantity_in_stock", None)
+    if stock is not None:
+        _check_stock_level(stock)
     for field, value in changes.items():
         setattr(part, field, value)
-    part.save(update_fields=[*changes, "updated_at"])
+    if changes:
+        part.save(update_fields=[*changes, "updated_at"])
+    if stock is not None:
+        current = Part.objects.select_for_update().values_list("quantity_in_stock", flat=True).get(pk=part.pk)
+        if stock != current:
+            _move(part.pk, stock - current, Reason.ADJUSTMENT, refusal="", by=by, note=f"Stock set to {stock:,}")
+        part.refresh_from_db(fields=["quantity_in_stock", "updated_at"])
     return part
 
 
@@ -55,63 +113,53 @@ def part_delete(*, part: Part) -> None:
 
 
 @transaction.atomic
-def part_adjust_stock(*, part: Part, delta: int) -> int:
-    """Add `delta` (negative to take away) to the stock of `part`; never below zero. Returns the new stock."""
-    if delta == 0:
-        part.refresh_from_db(fields=["quantity_in_stock"])
-        return part.quantity_in_stock
-    changed = Part.objects.filter(
-        pk=part.pk, quantity_in_stock__gte=max(0, -delta), quantity_in_stock__lte=MAX_STOCK - max(0, delta)
-    ).update(quantity_in_stock=F("quantity_in_stock") + delta, updated_at=timezone.now())
-    if not changed:
-        in_stock = _stock_of(part)
-        if delta > 0:
-            raise Conflict(
-                f"Adding {delta:,} {part.name} to the {in_stock:,} in stock would pass the most a part can hold "
-                f"({MAX_STOCK:,}); stock not changed."
-            )
-        raise Conflict(
-            f"Not enough {part.name} in stock to take away {-delta:,}: {in_stock:,} left; stock not changed."
+def part_adjust_stock(*, part: Part, delta: int, note: str = "", by: Any = None) -> StockMovement:
+    """Add `delta` (negative to take away) to the stock of `part` (a count, damage, a correction): an `adjustment`
+    movement. Zero or more than MAX_ADJUSTMENT either way is a ValidationError; below zero a Conflict."""
+    if delta == 0 or abs(delta) > MAX_ADJUSTMENT:
+        raise ValidationError(
+            {"delta": [f"Adjust by a non-zero number of units, at most {MAX_ADJUSTMENT:,} either way."]}
         )
-    part.refresh_from_db(fields=["quantity_in_stock"])
-    return part.quantity_in_stock
+    if delta > 0:
+        refusal = (
+            "Adding {delta:,} {name} to the {left:,} in stock would pass the most a part can hold ({most:,}); "
+            "stock not changed."
+        )
+    else:
+        refusal = "Not enough {name} in stock to take away " + f"{-delta:,}" + ": {left:,} left; stock not changed."
+    movement = _move(part.pk, delta, Reason.ADJUSTMENT, refusal=refusal, by=by, note=note)
+    part.quantity_in_stock = movement.balance_after
+    return movement
 
 
-def part_take_stock(*, part: Part, quantity: int) -> None:
-    """Take `quantity` units of `part` out of stock (onto a ticket); Conflict if fewer are left.
+def part_take_stock(*, part: Part, quantity: int, ticket_id: int, by: Any = None) -> StockMovement:
+    """Take `quantity` units of `part` out of stock onto ticket `ticket_id`; Conflict if fewer are left. In the
+    caller's transaction (the ticket services')."""
+    refusal = "Not enough {name} in stock: " + f"{quantity}" + " asked, {left} left."
+    return _move(part.pk, -quantity, Reason.TICKET, refusal=refusal, ticket_id=ticket_id, by=by)
 
-    One conditional UPDATE, atomic by itself: it needs no transaction (nor a savepoint inside the caller's) of its
-    own.
+
+def part_return_stock(*, returns: Iterable[tuple[int, int]], ticket_id: int, by: Any = None) -> None:
+    """Put `(part id, quantity)` units back into stock from ticket `ticket_id`'s lines; Conflict if that would take a
+    part's stock past `MAX_STOCK`.
+
+    In the caller's transaction (a Conflict undoes all of it: all or nothing). In part order, so two transactions
+    returning the same parts lock them in the same order (no deadlock).
     """
-    taken = Part.objects.filter(pk=part.pk, quantity_in_stock__gte=quantity).update(
-        quantity_in_stock=F("quantity_in_stock") - quantity, updated_at=timezone.now()
+    refusal = (
+        "Giving {delta:,} {name} back to stock would take it from {left:,} past the most a part can hold ({most:,}); "
+        "nothing changed."
     )
-    if not taken:
-        raise Conflict(f"Not enough {part.name} in stock: {quantity} asked, {_stock_of(part)} left.")
-
-
-def _stock_of(part: Part) -> int:
-    in_stock = Part.objects.filter(pk=part.pk).values_list("quantity_in_stock", flat=True).first()
-    return in_stock or 0
-
-
-@transaction.atomic(savepoint=False)
-def part_return_stock(*, returns: Iterable[tuple[int, int]]) -> None:
-    """Put `(part id, quantity)` units back into stock (from a ticket's lines); Conflict if that would take a part's
-    stock past `MAX_STOCK`.
-
-    All or nothing, in the caller's transaction when there is one (no savepoint: a Conflict or a database error
-    interrupts it, and either undoes the caller's whole transaction, which is what makes it all or nothing).
-    """
-    now = timezone.now()
-    # In part order, so two transactions returning the same parts lock them in the same order (no deadlock).
     for part_id, quantity in sorted(returns):
-        returned = Part.objects.filter(pk=part_id, quantity_in_stock__lte=MAX_STOCK - quantity).update(
-            quantity_in_stock=F("quantity_in_stock") + quantity, updated_at=now
-        )
-        if not returned:
-            part = Part.objects.only("name", "quantity_in_stock").get(pk=part_id)
-            raise Conflict(
-                f"Giving {quantity:,} {part.name} back to stock would take it from {part.quantity_in_stock:,} past "
-                f"the most a part can hold ({MAX_STOCK:,}); nothing changed."
-            )
+        if quantity:
+            _move(part_id, quantity, Reason.TICKET, refusal=refusal, ticket_id=ticket_id, by=by)
+
+
+def part_receive_stock(*, part_id: int, quantity: int, purchase_order: PurchaseOrder, by: Any = None) -> StockMovement:
+    """Add `quantity` units received on `purchase_order` to the part's stock: a `receipt` movement. In the caller's
+    transaction (purchasing's)."""
+    refusal = (
+        "Receiving {delta:,} {name} would take its stock from {left:,} past the most a part can hold ({most:,}); "
+        "nothing received."
+    )
+    return _move(part_id, quantity, Reason.RECEIPT, refusal=refusal, purchase_order=purchase_order, by=by)

@@ -16,10 +16,10 @@ class PartViewSet(ShopModelViewSet):
     ordering = ["id"]
 
     def perform_create(self, serializer):
-        serializer.instance = part_create(**serializer.validated_data)
+        serializer.instance = part_create(by=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer):
-        serializer.instance = part_update(part=serializer.instance, **serializer.validated_data)
+        serializer.instance = part_update(part=serializer.instance, by=self.request.user, **serializer.validated_data)
 
     def perform_destroy(self, instance):
         part_delete(part=instance)

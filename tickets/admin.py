@@ -638,7 +638,7 @@ class ServiceTicketAdmin(admin.ModelAdmin):
         changes = {name: value for name, value in fields.items() if name in form.changed_data}
         if changes:
             try:
-                ticket_update(ticket=obj, **changes)
+                ticket_update(ticket=obj, by=request.user, **changes)
             except ValidationError as exc:
                 raise TicketRefused.from_service(exc) from exc
 
@@ -657,7 +657,7 @@ class ServiceTicketAdmin(admin.ModelAdmin):
         status = form.cleaned_data.get("status")
         if change and status and status != form.loaded_status:
             try:
-                ticket_set_status(ticket=ticket, status=status)
+                ticket_set_status(ticket=ticket, status=status, by=request.user)
             except (Conflict, ValidationError) as exc:
                 raise TicketRefused.from_service(exc, field="status") from exc
 
@@ -675,19 +675,23 @@ class ServiceTicketAdmin(admin.ModelAdmin):
             line = line_form.instance
             try:
                 if line.pk and line_form in formset.deleted_forms:
-                    ticket_remove_part(ticket=ticket, part=line.part)
+                    ticket_remove_part(ticket=ticket, part=line.part, by=request.user)
                     formset.deleted_objects.append(line)
                 elif not line_form.has_changed() or line_form in formset.deleted_forms:
                     continue
                 elif not line.pk:
                     part = line_form.cleaned_data["part"]
                     quantity = line_form.cleaned_data["quantity"]
-                    formset.new_objects.append(ticket_add_part(ticket=ticket, part=part, quantity=quantity))
+                    formset.new_objects.append(
+                        ticket_add_part(ticket=ticket, part=part, quantity=quantity, by=request.user)
+                    )
                 elif line_form.quantity_change > 0:
-                    ticket_add_part(ticket=ticket, part=line.part, quantity=line_form.quantity_change)
+                    ticket_add_part(ticket=ticket, part=line.part, quantity=line_form.quantity_change, by=request.user)
                     formset.changed_objects.append((line, ["quantity"]))
                 elif line_form.quantity_change < 0:
-                    ticket_remove_part(ticket=ticket, part=line.part, quantity=-line_form.quantity_change)
+                    ticket_remove_part(
+                        ticket=ticket, part=line.part, quantity=-line_form.quantity_change, by=request.user
+                    )
                     formset.changed_objects.append((line, ["quantity"]))
             except (Conflict, ValidationError, Http404) as exc:
                 raise TicketRefused(_message(exc), line=line_form.prefix) from exc
@@ -718,13 +722,13 @@ class ServiceTicketAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
     def delete_model(self, request, obj):
-        ticket_delete(ticket=obj)
+        ticket_delete(ticket=obj, by=request.user)
 
     def delete_queryset(self, request, queryset):
         kept = []
         for ticket in queryset:
             try:
-                ticket_delete(ticket=ticket)
+                ticket_delete(ticket=ticket, by=request.user)
             except Conflict:
                 kept.append(f"#{ticket.pk}")
         if kept:
@@ -737,7 +741,7 @@ class ServiceTicketAdmin(admin.ModelAdmin):
         for ticket in queryset:
             try:
                 with transaction.atomic():
-                    ticket_set_status(ticket=ticket, status=status)
+                    ticket_set_status(ticket=ticket, status=status, by=request.user)
                 moved += 1
             except (Conflict, ValidationError) as exc:
                 refused.append(f"#{ticket.pk}: {_message(exc)}")

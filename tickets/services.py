@@ -101,9 +101,9 @@ def _active_mechanics(ids: Iterable[int], field: str) -> list[Mechanic]:
     return mechanics
 
 
-def _return_parts(ticket: ServiceTicket) -> None:
-    """Give every part line of the ticket back to stock and drop the lines."""
-    part_return_stock(returns=ticket.lines.values_list("part_id", "quantity"))
+def _return_parts(ticket: ServiceTicket, by: Any = None) -> None:
+    """Give every part line of the ticket back to stock (a `ticket` movement each) and drop the lines."""
+    part_return_stock(returns=ticket.lines.values_list("part_id", "quantity"), ticket_id=ticket.pk, by=by)
     ticket.lines.all().delete()
 
 
@@ -271,7 +271,7 @@ def _check_mileage_range(**readings: int | None) -> None:
         raise ValidationError(errors)
 
 
-def _apply_status(ticket: ServiceTicket, status: str) -> None:
+def _apply_status(ticket: ServiceTicket, status: str, by: Any = None) -> None:
     if status == ticket.status:
         return
     if status not in ALLOWED_TRANSITIONS[ticket.status]:
@@ -285,21 +285,22 @@ def _apply_status(ticket: ServiceTicket, status: str) -> None:
         mechanic_ids = list(ticket.mechanic_links.values_list("mechanic_id", flat=True))
         Mechanic.objects.filter(pk__in=mechanic_ids).update(completed_ticket_count=F("completed_ticket_count") + 1)
     elif status == Status.CANCELLED:
-        _return_parts(ticket)
+        _return_parts(ticket, by)
     ticket.status = status
 
 
 @transaction.atomic
-def ticket_set_status(*, ticket: ServiceTicket, status: str) -> ServiceTicket:
-    """Move `ticket` along open → in_progress → completed, or to cancelled (which returns its parts)."""
+def ticket_set_status(*, ticket: ServiceTicket, status: str, by: Any = None) -> ServiceTicket:
+    """Move `ticket` along open → in_progress → completed, or to cancelled (which returns its parts; `by`: the user
+    the stock movements name)."""
     _lock(ticket)
-    _apply_status(ticket, status)
+    _apply_status(ticket, status, by)
     ticket.save(update_fields=["status", "completed_at", "updated_at"])
     return ticket
 
 
 @transaction.atomic
-def ticket_update(*, ticket: ServiceTicket, **changes: Any) -> ServiceTicket:
+def ticket_update(*, ticket: ServiceTicket, by: Any = None, **changes: Any) -> ServiceTicket:
     """Change a ticket's fields; a `status` among them follows the lifecycle rules. A `vin` or `vehicle` moves the
     ticket to that vehicle (the one with the VIN, created for the ticket's customer when there is none)."""
     _lock(ticket)
@@ -330,7 +331,7 @@ def ticket_update(*, ticket: ServiceTicket, **changes: Any) -> ServiceTicket:
             blame=("vehicle_id" if vehicle is not None else "vin") if moved else "service_date",
         )
     if status is not None:
-        _apply_status(ticket, status)
+        _apply_status(ticket, status, by)
     ticket.save(update_fields=saved)
     for vehicle_id in locked:
         _vehicle_refresh(vehicle_id)
@@ -338,14 +339,14 @@ def ticket_update(*, ticket: ServiceTicket, **changes: Any) -> ServiceTicket:
 
 
 @transaction.atomic
-def ticket_delete(*, ticket: ServiceTicket) -> None:
+def ticket_delete(*, ticket: ServiceTicket, by: Any = None) -> None:
     """Delete a ticket that is not completed, giving its parts back to stock."""
     _lock(ticket)
     if ticket.status == Status.COMPLETED:
         raise Conflict(f"Ticket #{ticket.pk} is completed and is kept as the shop's history; it cannot be deleted.")
     vehicle_id = ticket.vehicle_id
     locked = _lock_vehicles(vehicle_id)
-    _return_parts(ticket)
+    _return_parts(ticket, by)
     ticket.delete()
     for pk in locked:
         _vehicle_refresh(pk)
@@ -398,10 +399,10 @@ def ticket_remove_mechanic(*, ticket: ServiceTicket, mechanic: Mechanic) -> Serv
 
 
 @transaction.atomic
-def ticket_add_part(*, ticket: ServiceTicket, part: Part, quantity: int = 1) -> TicketPart:
-    """Move `quantity` units of `part` from stock onto an open ticket."""
+def ticket_add_part(*, ticket: ServiceTicket, part: Part, quantity: int = 1, by: Any = None) -> TicketPart:
+    """Move `quantity` units of `part` from stock onto an open ticket (a `ticket` movement naming `by`)."""
     _lock_open(ticket, "parts")
-    part_take_stock(part=part, quantity=quantity)
+    part_take_stock(part=part, quantity=quantity, ticket_id=ticket.pk, by=by)
     _touch(ticket)
     line = ticket.lines.filter(part=part).first()
     if line is None:
@@ -413,7 +414,9 @@ def ticket_add_part(*, ticket: ServiceTicket, part: Part, quantity: int = 1) -> 
 
 
 @transaction.atomic
-def ticket_remove_part(*, ticket: ServiceTicket, part: Part, quantity: int | None = None) -> TicketPart | None:
+def ticket_remove_part(
+    *, ticket: ServiceTicket, part: Part, quantity: int | None = None, by: Any = None
+) -> TicketPart | None:
     """Give `quantity` units (default: all) of `part` back from an open ticket to stock."""
     _lock_open(ticket, "parts")
     line = ticket.lines.filter(part=part).first()
@@ -424,7 +427,7 @@ def ticket_remove_part(*, ticket: ServiceTicket, part: Part, quantity: int | Non
         raise ValidationError(
             {"quantity": [f"Only {line.quantity} of {part.name} are on this ticket; cannot remove {quantity}."]}
         )
-    part_return_stock(returns=[(part.pk, quantity)])
+    part_return_stock(returns=[(part.pk, quantity)], ticket_id=ticket.pk, by=by)
     _touch(ticket)
     if quantity == line.quantity:
         line.delete()

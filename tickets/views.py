@@ -139,7 +139,7 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
         ticket = self.get_object()
         payload = ServiceTicketSerializer(ticket, data=request.data, partial=kwargs.get("partial", False))
         payload.is_valid(raise_exception=True)
-        ticket_update(ticket=ticket, **payload.validated_data)
+        ticket_update(ticket=ticket, by=self.request.user, **payload.validated_data)
         return self._ticket_response(ticket)
 
     @extend_schema(
@@ -149,7 +149,7 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
         }
     )
     def destroy(self, request, *args, **kwargs):
-        ticket_delete(ticket=self.get_object())
+        ticket_delete(ticket=self.get_object(), by=self.request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -213,7 +213,7 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
         part = get_object_or_404(Part, pk=part_id)
         payload = AddPartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        ticket_add_part(ticket=ticket, part=part, **payload.validated_data)
+        ticket_add_part(ticket=ticket, part=part, by=request.user, **payload.validated_data)
         return self._ticket_response(ticket)
 
     @extend_schema(
@@ -233,7 +233,7 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
         part = get_object_or_404(Part, pk=part_id)
         payload = RemovePartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        ticket_remove_part(ticket=ticket, part=part, **payload.validated_data)
+        ticket_remove_part(ticket=ticket, part=part, by=request.user, **payload.validated_data)
         return self._ticket_response(ticket)
 
     # --- Labor lines ------------------------------------------------------------------------------------------------

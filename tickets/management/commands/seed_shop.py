@@ -32,7 +32,7 @@ from django.utils import timezone
 from customers.models import Customer, Vehicle
 from customers.services import customer_list_cache_invalidate, customer_set_password
 from customers.vins import check_digit, decode_vin
-from inventory.models import Part
+from inventory.models import Part, StockMovement
 from mechanic_shop.core.generations import bump_generation
 from mechanics.models import Mechanic
 from tickets.models import LaborLine, ServiceTicket, TicketMechanic, TicketPart, TimeEntry
@@ -209,6 +209,7 @@ class Command(BaseCommand):
                 LaborLine,
                 TicketPart,
                 TicketMechanic,
+                StockMovement,
                 ServiceTicket,
                 Vehicle,
                 Customer,
@@ -271,6 +272,15 @@ class Command(BaseCommand):
                 Part(id=i, name=f"{name}{suffix}", price=Decimal(price), quantity_in_stock=rng.randrange(5, 500))
             )
         Part.objects.bulk_create(parts, batch_size=BATCH)
+        # Each part's ledger starts with its stock (the lines below are history, not taken from it).
+        StockMovement.objects.bulk_create(
+            (
+                StockMovement(part_id=p.id, delta=p.quantity_in_stock, balance_after=p.quantity_in_stock,
+                              reason=StockMovement.Reason.INITIAL, note="Seeded", created_at=now - timedelta(days=730))
+                for p in parts
+            ),
+            batch_size=BATCH,
+        )  # fmt: skip
         part_prices = {p.id: p.price for p in parts}
 
         active_ids = [m.id for m in mechanics if m.is_active] or [m.id for m in mechanics]
