@@ -24,7 +24,7 @@ LOCK_ARGS :=
 PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --strip-extras --allow-unsafe \
 	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
 
-.PHONY: help run test lint lock install install-dev install-mysql test-mysql deploy-check clean bench fuzz
+.PHONY: help run test lint lock install install-dev install-mysql test-mysql deploy-check clean bench fuzz stock-race
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -115,6 +115,11 @@ $(FUZZ_VENV)/.installed: requirements-fuzz.txt
 # Fuzz a live server against its own OpenAPI schema (scripts/fuzz.sh, docs/operations.md, "Fuzzing").
 fuzz: $(VENV)/.installed $(FUZZ_VENV)/.installed ## schemathesis against a live server (own venv)
 	bash scripts/fuzz.sh
+
+# Mixed stock changes raced against a live server on DATABASE_URL (a temp SQLite file when unset), then
+# `manage.py check_stock`: every part's movements must still explain its stock.
+stock-race: $(VENV)/.installed ## race stock changes on a live server, then check_stock (DATABASE_URL=)
+	$(PY) scripts/stock_race.py
 
 # Benchmark (needs wrk: apt-get install wrk). SQLite by default; MariaDB + Redis when DATABASE_URL / REDIS_URL
 # are set. Pass e.g. BENCH_ARGS="--tickets 50 --customers 50 --mechanics 10 --parts 20" for the small scale.

@@ -66,7 +66,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from customers.models import Customer, Vehicle
 from customers.services import customer_set_password
+from decimal import Decimal
 from inventory.models import Part
+from inventory.services import part_create, part_update
 from tickets.models import ServiceTicket
 from tickets.services import ticket_create
 User = get_user_model()
@@ -75,8 +77,8 @@ staff.set_password("{password}"); staff.is_staff = True; staff.save()
 staff.groups.set([Group.objects.get(name="Manager")])
 customer = Customer.objects.order_by("id").first()
 customer_set_password(customer=customer, password="{password}")
-part, _ = Part.objects.get_or_create(name="Bench bolt", defaults={{"price": "0.10", "quantity_in_stock": 10**9}})
-Part.objects.filter(pk=part.pk).update(quantity_in_stock=10**9)
+part = Part.objects.filter(name="Bench bolt").first() or part_create(name="Bench bolt", price=Decimal("0.10"))
+part_update(part=part, quantity_in_stock=10**9)  # an adjustment movement, as every stock change is
 ticket = ServiceTicket.objects.filter(status="open", description="Bench write path").first() or ticket_create(
     customer=customer, vin="1HGCM82633A004352", service_date="2026-01-05", description="Bench write path")
 newest = ServiceTicket.objects.order_by("-id").values_list("pk", flat=True).first()
@@ -284,6 +286,7 @@ def main() -> int:
                 False,
             ),
             ("GET /inventory", "GET", "/inventory", staff, None, False),
+            ("GET /inventory/{id}/movements", "GET", f"/inventory/{part_id}/movements", staff, None, False),
             ("GET /service-tickets (10)", "GET", "/service-tickets?page_size=10", staff, None, False),
             ("GET /service-tickets (100)", "GET", "/service-tickets?page_size=100", staff, None, False),
             ("GET /service-tickets/{id}", "GET", f"/service-tickets/{newest_ticket_id}", staff, None, False),

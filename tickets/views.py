@@ -14,7 +14,7 @@ from customers.models import Vehicle
 from customers.permissions import IsCustomerCaller, caller_customer, visible_to_caller
 from inventory.models import Part
 from mechanic_shop.accounts.authentication import is_staff_caller
-from mechanic_shop.accounts.permissions import IsStaffCaller, StaffModelPermissions
+from mechanic_shop.accounts.permissions import IsStaffCaller, StaffChangePermissions, StaffModelPermissions
 from mechanic_shop.api.filters import ShopFilterBackend
 from mechanic_shop.api.viewsets import ID_PATTERN, ShopGenericViewSet, ShopModelViewSet, ShopReadOnlyViewSet
 from mechanics.models import Mechanic
@@ -56,11 +56,9 @@ UNFILTERED_PARAMS = ShopFilterBackend.NOT_FILTERS - {"search"}
 CLOSED = OpenApiResponse(description="The ticket is completed or cancelled: its mechanics and parts no longer change.")
 
 
-class ChangeTicketPermission(StaffModelPermissions):
+class ChangeTicketPermission(StaffChangePermissions):
     """Staff with the ticket's change permission, whatever the method: adding or removing a labor line changes the
     ticket (POST and DELETE would otherwise ask for add_ and delete_serviceticket)."""
-
-    perms_map = {method: ["%(app_label)s.change_%(model_name)s"] for method in StaffModelPermissions.perms_map}
 
 
 LABOR_ACTIONS = frozenset({"labor_lines", "labor_line"})

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from model_bakery import baker
 
-from inventory.models import MAX_STOCK, Part
+from inventory.models import MAX_STOCK, Part, StockMovement
 from inventory.services import (
     part_adjust_stock,
     part_create,
@@ -32,20 +32,25 @@ def test_create_and_update_write_only_the_fields_given():
 
 
 def test_adjust_stock_adds_and_takes_but_never_below_zero():
-    part = baker.make(Part, name="Bolt", price=1, quantity_in_stock=3)
-    assert part_adjust_stock(part=part, delta=5) == 8
-    assert part_adjust_stock(part=part, delta=-8) == 0
+    part = part_create(name="Bolt", price=Decimal("1.00"), quantity_in_stock=3)
+    assert part_adjust_stock(part=part, delta=5).balance_after == 8
+    assert part_adjust_stock(part=part, delta=-8, note="Dropped in the pit").balance_after == 0
     with pytest.raises(Conflict):
         part_adjust_stock(part=part, delta=-1)
     part.refresh_from_db()
     assert part.quantity_in_stock == 0
+    assert list(part.movements.order_by("id").values_list("delta", "balance_after", "reason", "note")) == [
+        (3, 3, "initial", ""),
+        (5, 8, "adjustment", ""),
+        (-8, 0, "adjustment", "Dropped in the pit"),
+    ]
 
 
 def test_take_stock_never_oversells():
     part = baker.make(Part, name="Bolt", price=1, quantity_in_stock=2)
-    part_take_stock(part=part, quantity=2)
+    part_take_stock(part=part, quantity=2, ticket_id=7)
     with pytest.raises(Conflict) as caught:
-        part_take_stock(part=part, quantity=1)
+        part_take_stock(part=part, quantity=1, ticket_id=7)
     assert caught.value.detail == "Not enough Bolt in stock: 1 asked, 0 left."
     part.refresh_from_db()
     assert part.quantity_in_stock == 0
@@ -53,8 +58,12 @@ def test_take_stock_never_oversells():
 
 def test_return_stock_adds_back_per_part():
     bolt, nut = (baker.make(Part, price=1, quantity_in_stock=1) for _ in range(2))
-    part_return_stock(returns=[(nut.pk, 4), (bolt.pk, 2)])
+    part_return_stock(returns=[(nut.pk, 4), (bolt.pk, 2)], ticket_id=9)
     assert list(Part.objects.order_by("pk").values_list("quantity_in_stock", flat=True)) == [3, 5]
+    assert list(StockMovement.objects.order_by("id").values_list("part_id", "delta", "reason", "ticket_id")) == [
+        (bolt.pk, 2, "ticket", 9),  # in part order
+        (nut.pk, 4, "ticket", 9),
+    ]
 
 
 def test_delete():
@@ -84,7 +93,7 @@ def test_admin_change_never_writes_back_the_stock_it_showed(admin_client):
 
 def test_return_stock_up_to_the_maximum():
     part = baker.make(Part, name="Washer", price=1, quantity_in_stock=MAX_STOCK - 2)
-    part_return_stock(returns=[(part.pk, 2)])
+    part_return_stock(returns=[(part.pk, 2)], ticket_id=1)
     part.refresh_from_db()
     assert part.quantity_in_stock == MAX_STOCK
 
@@ -93,17 +102,18 @@ def test_return_stock_past_the_maximum_is_a_conflict_and_returns_nothing():
     washer = baker.make(Part, name="Washer", price=1, quantity_in_stock=MAX_STOCK - 1)
     bolt = baker.make(Part, name="Bolt", price=1, quantity_in_stock=5)
     with pytest.raises(Conflict) as caught, transaction.atomic():
-        part_return_stock(returns=[(bolt.pk, 1), (washer.pk, 2)])
+        part_return_stock(returns=[(bolt.pk, 1), (washer.pk, 2)], ticket_id=1)
     assert caught.value.detail == (
         "Giving 2 Washer back to stock would take it from 999,999,999 past the most a part can hold "
         "(1,000,000,000); nothing changed."
     )
     assert list(Part.objects.order_by("pk").values_list("quantity_in_stock", flat=True)) == [MAX_STOCK - 1, 5]
+    assert not StockMovement.objects.exists()  # the bolt's went with the rollback
 
 
 def test_adjust_stock_up_to_the_maximum_but_not_past_it():
     part = baker.make(Part, name="Washer", price=1, quantity_in_stock=MAX_STOCK - 3)
-    assert part_adjust_stock(part=part, delta=3) == MAX_STOCK
+    assert part_adjust_stock(part=part, delta=3).balance_after == MAX_STOCK
     with pytest.raises(Conflict) as caught:
         part_adjust_stock(part=part, delta=1)
     assert caught.value.detail == (

@@ -39,6 +39,13 @@ class StaffModelPermissions(DjangoModelPermissions):
         return queryset if queryset is not None else super()._queryset(view)
 
 
+class StaffChangePermissions(StaffModelPermissions):
+    """Staff with the model's change permission, whatever the method: for actions that change an object through a
+    POST or DELETE of their own (a stock adjustment, a labor line), which would otherwise ask for add_ or delete_."""
+
+    perms_map = {method: ["%(app_label)s.change_%(model_name)s"] for method in StaffModelPermissions.perms_map}
+
+
 class IsAnonymous(BasePermission):
     """No token at all (self-registration)."""
 

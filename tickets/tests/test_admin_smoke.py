@@ -40,7 +40,7 @@ def ok(client, url, **params):
 def test_every_page_front_desk_can_reach_renders(front_desk):
     app_list = ok(front_desk, reverse("admin:index")).context["app_list"]
     reached = {model["object_name"] for app in app_list for model in app["models"]}
-    assert reached == {"Customer", "Mechanic", "Part", "ServiceTicket", "TimeEntry", "Vehicle"}
+    assert reached == {"Customer", "Mechanic", "Part", "ServiceTicket", "StockMovement", "TimeEntry", "Vehicle"}
     for app in app_list:
         ok(front_desk, app["app_url"])
         for entry in app["models"]:
@@ -66,6 +66,7 @@ def test_every_page_front_desk_can_reach_renders(front_desk):
         "admin:inventory_part_add",
         "admin:mechanics_mechanic_add",
         "admin:tickets_timeentry_add",
+        "admin:inventory_stockmovement_add",
         "admin:token_blacklist_outstandingtoken_changelist",
     ],
 )

@@ -145,10 +145,10 @@ def test_a_refusal_only_the_service_sees_rolls_back_the_whole_save(admin_client,
     """Stock taken by someone else between the form's check and the service: every change of that save goes."""
     real_add_part = ticket_admin.ticket_add_part
 
-    def add_part_after_a_race(*, ticket, part, quantity):
+    def add_part_after_a_race(*, ticket, part, quantity, by=None):
         if part == rotor:
             Part.objects.filter(pk=rotor.pk).update(quantity_in_stock=0)
-        return real_add_part(ticket=ticket, part=part, quantity=quantity)
+        return real_add_part(ticket=ticket, part=part, quantity=quantity, by=by)
 
     monkeypatch.setattr(ticket_admin, "ticket_add_part", add_part_after_a_race)
     changes = {
@@ -183,9 +183,9 @@ def test_lowering_more_than_is_left_on_the_line_is_refused_by_the_service(admin_
 def test_a_line_removed_meanwhile_is_refused_for_the_whole_inline(admin_client, ticket, pads, monkeypatch):
     real_remove_part = ticket_admin.ticket_remove_part
 
-    def removed_first(*, ticket, part, quantity=None):
+    def removed_first(*, ticket, part, quantity=None, by=None):
         real_remove_part(ticket=ticket, part=part)  # another request took the line off after the form's check
-        return real_remove_part(ticket=ticket, part=part, quantity=quantity)
+        return real_remove_part(ticket=ticket, part=part, quantity=quantity, by=by)
 
     monkeypatch.setattr(ticket_admin, "ticket_remove_part", removed_first)
     response = post_page(admin_client, ticket, {"lines-0-DELETE": "on", "description": "Gone"})
@@ -293,7 +293,7 @@ def test_a_status_left_as_shown_is_no_move_when_the_ticket_moved_meanwhile(admin
 
 
 def test_a_status_move_refused_by_the_service_rolls_back_the_lines(admin_client, ticket, pads, monkeypatch):
-    def refuse(*, ticket, status):
+    def refuse(*, ticket, status, by=None):
         raise Conflict("Refused for the test.")
 
     monkeypatch.setattr(ticket_admin, "ticket_set_status", refuse)

@@ -232,6 +232,7 @@ def test_409_only_where_the_api_gives_it(openapi):
         ("delete", "/customers/me"),
         ("delete", "/mechanics/{id}"),
         ("delete", "/inventory/{id}"),
+        ("post", "/inventory/{id}/adjust"),
         ("delete", "/service-tickets/{id}"),
         ("delete", "/vehicles/{id}"),
         ("put", "/service-tickets/{id}/edit"),
