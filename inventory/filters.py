@@ -1,7 +1,7 @@
 import django_filters
 
-from inventory.models import Part
-from mechanic_shop.api.filters import CountFilter
+from inventory.models import Part, PurchaseOrder
+from mechanic_shop.api.filters import CountFilter, IdFilter
 
 
 class PartFilterSet(django_filters.FilterSet):
@@ -12,3 +12,12 @@ class PartFilterSet(django_filters.FilterSet):
     class Meta:
         model = Part
         fields = ["low_stock"]
+
+
+class PurchaseOrderFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=PurchaseOrder.Status.choices, label="Orders in this status.")
+    supplier_id = IdFilter(field_name="supplier", label="Orders from this supplier.")
+
+    class Meta:
+        model = PurchaseOrder
+        fields = ["status", "supplier_id"]
