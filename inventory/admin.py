@@ -91,3 +91,6 @@ class PartAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for part in queryset:
             part_delete(part=part)
+
+
+import inventory.purchasing_admin  # noqa: E402, F401  (suppliers and purchase orders)
