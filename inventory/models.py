@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinLengthValidator, MinValueValidator
 from django.db import models
@@ -181,5 +183,5 @@ class PurchaseOrderLine(models.Model):
         return f"{self.quantity} × part #{self.part_id} on PO #{self.order_id}"
 
     @property
-    def line_total(self):
+    def line_total(self) -> Decimal:
         return self.quantity * self.unit_cost

@@ -282,7 +282,7 @@ def purchase_orders_suggest() -> list[PurchaseOrder]:
     for part in parts:
         quantity = suggested_quantity(
             stock=part.quantity_in_stock, level=part.reorder_level, reorder_quantity=part.reorder_quantity,
-            due=part.due,  # type: ignore[attr-defined]
+            due=part.due,
         )  # fmt: skip
         if quantity:
             line = PurchaseOrderLine(part_id=part.pk, quantity=quantity, unit_cost=part.cost or ZERO)

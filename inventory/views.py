@@ -203,7 +203,7 @@ class PurchaseOrderViewSet(ShopModelViewSet):
             200: OpenApiResponse(ORDERS, description="No part needs ordering: an empty list."),
         },
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
     def suggest(self, request):
         """One draft per supplier for its parts at or below their reorder level, not already covered by open
         orders (docs/decisions/0021-purchase-orders.md)."""

@@ -560,3 +560,41 @@ def test_a_part_on_an_order_cannot_be_deleted(admin_client_api, acme, filters):
 def test_baker_made_orders_render(admin_client_api, acme):
     order = baker.make(PurchaseOrder, supplier=acme)
     assert admin_client_api.get(order_url(order.pk)).json()["total"] == "0.00"
+
+
+# --- The schema says what the API answers --------------------------------------------------------------------------
+
+
+def test_purchasing_answers_are_the_documented_ones(admin_client_api, acme, filters):
+    from mechanic_shop.api.tests.test_schema import _openapi, assert_documented
+
+    openapi = _openapi()
+    created = admin_client_api.post(
+        ORDERS, {"supplier_id": acme.pk, "lines": [{"part_id": filters.pk, "quantity": 2}]}, format="json"
+    )
+    assert_documented(openapi, "post", "/purchase-orders", created)
+    pk = created.json()["id"]
+    path = "/purchase-orders/{id}"
+    assert_documented(openapi, "get", path, admin_client_api.get(order_url(pk)))
+    assert_documented(openapi, "get", "/purchase-orders", admin_client_api.get(ORDERS))
+    refused = admin_client_api.post(order_url(pk, "receive"))
+    assert refused.status_code == 409
+    assert_documented(openapi, "post", path + "/receive", refused)
+    assert_documented(openapi, "post", path + "/order", admin_client_api.post(order_url(pk, "order")))
+    too_many = admin_client_api.post(
+        order_url(pk, "receive"), {"lines": [{"part_id": filters.pk, "quantity": 3}]}, format="json"
+    )
+    assert too_many.status_code == 400
+    assert_documented(openapi, "post", path + "/receive", too_many)
+    assert_documented(openapi, "post", path + "/receive", admin_client_api.post(order_url(pk, "receive")))
+    kept = admin_client_api.delete(order_url(pk))
+    assert kept.status_code == 409
+    assert_documented(openapi, "delete", path, kept)
+    assert_documented(openapi, "patch", path, admin_client_api.patch(order_url(pk), {"lines": []}, format="json"))
+    assert_documented(openapi, "post", "/purchase-orders/suggest", admin_client_api.post(SUGGEST))
+    Part.objects.filter(pk=filters.pk).update(reorder_level=100)
+    suggested = admin_client_api.post(SUGGEST)
+    assert suggested.status_code == 201
+    assert_documented(openapi, "post", "/purchase-orders/suggest", suggested)
+    assert_documented(openapi, "delete", "/suppliers/{id}", admin_client_api.delete(supplier_url(acme.pk)))
+    assert_documented(openapi, "get", "/suppliers", admin_client_api.get(SUPPLIERS))
