@@ -152,6 +152,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     list_display = ["id", "supplier", "status", "ordered_at", "received_at", "created_at"]
     list_select_related = ["supplier"]
     list_filter = ["status", "supplier"]
+    search_fields = ["supplier__name"]
     ordering = ["-id"]
     actions = ["mark_ordered", "receive_everything_due", "cancel_orders"]
     fields = ["supplier", "status", "ordered_at", "received_at", "created_at", "updated_at"]
