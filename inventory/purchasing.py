@@ -226,7 +226,7 @@ def purchase_order_receive(
     for part_id in sorted(wanted):  # parts in id order (part_receive_stock locks each)
         line = on_order[part_id]
         part_receive_stock(part_id=part_id, quantity=wanted[part_id], purchase_order=order, by=by)
-        Part.objects.filter(pk=part_id).update(cost=line.unit_cost)
+        Part.objects.filter(pk=part_id).update(cost=line.unit_cost, updated_at=timezone.now())
         line.received_quantity += wanted[part_id]
     PurchaseOrderLine.objects.bulk_update([on_order[part_id] for part_id in wanted], ["received_quantity"])
     if all(line.received_quantity == line.quantity for line in on_order.values()):
