@@ -1,8 +1,8 @@
 import django_filters
 from django.db.models import F
 
-from inventory.models import Part
-from mechanic_shop.api.filters import CountFilter
+from inventory.models import Part, PurchaseOrder
+from mechanic_shop.api.filters import CountFilter, IdFilter
 
 
 class PartFilterSet(django_filters.FilterSet):
@@ -22,3 +22,12 @@ class PartFilterSet(django_filters.FilterSet):
     def filter_below_reorder_level(self, queryset, name, value):
         below = {"reorder_level__gt": 0, "quantity_in_stock__lte": F("reorder_level")}
         return queryset.filter(**below) if value == "true" else queryset.exclude(**below)
+
+
+class PurchaseOrderFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=PurchaseOrder.Status.choices, label="Orders in this status.")
+    supplier_id = IdFilter(field_name="supplier", label="Orders from this supplier.")
+
+    class Meta:
+        model = PurchaseOrder
+        fields = ["status", "supplier_id"]

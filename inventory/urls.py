@@ -1,5 +1,7 @@
-from inventory.views import PartViewSet
+from inventory.views import PartViewSet, PurchaseOrderViewSet, SupplierViewSet
 from mechanic_shop.api.routers import OptionalSlashRouter
 
 router = OptionalSlashRouter()
 router.register("inventory", PartViewSet)
+router.register("suppliers", SupplierViewSet)
+router.register("purchase-orders", PurchaseOrderViewSet)

@@ -1,4 +1,5 @@
-"""What the front desk's index page shows: tickets by status, today's completed tickets, parts low in stock.
+"""What the front desk's index page shows: tickets by status, today's completed tickets, parts to reorder (at or
+below their own reorder level).
 
 A fixed number of queries whatever the size of the shop, and each block only for a user who may view what it shows.
 """
@@ -9,7 +10,8 @@ from datetime import datetime, time
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from inventory.models import LOW_STOCK_LEVEL, Part
+from inventory.models import Part
+from inventory.purchasing import below_reorder_level
 from tickets.models import ServiceTicket
 
 # Rows listed per block; the counts are of all of them.
@@ -33,9 +35,8 @@ class FloorSummary:
     on_the_floor: int = 0
     completed_today: int = 0
     completed_today_tickets: list[ServiceTicket] = field(default_factory=list)
-    low_stock_level: int = LOW_STOCK_LEVEL
-    low_stock_count: int = 0
-    low_stock_parts: list[Part] = field(default_factory=list)
+    reorder_count: int = 0
+    reorder_parts: list[Part] = field(default_factory=list)
 
 
 def floor_summary(*, user, now: datetime | None = None) -> FloorSummary:
@@ -71,7 +72,8 @@ def floor_summary(*, user, now: datetime | None = None) -> FloorSummary:
             tickets = tickets.select_related("customer")  # the customer's name on each row, in the same query
         summary.completed_today_tickets = list(tickets[:LIST_LIMIT])
     if summary.show_parts:
-        low = Part.objects.filter(quantity_in_stock__lte=LOW_STOCK_LEVEL)
-        summary.low_stock_count = low.count()
-        summary.low_stock_parts = list(low.order_by("quantity_in_stock", "id")[:LIST_LIMIT])
+        # Parts at or below their own reorder level (those with one), the emptiest first: a count and a page.
+        low = below_reorder_level()
+        summary.reorder_count = low.count()
+        summary.reorder_parts = list(low.order_by("quantity_in_stock", "id")[:LIST_LIMIT])
     return summary

@@ -18,7 +18,7 @@ PASSWORD = "Front-Desk-Pass-2026"
 
 @pytest.fixture
 def shop(make_role_user, make_ticket, make_mechanic, customer):
-    pads = baker.make(Part, name="Brake pad set", price=Decimal("54.00"), quantity_in_stock=3)
+    pads = baker.make(Part, name="Brake pad set", price=Decimal("54.00"), quantity_in_stock=3, reorder_level=2)
     completed = make_ticket(customer, mechanics=[make_mechanic(name="Mo")], parts=[(pads, 2)], status="completed")
     open_ticket = make_ticket(customer, description="Squeal from the front brakes")
     make_ticket(customer, status="in_progress")
@@ -49,7 +49,7 @@ def test_front_desk_logs_in_and_sees_the_floor(browser, live_server, shop, tmp_p
     assert widths[0] == widths[1] == widths[2] > 100
     assert widths[3] < 5
     assert f"#{shop['completed'].pk}" in browser.find_element(By.ID, "floor-completed-today").text
-    assert "Brake pad set" in browser.find_element(By.ID, "floor-low-stock").text
+    assert "Brake pad set" in browser.find_element(By.ID, "floor-reorder").text
 
     screenshot = browser.get_screenshot_as_png()
     (tmp_path / "front-desk-index.png").write_bytes(screenshot)

@@ -11,7 +11,8 @@ from django.urls import reverse
 from model_bakery import baker
 
 from customers.services import vehicle_for_ticket
-from inventory.models import Part
+from inventory.models import Part, Supplier
+from inventory.purchasing import LineIn, purchase_order_create, purchase_order_mark_ordered
 from tickets.models import TimeEntry
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +28,8 @@ def front_desk(client, make_role_user, make_ticket, make_mechanic, customer):
     entry.save()
     make_ticket(customer)
     vehicle_for_ticket(vin="1HGCM82633A004352", customer=customer)  # also made by the tickets once they link one
+    order = purchase_order_create(supplier=Supplier.objects.create(name="Brake World"), lines=[LineIn(pads.pk, 4)])
+    purchase_order_mark_ordered(order=order)
     client.force_login(make_role_user("Front desk"))
     return client
 
@@ -40,7 +43,17 @@ def ok(client, url, **params):
 def test_every_page_front_desk_can_reach_renders(front_desk):
     app_list = ok(front_desk, reverse("admin:index")).context["app_list"]
     reached = {model["object_name"] for app in app_list for model in app["models"]}
-    assert reached == {"Customer", "Mechanic", "Part", "ServiceTicket", "StockMovement", "TimeEntry", "Vehicle"}
+    assert reached == {
+        "Customer",
+        "Mechanic",
+        "Part",
+        "PurchaseOrder",
+        "ServiceTicket",
+        "StockMovement",
+        "Supplier",
+        "TimeEntry",
+        "Vehicle",
+    }
     for app in app_list:
         ok(front_desk, app["app_url"])
         for entry in app["models"]:
@@ -64,6 +77,8 @@ def test_every_page_front_desk_can_reach_renders(front_desk):
         "admin:auth_user_changelist",
         "admin:auth_group_changelist",
         "admin:inventory_part_add",
+        "admin:inventory_supplier_add",
+        "admin:inventory_purchaseorder_add",
         "admin:mechanics_mechanic_add",
         "admin:tickets_timeentry_add",
         "admin:inventory_stockmovement_add",

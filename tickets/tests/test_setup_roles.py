@@ -35,6 +35,8 @@ def test_setup_roles_creates_the_three_groups(capsys):
         "tickets.change_serviceticket",
         "mechanics.view_mechanic",
         "inventory.view_part",
+        "inventory.view_supplier",
+        "inventory.view_purchaseorder",
     }
     assert perms["Mechanic"] == {
         "customers.view_vehicle",
@@ -47,6 +49,8 @@ def test_setup_roles_creates_the_three_groups(capsys):
         "customers.%s_vehicle",
         "mechanics.%s_mechanic",
         "inventory.%s_part",
+        "inventory.%s_supplier",
+        "inventory.%s_purchaseorder",
         "tickets.%s_serviceticket",
     ):
         assert {model % a for a in ("view", "add", "change", "delete")} <= perms["Manager"]

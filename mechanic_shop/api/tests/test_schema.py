@@ -245,6 +245,12 @@ def test_409_only_where_the_api_gives_it(openapi):
         ("post", "/service-tickets/{id}/labor-lines"),
         ("patch", "/service-tickets/{id}/labor-lines/{line_id}"),
         ("delete", "/service-tickets/{id}/labor-lines/{line_id}"),
+        ("delete", "/suppliers/{id}"),
+        ("patch", "/purchase-orders/{id}"),
+        ("delete", "/purchase-orders/{id}"),
+        ("post", "/purchase-orders/{id}/order"),
+        ("post", "/purchase-orders/{id}/receive"),
+        ("post", "/purchase-orders/{id}/cancel"),
     }
 
 

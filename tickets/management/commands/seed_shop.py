@@ -32,7 +32,7 @@ from django.utils import timezone
 from customers.models import Customer, Vehicle
 from customers.services import customer_list_cache_invalidate, customer_set_password
 from customers.vins import check_digit, decode_vin
-from inventory.models import Part, StockMovement
+from inventory.models import Part, PurchaseOrder, PurchaseOrderLine, StockMovement, Supplier
 from mechanic_shop.core.generations import bump_generation
 from mechanics.models import Mechanic
 from tickets.models import LaborLine, ServiceTicket, TicketMechanic, TicketPart, TimeEntry
@@ -115,6 +115,21 @@ CARS = [
     ("KNA", "Kia", ("Rio", "Sportage", "Ceed"), FIRST_MODEL_YEAR),
     ("YV1", "Volvo", ("S60", "XC60", "V70"), FIRST_MODEL_YEAR),
 ]
+SUPPLIERS = [
+    "Northside Auto Supply",
+    "Keystone Parts Co.",
+    "Delta Brake & Clutch",
+    "Harbor Filters",
+    "Summit Electrics",
+]
+# The purchase orders seeded, by status: every status, most of them received.
+ORDER_STATUSES = (
+    [PurchaseOrder.Status.DRAFT] * 2
+    + [PurchaseOrder.Status.ORDERED] * 2
+    + [PurchaseOrder.Status.PARTIALLY_RECEIVED] * 2
+    + [PurchaseOrder.Status.RECEIVED] * 4
+    + [PurchaseOrder.Status.CANCELLED]
+)
 CARS_PER_CUSTOMER = [1] * 6 + [2] * 3 + [3]  # most have one car, a few two or three
 CHANGED_HANDS = 0.05  # the share of cars bought from another customer, with tickets of both owners
 STATUSES = (
@@ -170,7 +185,7 @@ class Command(BaseCommand):
             demo_login_id = None
             if opts["flush"]:
                 demo_login_id = self._flush(keep_demo_login=demo_logins)
-            elif Customer.objects.exists() or Mechanic.objects.exists() or Part.objects.exists():
+            elif any(model.objects.exists() for model in (Customer, Mechanic, Part, Supplier)):
                 self.stdout.write("The shop already has data; nothing seeded (use --flush to replace it).")
                 return
             counts = self._seed(rng, opts, demo_logins, demo_login_id)
@@ -185,7 +200,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Seeded {counts['customers']} customers with {counts['vehicles']} vehicles, "
-            f"{counts['mechanics']} mechanics, {counts['parts']} parts, "
+            f"{counts['mechanics']} mechanics, {counts['parts']} parts from {counts['suppliers']} suppliers "
+            f"({counts['orders']} purchase orders), "
             f"{counts['tickets']} tickets ({counts['links']} mechanic assignments, {counts['lines']} part lines, "
             f"{counts['labor']} labor lines, {counts['clock']} time entries) "
             f"in {elapsed:.1f}s{logins}."
@@ -210,11 +226,14 @@ class Command(BaseCommand):
                 TicketPart,
                 TicketMechanic,
                 StockMovement,
+                PurchaseOrderLine,
+                PurchaseOrder,
                 ServiceTicket,
                 Vehicle,
                 Customer,
                 Mechanic,
                 Part,
+                Supplier,
             ):
                 cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
         for start in range(0, len(login_ids), BATCH):
@@ -271,16 +290,26 @@ class Command(BaseCommand):
             parts.append(
                 Part(id=i, name=f"{name}{suffix}", price=Decimal(price), quantity_in_stock=rng.randrange(5, 500))
             )
+        suppliers, orders, order_lines, receipts = self._purchasing(rng, parts, now)
+        Supplier.objects.bulk_create(suppliers, batch_size=BATCH)
         Part.objects.bulk_create(parts, batch_size=BATCH)
-        # Each part's ledger starts with its stock (the lines below are history, not taken from it).
+        # Each part's ledger starts with its stock less what the orders below brought in, then their receipts, so
+        # the chain of movements ends at the stock (the ticket lines below are history, not taken from it).
+        received = Counter()
+        for receipt in receipts:
+            received[receipt.part_id] += receipt.delta
         StockMovement.objects.bulk_create(
             (
-                StockMovement(part_id=p.id, delta=p.quantity_in_stock, balance_after=p.quantity_in_stock,
-                              reason=StockMovement.Reason.INITIAL, note="Seeded", created_at=now - timedelta(days=730))
+                StockMovement(part_id=p.id, delta=p.quantity_in_stock - received[p.id],
+                              balance_after=p.quantity_in_stock - received[p.id], reason=StockMovement.Reason.INITIAL,
+                              note="Seeded", created_at=now - timedelta(days=730))
                 for p in parts
             ),
             batch_size=BATCH,
         )  # fmt: skip
+        PurchaseOrder.objects.bulk_create(orders, batch_size=BATCH)
+        PurchaseOrderLine.objects.bulk_create(order_lines, batch_size=BATCH)
+        StockMovement.objects.bulk_create(receipts, batch_size=BATCH)
         part_prices = {p.id: p.price for p in parts}
 
         active_ids = [m.id for m in mechanics if m.is_active] or [m.id for m in mechanics]
@@ -350,12 +379,89 @@ class Command(BaseCommand):
             "vehicles": len(vehicles),
             "mechanics": len(mechanics),
             "parts": len(parts),
+            "suppliers": len(suppliers),
+            "orders": len(orders),
             "tickets": len(tickets),
             "links": len(links),
             "lines": len(lines),
             "labor": len(labor),
             "clock": len(clock),
         }
+
+    def _purchasing(
+        self, rng: random.Random, parts: list[Part], now: datetime
+    ) -> tuple[list[Supplier], list[PurchaseOrder], list[PurchaseOrderLine], list[StockMovement]]:
+        """Suppliers; each part's supplier (most have one), SKU, cost and reorder level and quantity (about one in
+        five at or below its level); purchase orders in every status, and the `receipt` movements of what arrived.
+
+        Sets the parts' fields in place (the cost of a part received is the unit cost of its last receipt) and raises
+        a part's stock to what its orders brought in when that is more, so its `initial` movement is never negative.
+        The receipts' balances are left for the caller, which knows each part's initial stock.
+        """
+        if not parts:
+            return [], [], [], []
+        suppliers = [
+            Supplier(id=i, name=name, email=f"orders@{name.split()[0].lower()}.example.com",
+                     phone_number=f"+1 (555) {rng.randrange(100, 1000)}-{rng.randrange(1000, 10000)}",
+                     created_at=now - timedelta(days=730))
+            for i, name in enumerate(SUPPLIERS[: max(1, min(len(SUPPLIERS), len(parts) // 4))], start=1)
+        ]  # fmt: skip
+        for part in parts:
+            part.sku = f"SKU-{part.id:06d}"
+            part.cost = (part.price * Decimal("0.6")).quantize(Decimal("0.01"))
+            part.supplier_id = suppliers[part.id % len(suppliers)].id if rng.random() < 0.9 else None
+            if rng.random() < 0.8:
+                part.reorder_level = rng.randrange(5, 40)
+                part.reorder_quantity = rng.randrange(10, 80)
+                if rng.random() < 0.25:
+                    part.quantity_in_stock = rng.randrange(0, part.reorder_level + 1)  # time to reorder
+        by_supplier: dict[int, list[Part]] = {}
+        for part in parts:
+            if part.supplier_id is not None:
+                by_supplier.setdefault(part.supplier_id, []).append(part)
+        if not by_supplier:
+            return suppliers, [], [], []
+        orders, lines, receipts = [], [], []
+        received = Counter()
+        for i, status in enumerate(ORDER_STATUSES, start=1):
+            supplier_id = rng.choice(sorted(by_supplier))
+            created_at = now - timedelta(days=rng.randrange(2, 120), hours=rng.randrange(24))
+            order = PurchaseOrder(id=i, supplier_id=supplier_id, status=status, created_at=created_at)
+            if status != PurchaseOrder.Status.DRAFT:
+                order.ordered_at = created_at + timedelta(hours=rng.randrange(1, 48))
+            stocked = by_supplier[supplier_id]
+            on_order = rng.sample(stocked, min(len(stocked), rng.randrange(1, 4)))
+            for n, part in enumerate(sorted(on_order, key=lambda p: p.id)):
+                quantity = rng.randrange(5, 60)
+                line = PurchaseOrderLine(
+                    order_id=i, part_id=part.id, quantity=quantity, unit_cost=part.cost or Decimal("0.00")
+                )
+                if status == PurchaseOrder.Status.RECEIVED:
+                    line.received_quantity = quantity
+                elif status == PurchaseOrder.Status.PARTIALLY_RECEIVED:
+                    # The first line partly, the others in full or not yet: something came, something is due.
+                    line.received_quantity = rng.randrange(1, quantity) if n == 0 else rng.choice((0, quantity))
+                lines.append(line)
+                if line.received_quantity:
+                    arrived = order.ordered_at + timedelta(days=rng.randrange(1, 10))
+                    if status == PurchaseOrder.Status.RECEIVED:
+                        order.received_at = max(order.received_at or arrived, arrived)
+                    receipts.append(
+                        StockMovement(part_id=part.id, delta=line.received_quantity, balance_after=0,
+                                      reason=StockMovement.Reason.RECEIPT, purchase_order_id=i, note="Seeded",
+                                      created_at=arrived)
+                    )  # fmt: skip
+                    received[part.id] += line.received_quantity
+                    part.cost = line.unit_cost
+            orders.append(order)
+        for part in parts:
+            part.quantity_in_stock = max(part.quantity_in_stock, received[part.id])
+        # Each part's balances in the order its receipts are written (after its initial stock).
+        balance = {part.id: part.quantity_in_stock - received[part.id] for part in parts}
+        for receipt in receipts:
+            balance[receipt.part_id] += receipt.delta
+            receipt.balance_after = balance[receipt.part_id]
+        return suppliers, orders, lines, receipts
 
     def _labor_and_clock(
         self,

@@ -5,7 +5,7 @@ from django.db import transaction
 ACTIONS = ("view", "add", "change", "delete")
 
 # Group → {"app.model": actions}; an action with an underscore is a whole codename (a model's own permission).
-# Part lines and mechanic links change only through ticket permissions.
+# Part lines and mechanic links change only through ticket permissions; purchase order lines only through the order's.
 ROLES = {
     "Front desk": {
         "customers.customer": ACTIONS,
@@ -13,6 +13,8 @@ ROLES = {
         "tickets.serviceticket": ("view", "add", "change"),
         "mechanics.mechanic": ("view",),
         "inventory.part": ("view",),
+        "inventory.supplier": ("view",),
+        "inventory.purchaseorder": ("view",),
     },
     "Mechanic": {
         "customers.vehicle": ("view",),
@@ -24,6 +26,8 @@ ROLES = {
         "customers.vehicle": ACTIONS,
         "mechanics.mechanic": (*ACTIONS, "view_mechanic_salary"),
         "inventory.part": ACTIONS,
+        "inventory.supplier": ACTIONS,
+        "inventory.purchaseorder": ACTIONS,
         "tickets.serviceticket": ACTIONS,
         "tickets.ticketmechanic": ACTIONS,
         "tickets.ticketpart": ACTIONS,
