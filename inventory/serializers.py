@@ -80,6 +80,7 @@ class AdjustStockSerializer(serializers.Serializer):
             raise serializers.ValidationError("Adjust by a non-zero number of units.")
         return value
 
+
 # --- Purchasing -------------------------------------------------------------------------------------------------
 
 

@@ -86,6 +86,7 @@ class PartViewSet(ShopModelViewSet):
         movement = part_adjust_stock(part=part, by=request.user, **payload.validated_data)
         return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
 
+
 @extend_schema_view(
     destroy=extend_schema(
         responses={204: None, 409: OpenApiResponse(description="A part or a purchase order names the supplier.")}
