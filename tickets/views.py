@@ -338,7 +338,9 @@ class MechanicTicketsViewSet(TicketListRetrieveMixin, ShopReadOnlyViewSet):
         self._mechanic = mechanic = self.mechanic()
         tickets = ServiceTicket.objects.filter(mechanic_links__mechanic=mechanic)
         if self.action == "list":
-            query = MyTicketsQuerySerializer(data=self.request.query_params)
+            # A plain dict, not the QueryDict: DRF reads an empty value in a QueryDict as "not sent" for an optional
+            # field, and `?service_date=` must be a 400 like any other malformed date.
+            query = MyTicketsQuerySerializer(data=self.request.query_params.dict())
             query.is_valid(raise_exception=True)
             day = timezone.localdate() if query.validated_data.get("today") else None
             for when in {day, query.validated_data.get("service_date")} - {None}:
@@ -427,7 +429,7 @@ class EfficiencyLeaderboardViewSet(mixins.ListModelMixin, ShopGenericViewSet):
     filter_backends = []
 
     def list(self, request, *args, **kwargs):
-        params = EfficiencyRangeSerializer(data=request.query_params)
+        params = EfficiencyRangeSerializer(data=request.query_params.dict())  # `?completed_after=` → 400 too
         params.is_valid(raise_exception=True)
         # One query for every ranked mechanic (a shop's few dozen), paginated in memory: no count query.
         page = self.paginate_queryset(efficiency_leaderboard(**params.validated_data))

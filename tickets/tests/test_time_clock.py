@@ -286,6 +286,10 @@ def test_my_tickets_shows_the_open_entry_and_filters_today_and_clocked_in(phone,
     assert [t["id"] for t in phone.get(url, {"service_date": "2025-05-05"}).json()["results"]] == [old.pk]
     assert [t["id"] for t in phone.get(url, {"clocked_in": "true"}).json()["results"]] == [old.pk]
     assert phone.get(url, {"today": "maybe"}).status_code == 400
+    for empty in ("today", "service_date", "clocked_in"):  # an empty value is no value: malformed, not "not sent"
+        response = phone.get(url, {empty: ""})
+        assert response.status_code == 400
+        assert list(response.json()) == [empty]
     detail = phone.get(reverse("mechanic-my-tickets-detail", args=[old.pk])).json()
     assert detail["open_time_entry"]["id"] == running.pk
 
