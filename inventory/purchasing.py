@@ -225,8 +225,7 @@ def purchase_order_receive(
             raise ValidationError({"lines": ["Name at least one line to receive, or send no body for all of them."]})
     for part_id in sorted(wanted):  # parts in id order (part_receive_stock locks each)
         line = on_order[part_id]
-        part_receive_stock(part_id=part_id, quantity=wanted[part_id], purchase_order=order, by=by)
-        Part.objects.filter(pk=part_id).update(cost=line.unit_cost, updated_at=timezone.now())
+        part_receive_stock(part_id=part_id, quantity=wanted[part_id], purchase_order=order, cost=line.unit_cost, by=by)
         line.received_quantity += wanted[part_id]
     PurchaseOrderLine.objects.bulk_update([on_order[part_id] for part_id in wanted], ["received_quantity"])
     if all(line.received_quantity == line.quantity for line in on_order.values()):
@@ -263,7 +262,9 @@ def purchase_orders_suggest() -> list[PurchaseOrder]:
     at the part's cost, 0.00 when unknown); [] when none is needed.
 
     One query reads the parts with what is still due on open orders (drafts included, so running it twice drafts
-    nothing new); the orders and their lines are written in bulk.
+    nothing new); the orders and their lines are written in bulk. That read locks the parts it reads (FOR UPDATE),
+    so two suggests at once run one after the other and the second sees the first's drafts (a locking read reads
+    the latest committed rows; on SQLite the write lock taken at the start does the same).
     """
     due = (
         PurchaseOrderLine.objects.filter(part=OuterRef("pk"), order__status__in=OPEN_STATUSES)
@@ -277,6 +278,7 @@ def purchase_orders_suggest() -> list[PurchaseOrder]:
         .annotate(due=Coalesce(Subquery(due), 0))
         .only("id", "supplier_id", "cost", "quantity_in_stock", "reorder_level", "reorder_quantity")
         .order_by("supplier_id", "id")
+        .select_for_update()
     )
     by_supplier: dict[int, list[PurchaseOrderLine]] = {}
     for part in parts:

@@ -46,10 +46,12 @@ def _move(
     purchase_order: PurchaseOrder | None = None,
     by: Any = None,
     note: str = "",
+    also: dict[str, Any] | None = None,
 ) -> StockMovement:
     """Move the part's stock by `delta` and record it; Conflict (with `refusal`, formatted with the part's `name`,
-    the stock `left` and the `delta`) when the stock would leave 0 to MAX_STOCK. Runs in the caller's transaction,
-    which it requires: the row lock lasts until that commits."""
+    the stock `left` and the `delta`) when the stock would leave 0 to MAX_STOCK; `also`: other fields of the part
+    written in the same UPDATE (a receipt's cost). Runs in the caller's transaction, which it requires: the row lock
+    lasts until that commits."""
     assert transaction.get_connection().in_atomic_block, "stock moves run inside a transaction"
     try:
         part = Part.objects.select_for_update().only("name", "quantity_in_stock").get(pk=part_id)
@@ -58,7 +60,7 @@ def _move(
     balance = part.quantity_in_stock + delta
     if not 0 <= balance <= MAX_STOCK:
         raise Conflict(refusal.format(name=part.name, left=part.quantity_in_stock, delta=delta, most=MAX_STOCK))
-    Part.objects.filter(pk=part_id).update(quantity_in_stock=balance, updated_at=timezone.now())
+    Part.objects.filter(pk=part_id).update(quantity_in_stock=balance, updated_at=timezone.now(), **(also or {}))
     return StockMovement.objects.create(
         part_id=part_id,
         delta=delta,
@@ -155,11 +157,14 @@ def part_return_stock(*, returns: Iterable[tuple[int, int]], ticket_id: int, by:
             _move(part_id, quantity, Reason.TICKET, refusal=refusal, ticket_id=ticket_id, by=by)
 
 
-def part_receive_stock(*, part_id: int, quantity: int, purchase_order: PurchaseOrder, by: Any = None) -> StockMovement:
-    """Add `quantity` units received on `purchase_order` to the part's stock: a `receipt` movement. In the caller's
-    transaction (purchasing's)."""
+def part_receive_stock(
+    *, part_id: int, quantity: int, purchase_order: PurchaseOrder, cost: Decimal | None = None, by: Any = None
+) -> StockMovement:
+    """Add `quantity` units received on `purchase_order` to the part's stock: a `receipt` movement; `cost` (what
+    the shop paid for each) becomes the part's cost in the same write. In the caller's transaction (purchasing's)."""
     refusal = (
         "Receiving {delta:,} {name} would take its stock from {left:,} past the most a part can hold ({most:,}); "
         "nothing received."
     )
-    return _move(part_id, quantity, Reason.RECEIPT, refusal=refusal, purchase_order=purchase_order, by=by)
+    also = {"cost": cost} if cost is not None else None
+    return _move(part_id, quantity, Reason.RECEIPT, refusal=refusal, purchase_order=purchase_order, by=by, also=also)
