@@ -202,6 +202,13 @@ LABOR_RATE = env_money("LABOR_RATE", "120.00")
 # The shop's name, shown in the admin's header and title.
 SHOP_NAME = os.environ.get("SHOP_NAME", "Mechanic Shop")
 
+# Estimates (tickets/estimates.py): how many days the customer has to decide, whether new tickets wait for an
+# approved estimate by default, and the base of the absolute links sent to customers (empty: the request's own
+# scheme and host, as the proxy settings below let Django see them).
+ESTIMATE_DAYS = env_int("ESTIMATE_DAYS", 7)
+APPROVAL_REQUIRED = env_bool("APPROVAL_REQUIRED", default=False)
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
+
 AUTHENTICATION_BACKENDS = ["mechanic_shop.accounts.backends.CachedPermissionsBackend"]
 
 # --- Passwords ----------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from mechanic_shop.accounts.views import LogoutView, ShopTokenRefreshView, Staff
 from mechanic_shop.api import docs, views
 from mechanic_shop.api.routers import OptionalSlashRouter
 from mechanics.urls import router as mechanics_router
+from tickets.urls import page_patterns as ticket_pages
 from tickets.urls import router as tickets_router
 
 # One router for the whole API. `tickets` comes last: its `customers/my-tickets` route sits beside the
@@ -36,6 +37,7 @@ urlpatterns = [
     *auth_patterns,
     *docs_patterns,
     *api.urls,
+    *ticket_pages,
 ]
 
 handler400 = "mechanic_shop.api.exceptions.json_bad_request"

@@ -1,6 +1,7 @@
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinLengthValidator, MinValueValidator
 from django.db import models
@@ -42,6 +43,11 @@ class ServiceTicket(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set on creation (default settings.APPROVAL_REQUIRED): the work waits for an approved estimate.
+    approval_required = models.BooleanField(default=False)
+    # The tracking link's generation, signed into its token: issuing a new link adds one, so every older token stops
+    # matching (tickets/estimates.py).
+    tracking_version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -234,3 +240,90 @@ class TimeEntry(models.Model):
     def minutes(self) -> int | None:
         """Whole minutes clocked (rounded down); None while the entry is open."""
         return None if self.seconds is None else self.seconds // 60
+
+
+class Estimate(models.Model):
+    """What the shop asks the customer to approve: an immutable snapshot of a ticket's lines and their total.
+
+    The customer decides from a link without logging in (tickets/estimates.py). `status` holds the decision; a
+    pending estimate past `expires_at` reads as `expired`."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+        SUPERSEDED = "superseded", "Superseded"
+
+    ticket = models.ForeignKey(ServiceTicket, on_delete=models.CASCADE, related_name="estimates")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    approved_total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    # True once approved with at least one line declined: the work to follow up (indexed with the status).
+    has_declined = models.BooleanField(default=False)
+    signed_by = models.CharField(max_length=100, blank=True)
+    decline_reason = models.CharField(max_length=1000, blank=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    # When and from where the customer decided (approved_at is the decision's time for an approval).
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_ip = models.CharField(max_length=100, blank=True)
+    decided_user_agent = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["ticket", "-created_at", "-id"], name="estimate_ticket_idx"),
+            # GET /estimates?status=approved&has_declined=true, newest first.
+            models.Index(fields=["status", "has_declined", "-created_at", "-id"], name="estimate_followup_idx"),
+            models.Index(fields=["-created_at", "-id"], name="estimate_newest_first_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(total__gte=0), name="estimate_total_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Estimate #{self.pk} for ticket #{self.ticket_id} ({self.shown_status})"
+
+    @property
+    def approved_at(self) -> datetime | None:
+        return self.decided_at if self.status == self.Status.APPROVED else None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == self.Status.PENDING and self.expires_at <= timezone.now()
+
+    @property
+    def shown_status(self) -> str:
+        """The status clients see: `expired` for a pending estimate past its expiry."""
+        return "expired" if self.is_expired else self.status
+
+
+class EstimateLine(models.Model):
+    """One line of an estimate, copied from the ticket when the estimate was made; never changed afterwards except
+    `declined`, set once by the customer's approval."""
+
+    class Kind(models.TextChoices):
+        PART = "part", "Part"
+        LABOR = "labor", "Labor"
+        FLAT_LABOR = "flat_labor", "Flat labor"
+
+    estimate = models.ForeignKey(Estimate, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.CharField(max_length=200)
+    # Units for a part, hours for labor, 1 for the flat labor charge.
+    quantity = models.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    line_total = models.DecimalField(max_digits=14, decimal_places=2)
+    # What the line was copied from, so an approval that declines it can take it off the ticket.
+    part_id = models.BigIntegerField(null=True, blank=True)
+    labor_line_id = models.BigIntegerField(null=True, blank=True)
+    declined = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description} ({self.line_total})"

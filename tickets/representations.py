@@ -16,6 +16,7 @@ from django.db.models import Sum
 
 from mechanic_shop.api.fields import iso_timestamp
 from tickets.clock import clocked_hours
+from tickets.links import NO_APPROVAL, approval_summaries, tracking_url
 from tickets.models import LaborLine, ServiceTicket, TicketMechanic, TicketPart, TimeEntry
 
 TICKET_COLUMNS = (
@@ -33,6 +34,8 @@ TICKET_COLUMNS = (
     "created_at",
     "updated_at",
     "completed_at",
+    "approval_required",
+    "tracking_version",
 )
 CENT = Decimal("0.01")
 
@@ -70,8 +73,10 @@ def _labor(ids: list[int]) -> dict[int, tuple[list[dict], Decimal, Decimal]]:
     return labor
 
 
-def ticket_representations(rows: Iterable[dict]) -> list[dict]:
-    """Tickets shaped like ServiceTicketSerializer's output, in the order given: three queries for all of them."""
+def ticket_representations(rows: Iterable[dict], request=None) -> list[dict]:
+    """Tickets shaped like ServiceTicketSerializer's output, in the order given: a query each for their mechanics,
+    part lines, labor lines, clocked time and estimates, for all of them. `request` makes `tracking_url` absolute
+    (tickets/links.py)."""
     rows = list(rows)
     ids = [row["id"] for row in rows]
     mechanics = defaultdict(list)
@@ -90,6 +95,7 @@ def ticket_representations(rows: Iterable[dict]) -> list[dict]:
         lines[ticket_id].append((part_id, name, quantity, unit_price))
     labor = _labor(ids)
     clocked = _clocked_seconds(ids)
+    approvals = approval_summaries(ids)
 
     result = []
     for row in rows:
@@ -108,6 +114,7 @@ def ticket_representations(rows: Iterable[dict]) -> list[dict]:
             )
         labor_lines, lines_total, billed_hours = labor[row["id"]]
         labor_total = row["labor_cost"] + lines_total
+        approval_status, approved_total = approvals.get(row["id"], NO_APPROVAL)
         result.append(
             {
                 "id": row["id"],
@@ -132,6 +139,10 @@ def ticket_representations(rows: Iterable[dict]) -> list[dict]:
                 "created_at": iso_timestamp(row["created_at"]),
                 "updated_at": iso_timestamp(row["updated_at"]),
                 "completed_at": iso_timestamp(row["completed_at"]),
+                "approval_required": row["approval_required"],
+                "approval_status": approval_status,
+                "approved_total": None if approved_total is None else _money(approved_total),
+                "tracking_url": tracking_url(row["id"], row["tracking_version"], request),
             }
         )
     return result
@@ -148,8 +159,8 @@ def _clocked_seconds(ids: list[int]) -> dict[int, int]:
     )
 
 
-def ticket_representation(ticket: ServiceTicket, *, reread: bool = True) -> dict:
+def ticket_representation(ticket: ServiceTicket, *, reread: bool = True, request=None) -> dict:
     """One ticket; re-read from the database unless `ticket` was just loaded (a service may have changed it)."""
     if reread:
-        return ticket_representations(ticket_rows(ServiceTicket.objects.filter(pk=ticket.pk)))[0]
-    return ticket_representations([{column: getattr(ticket, column) for column in TICKET_COLUMNS}])[0]
+        return ticket_representations(ticket_rows(ServiceTicket.objects.filter(pk=ticket.pk)), request)[0]
+    return ticket_representations([{column: getattr(ticket, column) for column in TICKET_COLUMNS}], request)[0]

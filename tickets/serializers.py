@@ -1,6 +1,7 @@
 from collections.abc import Mapping
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.models import Customer, Vehicle
@@ -9,12 +10,14 @@ from mechanic_shop.api.fields import (
     IdRelatedField,
     MoneyField,
     ShopModelSerializer,
+    StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
 )
 from mechanic_shop.api.filters import MAX_ID
 from mechanics.models import Mechanic
 from tickets.clock import clocked_hours
+from tickets.links import NO_APPROVAL, approval_summaries, tracking_url
 from tickets.models import MAX_MILEAGE, LaborLine, ServiceTicket, TicketPart, TimeEntry
 
 
@@ -158,6 +161,21 @@ class ServiceTicketSerializer(VehicleRequiredMixin, ShopModelSerializer):
         max_digits=14, decimal_places=2, read_only=True, help_text="labor_total + parts_total."
     )
     clocked_hours = ClockedHoursField(help_text="The ticket's ended time entries, in hours (two decimals).")
+    approval_required = serializers.BooleanField(
+        read_only=True,
+        help_text="Set on creation: the work cannot start (or take a clock-in) before an estimate is approved, nor "
+        "complete above the approved total.",
+    )
+    approval_status = serializers.SerializerMethodField(
+        help_text="The latest estimate still in force: none, pending, approved or declined (superseded and expired "
+        "estimates do not count)."
+    )
+    approved_total = serializers.SerializerMethodField(
+        help_text="The latest approved estimate's approved_total (a decimal string), or null."
+    )
+    tracking_url = serializers.SerializerMethodField(
+        help_text="The customer's tracking link (no login needed); POST .../tracking-link issues a new one."
+    )
 
     class Meta:
         model = ServiceTicket
@@ -184,12 +202,32 @@ class ServiceTicketSerializer(VehicleRequiredMixin, ShopModelSerializer):
             "created_at",
             "updated_at",
             "completed_at",
+            "approval_required",
+            "approval_status",
+            "approved_total",
+            "tracking_url",
         ]
         read_only_fields = ["id", "created_at", "updated_at", "completed_at"]
 
     def validate(self, attrs):
         check_mileage_order(attrs, self.instance)
         return attrs
+
+    def _approval(self, ticket: ServiceTicket) -> tuple[str, Decimal | None]:
+        return approval_summaries([ticket.pk]).get(ticket.pk, NO_APPROVAL)
+
+    @extend_schema_field({"type": "string", "enum": ["none", "pending", "approved", "declined"]})
+    def get_approval_status(self, ticket: ServiceTicket) -> str:
+        return self._approval(ticket)[0]
+
+    @extend_schema_field({"type": "string", "format": "decimal", "nullable": True, "example": "254.00"})
+    def get_approved_total(self, ticket: ServiceTicket) -> str | None:
+        total = self._approval(ticket)[1]
+        return None if total is None else str(total.quantize(Decimal("0.01")))
+
+    @extend_schema_field({"type": "string", "format": "uri"})
+    def get_tracking_url(self, ticket: ServiceTicket) -> str:
+        return tracking_url(ticket.pk, ticket.tracking_version, self.context.get("request"))
 
 
 class TicketCreateSerializer(VehicleRequiredMixin, serializers.Serializer):
@@ -208,6 +246,10 @@ class TicketCreateSerializer(VehicleRequiredMixin, serializers.Serializer):
     )
     labor_cost = MoneyField(max_digits=10, decimal_places=2, required=False)
     pickup_date = serializers.DateField(allow_null=True, required=False)
+    approval_required = StrictBooleanField(
+        required=False,
+        help_text="The work waits for an approved estimate (default: the APPROVAL_REQUIRED setting, false).",
+    )
 
     def validate(self, attrs):
         check_mileage_order(attrs)

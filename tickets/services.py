@@ -32,7 +32,7 @@ from inventory.services import part_return_stock, part_take_stock
 from mechanic_shop.core.exceptions import Conflict
 from mechanic_shop.core.generations import bump_generation, cached_count, count_generation_key
 from mechanics.models import Mechanic
-from tickets.models import MAX_MILEAGE, LaborLine, ServiceTicket, TicketMechanic, TicketPart, TimeEntry
+from tickets.models import MAX_MILEAGE, Estimate, LaborLine, ServiceTicket, TicketMechanic, TicketPart, TimeEntry
 
 Status = ServiceTicket.Status
 # The total of every ticket changes only in ticket_create and ticket_delete (and seed_shop), which bump this.
@@ -226,6 +226,7 @@ def ticket_create(
     mechanic_ids: Iterable[int] = (),
     labor_cost: Decimal = Decimal("0.00"),
     pickup_date: date | None = None,
+    approval_required: bool | None = None,
 ) -> ServiceTicket:
     """Open a ticket for `customer` with the given mechanics (all must exist and be active), about `vehicle`, or the
     vehicle with `vin` (created for `customer` when there is none)."""
@@ -253,6 +254,7 @@ def ticket_create(
         labor_cost=labor_cost,
         pickup_date=pickup_date,
         status=Status.OPEN,
+        approval_required=settings.APPROVAL_REQUIRED if approval_required is None else approval_required,
     )
     TicketMechanic.objects.bulk_create([TicketMechanic(ticket=ticket, mechanic=m) for m in mechanics])
     _vehicle_refresh(locked.pk)
@@ -271,6 +273,31 @@ def _check_mileage_range(**readings: int | None) -> None:
         raise ValidationError(errors)
 
 
+def latest_approved_total(ticket: ServiceTicket) -> Decimal | None:
+    """The approved_total of the ticket's latest approved estimate, or None (tickets/estimates.py)."""
+    return (
+        Estimate.objects.filter(ticket_id=ticket.pk, status=Estimate.Status.APPROVED)
+        .order_by("-created_at", "-id")
+        .values_list("approved_total", flat=True)
+        .first()
+    )
+
+
+def _check_approval(ticket: ServiceTicket, status: str) -> None:
+    """A ticket that requires approval starts (or takes a clock-in) only once an estimate is approved, and completes
+    only while its total is within the latest approved total. Run under the ticket's lock."""
+    if not ticket.approval_required or status not in (Status.IN_PROGRESS, Status.COMPLETED):
+        return
+    approved = latest_approved_total(ticket)
+    if approved is None:
+        raise Conflict(f"Ticket #{ticket.pk} needs an approved estimate before the work starts: send one.")
+    if status == Status.COMPLETED and ticket.total_cost > approved:
+        raise Conflict(
+            f"Ticket #{ticket.pk} totals {ticket.total_cost}, above the {approved} the customer approved: "
+            "send a new estimate."
+        )
+
+
 def _apply_status(ticket: ServiceTicket, status: str, by: Any = None) -> None:
     if status == ticket.status:
         return
@@ -278,6 +305,7 @@ def _apply_status(ticket: ServiceTicket, status: str, by: Any = None) -> None:
         allowed = [value for value in Status.values if value in ALLOWED_TRANSITIONS[ticket.status]]
         then = f"from {ticket.status} it can only go to {' or '.join(allowed)}" if allowed else "it is closed"
         raise ValidationError({"status": [f"A ticket cannot go from {ticket.status} to {status}: {then}."]})
+    _check_approval(ticket, status)
     # Closing a ticket stops the clock on it, at the moment it closes (the time clock, below).
     closed_at = _end_open_entries(ticket) if status in ServiceTicket.CLOSED_STATUSES else None
     if status == Status.COMPLETED:
@@ -571,6 +599,7 @@ def clock_in(*, ticket: ServiceTicket, mechanic: Mechanic) -> TimeEntry:
         )
     if not locked.is_active:
         raise ValidationError({"mechanic_id": [f"Mechanic {locked.pk} is inactive and cannot clock in."]})
+    _check_approval(ticket, Status.IN_PROGRESS)
     current = mechanic_open_entry(locked)
     if current is not None:
         raise Conflict(

@@ -1,6 +1,10 @@
+from django.urls import re_path
+
 from mechanic_shop.api.routers import OptionalSlashRouter
 from mechanic_shop.api.viewsets import ID_PATTERN
 from tickets.clock_views import TicketClockViewSet, TicketTimeEntriesViewSet
+from tickets.estimate_views import EstimateListViewSet, PublicEstimateViewSet, TrackViewSet, approve_page
+from tickets.links import TOKEN_PATTERN
 from tickets.views import (
     CustomerTicketsViewSet,
     EfficiencyLeaderboardViewSet,
@@ -26,3 +30,10 @@ router.register(
     basename="ticket-time-entries",
 )
 router.register("mechanics/leaderboard/efficiency", EfficiencyLeaderboardViewSet, basename="mechanic-efficiency")
+# Estimates: the shop's list, and the customer's side by link (no login).
+router.register("estimates", EstimateListViewSet, basename="estimate")
+router.register("estimates", PublicEstimateViewSet, basename="public-estimate")
+router.register("track", TrackViewSet, basename="track")
+
+# The customer's HTML page (what an estimate's approval_url opens): Django views, not the JSON API.
+page_patterns = [re_path(rf"^approve/(?P<token>{TOKEN_PATTERN})/?$", approve_page, name="approve-page")]

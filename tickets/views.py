@@ -18,6 +18,9 @@ from mechanic_shop.accounts.permissions import IsStaffCaller, StaffChangePermiss
 from mechanic_shop.api.filters import ShopFilterBackend
 from mechanic_shop.api.viewsets import ID_PATTERN, ShopGenericViewSet, ShopModelViewSet, ShopReadOnlyViewSet
 from mechanics.models import Mechanic
+from tickets.estimate_serializers import EstimateSerializer, estimate_json
+from tickets.estimate_views import estimates_with_lines
+from tickets.estimates import estimate_create, tracking_link_renew
 from tickets.filters import ServiceTicketFilterSet
 from tickets.leaderboard import efficiency_leaderboard
 from tickets.models import ServiceTicket, TimeEntry
@@ -61,7 +64,7 @@ class ChangeTicketPermission(StaffChangePermissions):
     ticket (POST and DELETE would otherwise ask for add_ and delete_serviceticket)."""
 
 
-LABOR_ACTIONS = frozenset({"labor_lines", "labor_line"})
+LABOR_ACTIONS = frozenset({"labor_lines", "labor_line", "tracking_link"})
 
 
 class TicketListMixin:
@@ -71,7 +74,7 @@ class TicketListMixin:
         rows = ticket_rows(self.filter_queryset(self.get_queryset()))
         rows.count_hint = self.count_hint(request)
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(ticket_representations(page))
+        return self.get_paginated_response(ticket_representations(page, request))
 
     def count_hint(self, request):
         """A maintained total for the paginator instead of COUNT(*), when the list is every ticket; else None."""
@@ -82,7 +85,7 @@ class TicketListRetrieveMixin(TicketListMixin):
     """Lists and shows tickets through tickets.representations."""
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(ticket_representation(self.get_object(), reread=False))
+        return Response(ticket_representation(self.get_object(), reread=False, request=request))
 
 
 class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
@@ -96,9 +99,9 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
     ordering = ["-created_at", "-id"]
 
     def get_permissions(self):
-        if self.action in ("list", "retrieve"):
+        if self.action in ("list", "retrieve") or (self.action == "estimates" and self.request.method == "GET"):
             return [(IsCustomerCaller | StaffModelPermissions)()]
-        if self.action in LABOR_ACTIONS:
+        if self.action in LABOR_ACTIONS or self.action == "estimates":
             return [ChangeTicketPermission()]
         return [StaffModelPermissions()]
 
@@ -120,11 +123,12 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
             "remove_part": RemovePartSerializer,
             "labor_lines": LaborLineCreateSerializer,
             "labor_line": LaborLineChangeSerializer,
+            "estimates": EstimateSerializer,
         }.get(self.action, ServiceTicketSerializer)
 
     def _ticket_response(self, ticket: ServiceTicket, code: int = status.HTTP_200_OK) -> Response:
         # Re-read: the service has just changed the ticket, its mechanics or its lines.
-        return Response(ticket_representation(ticket), status=code)
+        return Response(ticket_representation(ticket, request=self.request), status=code)
 
     @extend_schema(request=TicketCreateSerializer, responses={201: ServiceTicketSerializer})
     def create(self, request, *args, **kwargs):
@@ -287,6 +291,49 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
             payload = LaborLineChangeSerializer(data=request.data, partial=True)
             payload.is_valid(raise_exception=True)
             ticket_change_labor_line(ticket=ticket, line_id=int(line_id), **payload.validated_data)
+        return self._ticket_response(ticket)
+
+    # --- Estimates and the tracking link ----------------------------------------------------------------------------
+
+    @extend_schema(
+        methods=["GET"],
+        summary="List a ticket's estimates",
+        description="Newest first; staff with view_serviceticket, or the ticket's customer.",
+        request=None,
+        responses={200: EstimateSerializer(many=True)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Create and send an estimate",
+        description="Snapshots the ticket's part lines, labor lines and flat labor_cost; supersedes its pending "
+        "estimate. `approval_url` is the customer's page.",
+        request=None,
+        responses={
+            201: EstimateSerializer,
+            400: OpenApiResponse(description="The ticket has nothing to estimate (no lines, no labor cost)."),
+            409: CLOSED,
+        },
+    )
+    @action(detail=True, methods=["get", "post"])
+    def estimates(self, request, pk=None):
+        ticket = self.get_object()
+        if request.method == "POST":
+            estimate = estimate_create(ticket=ticket, by=request.user)
+            created = estimates_with_lines().get(pk=estimate.pk)
+            return Response(estimate_json(created, request), status=status.HTTP_201_CREATED)
+        page = self.paginate_queryset(estimates_with_lines().filter(ticket=ticket).order_by("-created_at", "-id"))
+        return self.get_paginated_response([estimate_json(estimate, request) for estimate in page])
+
+    @extend_schema(
+        summary="Issue a new tracking link",
+        description="The ticket's `tracking_url` changes; the old link answers 404 from now on.",
+        request=None,
+        responses={200: ServiceTicketSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="tracking-link")
+    def tracking_link(self, request, pk=None):
+        ticket = self.get_object()
+        tracking_link_renew(ticket=ticket)
         return self._ticket_response(ticket)
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from rest_framework.permissions import BasePermission, DjangoModelPermissions
 
 from mechanic_shop.accounts.authentication import is_staff_caller
-from mechanic_shop.api.callers import ANONYMOUS, STAFF
+from mechanic_shop.api.callers import ANONYMOUS, CUSTOMER, STAFF
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -62,3 +62,12 @@ class IsStaffCaller(BasePermission):
 
     def has_permission(self, request: "Request", view: "APIView") -> bool:
         return is_staff_caller(request)
+
+
+class AnyCaller(BasePermission):
+    """Anyone, with or without a token: the customer's links, whose signed token in the path is the only proof."""
+
+    callers = frozenset({ANONYMOUS, CUSTOMER, STAFF})
+
+    def has_permission(self, request: "Request", view: "APIView") -> bool:
+        return True

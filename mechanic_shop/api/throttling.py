@@ -128,3 +128,27 @@ class RegisterThrottle(_PerClientIP):
     """Self-registration (anonymous POST /customers) per client IP."""
 
     scope = "register"
+
+
+class _PublicLink(ShopRateThrottle):
+    """The customer's links (an estimate to approve, a ticket to track): counted by client IP as anonymous callers,
+    in the anonymous scopes' own counters, whoever calls (a link needs no token, and a token changes nothing)."""
+
+    def get_ident_key(self, request: "Request") -> str | None:
+        return self.get_ident(request)
+
+
+class PublicLinkShortThrottle(_PublicLink):
+    scope = "anon_short"
+
+
+class PublicLinkLongThrottle(_PublicLink):
+    scope = "anon_long"
+
+
+PUBLIC_LINK_THROTTLES = (PublicLinkShortThrottle, PublicLinkLongThrottle)
+
+
+def client_ip(request: "Request") -> str:
+    """The client's IP as the throttles see it (NUM_PROXIES decides whether X-Forwarded-For is trusted)."""
+    return BaseThrottle().get_ident(request)

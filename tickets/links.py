@@ -1,0 +1,98 @@
+"""The customer's links: signed tokens for an estimate's approval page and a ticket's tracking page, the absolute
+URLs built on them, and each ticket's approval summary for the ticket JSON.
+
+Tokens are Django signatures (HMAC-SHA256 with SECRET_KEY, salted per purpose): nobody without the key can make or
+alter one, and nothing is stored to look them up. An estimate's token signs its id; a ticket's tracking token signs
+its id and `tracking_version`, which a new link increments, so every older token stops matching. A token that does
+not verify, or names nothing, is None here and a 404 to the caller.
+"""
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core import signing
+from django.utils import timezone
+
+from tickets.models import Estimate
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+ESTIMATE_SALT = "tickets.estimate.approval"
+TRACKING_SALT = "tickets.ticket.tracking"
+# What a token looks like in a path (URL-safe base64 and the signature's separator); anything else matches no route.
+TOKEN_PATTERN = r"[A-Za-z0-9_\-:]{1,200}"
+
+
+def estimate_token(estimate_id: int) -> str:
+    return signing.dumps(estimate_id, salt=ESTIMATE_SALT)
+
+
+def tracking_token(ticket_id: int, version: int) -> str:
+    return signing.dumps([ticket_id, version], salt=TRACKING_SALT)
+
+
+def _loads(token: str, salt: str) -> Any:
+    try:
+        return signing.loads(token, salt=salt)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+
+
+def estimate_id_from_token(token: str) -> int | None:
+    value = _loads(token, ESTIMATE_SALT)
+    return value if type(value) is int else None
+
+
+def ticket_from_tracking_token(token: str) -> tuple[int, int] | None:
+    """(ticket id, tracking version) signed into the token, or None."""
+    value = _loads(token, TRACKING_SALT)
+    if isinstance(value, list) and len(value) == 2 and all(type(item) is int for item in value):
+        return value[0], value[1]
+    return None
+
+
+def public_url(path: str, request: "HttpRequest | None" = None) -> str:
+    """An absolute URL for a customer's link: on PUBLIC_BASE_URL when set, else on the request's scheme and host (as
+    Django sees them behind the proxy settings), else the bare path (no request: a test, a shell)."""
+    if settings.PUBLIC_BASE_URL:
+        return settings.PUBLIC_BASE_URL + path
+    if request is not None:
+        return request.build_absolute_uri(path)
+    return path
+
+
+def approval_url(estimate_id: int, request: "HttpRequest | None" = None) -> str:
+    return public_url(f"/approve/{estimate_token(estimate_id)}", request)
+
+
+def tracking_url(ticket_id: int, version: int, request: "HttpRequest | None" = None) -> str:
+    return public_url(f"/track/{tracking_token(ticket_id, version)}", request)
+
+
+NO_APPROVAL: tuple[str, Decimal | None] = ("none", None)
+
+
+def approval_summaries(ticket_ids: Iterable[int]) -> dict[int, tuple[str, Decimal | None]]:
+    """Each ticket's (approval_status, approved_total), in one query for all of them.
+
+    approval_status is that of the latest estimate still in force (approved, declined, or pending and not expired):
+    superseded and expired ones no longer ask anything of the customer. approved_total is the latest approved
+    estimate's, or None."""
+    now = timezone.now()
+    summaries: dict[int, tuple[str, Decimal | None]] = {}
+    for ticket_id, status, expires_at, approved_total in (
+        Estimate.objects.filter(
+            ticket_id__in=list(ticket_ids),
+            status__in=[Estimate.Status.PENDING, Estimate.Status.APPROVED, Estimate.Status.DECLINED],
+        )
+        .order_by("ticket_id", "created_at", "id")
+        .values_list("ticket_id", "status", "expires_at", "approved_total")
+    ):
+        _, total = summaries.get(ticket_id, NO_APPROVAL)
+        if status == Estimate.Status.PENDING and expires_at <= now:
+            continue
+        summaries[ticket_id] = (status, approved_total if status == Estimate.Status.APPROVED else total)
+    return summaries
