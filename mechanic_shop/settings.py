@@ -323,7 +323,11 @@ SPECTACULAR_SETTINGS = {
     # Bearer tokens only: the session authenticator serves the admin's browser, not API clients.
     "AUTHENTICATION_WHITELIST": ["mechanic_shop.accounts.authentication.ShopJWTAuthentication"],
     "PREPROCESSING_HOOKS": ["mechanic_shop.api.schema.paths_without_trailing_slash"],
-    "ENUM_NAME_OVERRIDES": {"TicketStatus": "tickets.models.ServiceTicket.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatus": "tickets.models.ServiceTicket.Status",
+        "EstimateStatus": ["pending", "approved", "declined", "superseded", "expired"],
+        "EstimateLineKind": "tickets.models.EstimateLine.Kind",
+    },
     "TAGS": [
         {"name": "auth", "description": "Staff tokens, refresh and logout. Customers log in at `/customers/login`."},
         {"name": "customers", "description": "Registration, login, each customer's own record and tickets."},

@@ -231,7 +231,7 @@ class TrackingSerializer(serializers.Serializer):
     """A ticket as its tracking link shows it, and nothing more."""
 
     ticket_id = serializers.IntegerField(read_only=True)
-    status = serializers.ChoiceField(choices=ServiceTicket.Status.values, read_only=True)
+    status = serializers.ChoiceField(choices=ServiceTicket.Status.choices, read_only=True)
     service_date = serializers.DateField(read_only=True)
     pickup_date = serializers.DateField(read_only=True, allow_null=True)
     vehicle = TrackingVehicleSerializer(read_only=True)
