@@ -22,7 +22,8 @@ from django.db.models.functions import Coalesce, Round
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from customers.models import Customer
 from inventory.services import MAX_STOCK
@@ -30,7 +31,9 @@ from mechanic_shop.core.admin import ViewOnlyInline
 from mechanic_shop.core.exceptions import Conflict
 from mechanics.models import Mechanic
 from tickets import clock
-from tickets.models import LaborLine, ServiceTicket, TicketPart, TimeEntry
+from tickets.estimates import estimate_create
+from tickets.links import approval_url
+from tickets.models import Estimate, LaborLine, ServiceTicket, TicketPart, TimeEntry
 from tickets.services import (
     ALLOWED_TRANSITIONS,
     ticket_add_labor_line,
@@ -451,6 +454,62 @@ class TimeEntryInline(ViewOnlyInline):
         return obj.minutes if obj.minutes is not None else "clocked in"
 
 
+class EstimateInline(admin.TabularInline):
+    """The ticket's estimates, newest first: read-only snapshots with their status, totals and lines."""
+
+    model = Estimate
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    fields = ["created_at", "shown_status", "total", "approved_total", "signed_by", "lines_summary", "approval_link"]
+    readonly_fields = fields
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("lines")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="status")
+    def shown_status(self, obj):
+        return obj.shown_status
+
+    @admin.display(description="lines")
+    def lines_summary(self, obj):
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}{} × {} = {}{}",
+            (
+                (
+                    "✗ " if line.declined else "",
+                    line.description,
+                    line.quantity,
+                    line.line_total,
+                    " (declined)" if line.declined else "",
+                )
+                for line in obj.lines.all()
+            ),
+        )
+
+    @admin.display(description="approval link")
+    def approval_link(self, obj):
+        if obj.status != Estimate.Status.PENDING or obj.is_expired:
+            return "—"
+        url = approval_url(obj.pk, self._request)
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._request = request
+        return super().get_formset(request, obj, **kwargs)
+
+
 @admin.register(ServiceTicket)
 class ServiceTicketAdmin(admin.ModelAdmin):
     form = ServiceTicketAdminForm
@@ -471,8 +530,8 @@ class ServiceTicketAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    inlines = [TicketPartInline, LaborLineInline, TimeEntryInline]
-    actions = ["start_work", "complete", "cancel"]
+    inlines = [TicketPartInline, LaborLineInline, TimeEntryInline, EstimateInline]
+    actions = ["start_work", "complete", "cancel", "send_estimate"]
     ordering = ["-created_at", "-id"]
 
     # --- What each user may see -------------------------------------------------------------------------------
@@ -761,6 +820,30 @@ class ServiceTicketAdmin(admin.ModelAdmin):
     @admin.action(description="Cancel (parts go back to stock)", permissions=["change"])
     def cancel(self, request, queryset):
         self._move(request, queryset, Status.CANCELLED, "cancelled")
+
+    @admin.action(description="Create and send an estimate (shows the approval link)", permissions=["change"])
+    def send_estimate(self, request, queryset):
+        """The same service as POST /service-tickets/{id}/estimates; "send" shows the link to give the customer."""
+        refused = []
+        for ticket in queryset:
+            try:
+                estimate = estimate_create(ticket=ticket, by=request.user)
+            except (Conflict, ValidationError) as exc:
+                refused.append(f"#{ticket.pk}: {_message(exc)}")
+                continue
+            self.message_user(
+                request,
+                format_html(
+                    'Estimate #{} for ticket #{} ({}): send the customer <a href="{}">{}</a>',
+                    estimate.pk,
+                    ticket.pk,
+                    estimate.total,
+                    url := approval_url(estimate.pk, request),
+                    url,
+                ),
+            )
+        if refused:
+            self.message_user(request, "No estimate: " + " ".join(refused), level=messages.WARNING)
 
 
 @admin.register(TimeEntry)

@@ -329,7 +329,8 @@ def test_the_approval_page_form(admin_client_api, ticket, pads, client):
     path = f"/approve/{token_of(body)}"
     page = client.get(path)
     assert page.status_code == 200
-    assert b"Brake pad set" in page.content and b"288.00" in page.content
+    assert b"Brake pad set" in page.content
+    assert b"288.00" in page.content
     assert b"<script" not in page.content
     # Django's test client skips CSRF checks unless asked; the page carries the token for real browsers.
     assert b"csrfmiddlewaretoken" in page.content
@@ -358,3 +359,33 @@ def test_deleting_a_ticket_deletes_its_estimates(admin_client_api, ticket):
     estimate_create(ticket=ticket)
     assert admin_client_api.delete(reverse("serviceticket-detail", args=[ticket.pk])).status_code == 204
     assert not Estimate.objects.exists()
+
+
+# --- The admin ---------------------------------------------------------------------------------------------------
+
+
+def test_the_admin_action_creates_and_sends_an_estimate(admin_client, ticket, make_ticket):
+    empty = make_ticket()
+    response = admin_client.post(
+        "/admin/tickets/serviceticket/",
+        {"action": "send_estimate", "_selected_action": [ticket.pk, empty.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    estimate = Estimate.objects.get()
+    assert estimate.ticket_id == ticket.pk
+    assert "http://testserver/approve/" in text
+    assert f"#{empty.pk}: " in text  # nothing to estimate on it
+
+
+def test_the_ticket_page_shows_its_estimates(admin_client, ticket):
+    first = estimate_create(ticket=ticket)
+    estimate_create(ticket=ticket)
+    page = admin_client.get(f"/admin/tickets/serviceticket/{ticket.pk}/change/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "superseded" in text
+    assert "pending" in text
+    assert "Brake pad set × 2.00 = 108.00" in text
+    assert f"/approve/{estimate_token(first.pk)}" not in text  # a superseded one has no link to send

@@ -48,7 +48,8 @@ def test_the_customer_declines_a_line_and_approves_at_phone_width(browser, live_
     image = assert_not_blank(browser, tmp_path, "estimate-phone.png")
     assert image.size[0] == width
     for element in (total, browser.find_element(By.ID, "shop-name")):
-        assert element.is_displayed() and element.rect["x"] + element.rect["width"] <= width
+        assert element.is_displayed()
+        assert element.rect["x"] + element.rect["width"] <= width
     # The approve button, in the screenshot: its own green, not the page's background.
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", approve)
     image = assert_not_blank(browser, tmp_path, "estimate-buttons.png")

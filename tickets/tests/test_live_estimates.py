@@ -42,6 +42,8 @@ def test_parallel_decisions_exactly_one_wins(live_server_workers, make_ticket):
     pads.refresh_from_db()
     returned = StockMovement.objects.filter(part=pads, ticket_id=ticket.pk, delta__gt=0).count()
     if decided.status == "approved":
-        assert pads.quantity_in_stock == 10 and returned == 1  # the declined part came back once, not twice
+        assert pads.quantity_in_stock == 10
+        assert returned == 1  # the declined part came back once, not twice
     else:
-        assert pads.quantity_in_stock == 7 and returned == 0
+        assert pads.quantity_in_stock == 7
+        assert returned == 0
