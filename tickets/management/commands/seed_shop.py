@@ -35,13 +35,15 @@ from customers.vins import check_digit, decode_vin
 from inventory.models import Part, PurchaseOrder, PurchaseOrderLine, StockMovement, Supplier
 from mechanic_shop.core.generations import bump_generation
 from mechanics.models import Mechanic
-from tickets.models import LaborLine, ServiceTicket, TicketMechanic, TicketPart, TimeEntry
+from tickets.models import Estimate, EstimateLine, LaborLine, ServiceTicket, TicketMechanic, TicketPart, TimeEntry
 from tickets.services import ALL_TICKETS_COUNT_KEY
 
 DEMO_PASSWORD = "demo-mechanic-shop"
 DEMO_STAFF_USERNAME = "demo"
 DEMO_CUSTOMER_EMAIL = "demo.customer@example.com"
 BATCH = 5000
+# How many tickets get a demo estimate (in turn approved, pending, declined, superseded).
+ESTIMATE_SAMPLE = 40
 
 FIRST = "Ada Ben Cleo Dev Eli Fay Gus Hana Ivo Jun Kai Lea Milo Nia Omar Pia Quin Rosa Sam Tess Uma Vic Wes Yara Zed"
 LAST = "Alvarez Brooks Chen Dubois Evans Fischer Garcia Haddad Ito Jensen Kowalski Lopez Moreau Novak Okafor Patel"
@@ -203,7 +205,7 @@ class Command(BaseCommand):
             f"{counts['mechanics']} mechanics, {counts['parts']} parts from {counts['suppliers']} suppliers "
             f"({counts['orders']} purchase orders), "
             f"{counts['tickets']} tickets ({counts['links']} mechanic assignments, {counts['lines']} part lines, "
-            f"{counts['labor']} labor lines, {counts['clock']} time entries) "
+            f"{counts['labor']} labor lines, {counts['clock']} time entries, {counts['estimates']} estimates) "
             f"in {elapsed:.1f}s{logins}."
         )
 
@@ -221,6 +223,8 @@ class Command(BaseCommand):
         login_ids = [pk for pk in logins if pk != demo_login_id]
         with connection.cursor() as cursor:
             for model in (
+                EstimateLine,
+                Estimate,
                 TimeEntry,
                 LaborLine,
                 TicketPart,
@@ -370,6 +374,7 @@ class Command(BaseCommand):
         TicketPart.objects.bulk_create(lines, batch_size=BATCH)
         LaborLine.objects.bulk_create(labor, batch_size=BATCH)
         TimeEntry.objects.bulk_create(clock, batch_size=BATCH)
+        estimates = self._estimates(rng, tickets, lines, labor)
 
         if demo_logins and not User.objects.filter(username=DEMO_STAFF_USERNAME).exists():
             # An existing demo account is left as it is: a new password would revoke its refresh tokens.
@@ -386,6 +391,7 @@ class Command(BaseCommand):
             "lines": len(lines),
             "labor": len(labor),
             "clock": len(clock),
+            "estimates": estimates,
         }
 
     def _purchasing(
@@ -511,6 +517,62 @@ class Command(BaseCommand):
                 entry = TimeEntry(ticket_id=ticket.id, mechanic_id=mechanic_id, started_at=started)
                 entry.end(ended)
                 clock.append(entry)
+
+    def _estimates(self, rng: random.Random, tickets: list, lines: list, labor: list) -> int:
+        """A few estimates in each status, snapshots of tickets' lines as the estimate service makes them (bulk)."""
+        by_ticket: dict[int, list[EstimateLine]] = {}
+        for line in lines:
+            by_ticket.setdefault(line.ticket.pk, []).append(
+                EstimateLine(
+                    kind="part",
+                    description=f"Part #{line.part_id}",
+                    quantity=Decimal(line.quantity),
+                    unit_price=line.unit_price,
+                    line_total=line.quantity * line.unit_price,
+                    part_id=line.part_id,
+                )
+            )
+        for work in labor:
+            by_ticket.setdefault(work.ticket.pk, []).append(
+                EstimateLine(
+                    kind="labor",
+                    description=work.description,
+                    quantity=work.hours,
+                    unit_price=work.rate,
+                    line_total=(work.hours * work.rate).quantize(Decimal("0.01")),
+                    labor_line_id=work.pk,
+                )
+            )
+        candidates = [t for t in tickets if t.pk in by_ticket][:ESTIMATE_SAMPLE]
+        now = timezone.now()
+        estimates, snapshot = [], []
+        for i, ticket in enumerate(candidates):
+            status = ("approved", "pending", "declined", "superseded")[i % 4]
+            estimate_lines = by_ticket[ticket.pk]
+            total = sum((line.line_total for line in estimate_lines), Decimal("0.00"))
+            estimate = Estimate(
+                ticket=ticket,
+                status=status,
+                total=total,
+                created_at=now,
+                expires_at=now + timedelta(days=settings.ESTIMATE_DAYS),
+            )
+            if status in ("approved", "declined"):
+                estimate.signed_by, estimate.decided_at = "Demo Customer", now
+            if status == "approved":
+                # Every other approval keeps its last line declined on paper (demo data: the ticket keeps it).
+                declined = i % 8 == 0 and len(estimate_lines) > 1
+                estimate.has_declined = declined
+                estimate.approved_total = total - (estimate_lines[-1].line_total if declined else Decimal(0))
+                estimate_lines[-1].declined = declined
+            estimates.append(estimate)
+            snapshot.append(estimate_lines)
+        Estimate.objects.bulk_create(estimates, batch_size=BATCH)
+        for estimate, estimate_lines in zip(estimates, snapshot, strict=True):
+            for line in estimate_lines:
+                line.estimate = estimate
+        EstimateLine.objects.bulk_create([line for group in snapshot for line in group], batch_size=BATCH)
+        return len(estimates)
 
     def _vehicles(
         self, rng: random.Random, customers: list[Customer], today: date
