@@ -107,7 +107,8 @@ class TicketClockViewSet(TicketClockMixin, ShopGenericViewSet):
             201: TimeEntrySerializer,
             **CLOCK_ERRORS,
             409: OpenApiResponse(
-                description="The ticket is closed, or the mechanic is already clocked in (on the ticket named)."
+                description="The ticket is closed, the mechanic is already clocked in (on the ticket named), or the "
+                "ticket requires approval and has no approved estimate yet."
             ),
         },
     )

@@ -88,6 +88,16 @@ class TicketListRetrieveMixin(TicketListMixin):
         return Response(ticket_representation(self.get_object(), reread=False, request=request))
 
 
+APPROVAL_CONFLICT = OpenApiResponse(
+    description="The ticket requires approval: no start before an estimate is approved, no completion above the "
+    "approved total."
+)
+
+
+@extend_schema_view(
+    update=extend_schema(responses={200: ServiceTicketSerializer, 409: APPROVAL_CONFLICT}),
+    partial_update=extend_schema(responses={200: ServiceTicketSerializer, 409: APPROVAL_CONFLICT}),
+)
 class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
     """Service tickets: staff by model permissions; a customer reads its own."""
 

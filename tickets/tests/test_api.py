@@ -70,12 +70,15 @@ def test_create_answers_201_with_the_whole_ticket(api, new_ticket, mechanic, cus
     assert body["labor_cost"] == "120.00"
     assert body["completed_at"] is None
     assert body["pickup_date"] is None
-    # An old client's ticket (only `vin`): the same answer as before, plus the vehicle, the mileage and the clock.
+    # An old client's ticket (only `vin`): the same answer as before, plus the vehicle, the mileage, the clock and
+    # the estimates' approval and tracking link.
     assert set(body) == {
         "id", "vin", "service_date", "description", "customer_id", "status", "pickup_date", "labor_cost",
         "mechanics", "parts", "parts_total", "total_cost", "created_at", "updated_at", "completed_at",
         "vehicle_id", "mileage_in", "mileage_out", "labor_lines", "labor_total", "billed_hours", "clocked_hours",
+        "approval_required", "approval_status", "approved_total", "tracking_url",
     }  # fmt: skip
+    assert (body["approval_required"], body["approval_status"], body["approved_total"]) == (False, "none", None)
     assert (body["labor_lines"], body["labor_total"], body["billed_hours"]) == ([], "120.00", "0.00")
     assert body["clocked_hours"] == "0.00"
     assert body["mileage_in"] is None

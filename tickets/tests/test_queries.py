@@ -39,10 +39,11 @@ def tickets(make_ticket, make_mechanic, customer, linked_staff):
     ("client_name", "url_name", "budget"),
     [
         # user + count + page + mechanics + part lines + labor lines + clocked time (staff permissions come from the
-        # cache after the first call); my-tickets also finds the mechanic, and its open clock entries on the page
-        ("linked_staff", "serviceticket-list", 7),
-        ("customer_client", "customer-my-tickets-list", 8),
-        ("linked_staff", "mechanic-my-tickets-list", 9),
+        # cache after the first call) + estimates (approval status and total); my-tickets also finds the mechanic,
+        # and its open clock entries on the page
+        ("linked_staff", "serviceticket-list", 8),
+        ("customer_client", "customer-my-tickets-list", 9),
+        ("linked_staff", "mechanic-my-tickets-list", 10),
         ("linked_staff", "mechanic-leaderboard", 3),
         ("linked_staff", "part-list", 3),
         ("linked_staff", "mechanic-list", 3),
@@ -63,7 +64,7 @@ def test_lists_cost_the_same_for_3_and_30_items(
 
 def test_ticket_detail_is_constant(linked_staff, tickets, django_assert_max_num_queries):
     linked_staff.get(reverse("serviceticket-detail", args=[tickets[0].pk]))
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # the estimates' query added one
         response = linked_staff.get(reverse("serviceticket-detail", args=[tickets[0].pk]))
     assert len(response.json()["parts"]) == 2
     assert len(response.json()["labor_lines"]) == 2
@@ -88,8 +89,8 @@ def test_taking_a_part_onto_a_ticket_has_a_fixed_query_budget(staff_client, make
     client.put(url, {"quantity": 1}, format="json")  # warms the caller's cached permissions
     # user, ticket, part; in the service's transaction (a savepoint here, inside the test's): lock the ticket, lock
     # the part, write its stock, write the stock movement, touch the ticket, find the line, add to it, read its
-    # quantity; then the answer: ticket, mechanics, part lines, labor lines, clocked time.
-    with django_assert_num_queries(18) as captured:
+    # quantity; then the answer: ticket, mechanics, part lines, labor lines, clocked time, estimates.
+    with django_assert_num_queries(19) as captured:
         response = client.put(url, {"quantity": 2}, format="json")
     assert response.status_code == 200
     sql = [query["sql"] for query in captured.captured_queries]

@@ -83,11 +83,11 @@ def test_a_ticket_without_mechanics_or_parts_matches_the_serializer(make_ticket)
     assert fast["total_cost"] == "0.00"
 
 
-def test_page_costs_five_queries_whatever_its_size(tickets, django_assert_num_queries):
-    # the tickets, their mechanics, their part lines, their labor lines, their clocked time
-    with django_assert_num_queries(5):
+def test_page_costs_six_queries_whatever_its_size(tickets, django_assert_num_queries):
+    # the tickets, their mechanics, their part lines, their labor lines, their clocked time, their estimates
+    with django_assert_num_queries(6):
         ticket_representations(ticket_rows(ServiceTicket.objects.all()[:1]))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         ticket_representations(ticket_rows(ServiceTicket.objects.all()))
 
 

@@ -372,7 +372,7 @@ def test_history_is_paginated(staff_client, car_with_history):
     assert client.get(history(vehicle.pk), {"page_size": 2, "page": 4}).status_code == 404
 
 
-@pytest.mark.parametrize(("client_name", "budget"), [("staff", 8), ("customer_client", 9)])
+@pytest.mark.parametrize(("client_name", "budget"), [("staff", 9), ("customer_client", 10)])
 def test_history_costs_the_same_for_3_and_30_tickets(
     request, staff_client, customer, make_ticket, make_vehicle, make_mechanic, django_assert_num_queries,
     client_name, budget,

@@ -137,6 +137,10 @@ def test_each_operation_names_the_tokens_it_takes(openapi, method, path, securit
         ("post", "/auth/token"),
         ("post", "/auth/token/refresh"),
         ("post", "/auth/logout"),
+        ("get", "/estimates/{token}"),
+        ("post", "/estimates/{token}/approve"),
+        ("post", "/estimates/{token}/decline"),
+        ("get", "/track/{token}"),
     ],
 )
 def test_public_operations_need_no_token(openapi, method, path):
@@ -246,6 +250,12 @@ def test_409_only_where_the_api_gives_it(openapi):
         ("patch", "/service-tickets/{id}/labor-lines/{line_id}"),
         ("delete", "/service-tickets/{id}/labor-lines/{line_id}"),
         ("delete", "/suppliers/{id}"),
+        # approval-required tickets: no start before approval, no completion above the approved total
+        ("put", "/service-tickets/{id}"),
+        ("patch", "/service-tickets/{id}"),
+        ("post", "/service-tickets/{id}/estimates"),
+        ("post", "/estimates/{token}/approve"),
+        ("post", "/estimates/{token}/decline"),
         ("patch", "/purchase-orders/{id}"),
         ("delete", "/purchase-orders/{id}"),
         ("post", "/purchase-orders/{id}/order"),
