@@ -156,4 +156,4 @@ class EstimateListQuerySerializer(serializers.Serializer):
     has_declined = serializers.BooleanField(
         required=False, help_text="`true`: approved with lines declined (work to follow up); `false`: none declined."
     )
-    ticket_id = StrictIntegerField(min_value=1, max_value=MAX_ID, required=False)
+    ticket_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)

@@ -389,3 +389,12 @@ def test_the_ticket_page_shows_its_estimates(admin_client, ticket):
     assert "pending" in text
     assert "Brake pad set × 2.00 = 108.00" in text
     assert f"/approve/{estimate_token(first.pk)}" not in text  # a superseded one has no link to send
+
+
+def test_the_list_filters_by_ticket(admin_client_api, ticket, make_ticket, pads):
+    other = make_ticket(parts=[pads])
+    estimate_create(ticket=ticket)
+    estimate_create(ticket=other)
+    response = admin_client_api.get("/estimates", {"ticket_id": str(ticket.pk)})
+    assert [e["ticket_id"] for e in response.json()["results"]] == [ticket.pk]
+    assert admin_client_api.get("/estimates", {"ticket_id": "x"}).status_code == 400
