@@ -454,60 +454,41 @@ class TimeEntryInline(ViewOnlyInline):
         return obj.minutes if obj.minutes is not None else "clocked in"
 
 
-class EstimateInline(admin.TabularInline):
-    """The ticket's estimates, newest first: read-only snapshots with their status, totals and lines."""
-
-    model = Estimate
-    extra = 0
-    can_delete = False
-    show_change_link = False
-    fields = ["created_at", "shown_status", "total", "approved_total", "signed_by", "lines_summary", "approval_link"]
-    readonly_fields = fields
-    ordering = ["-created_at", "-id"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("lines")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="status")
-    def shown_status(self, obj):
-        return obj.shown_status
-
-    @admin.display(description="lines")
-    def lines_summary(self, obj):
-        return format_html_join(
-            mark_safe("<br>"),
-            "{}{} × {} = {}{}",
+def estimates_table(ticket: ServiceTicket):
+    """A ticket's estimates, newest first, as a read-only table: status, totals, lines (declined ones marked) and the
+    link of a pending one. A field of the ticket's page, not an inline: nothing of it is ever posted back."""
+    rows = format_html_join(
+        "",
+        "<tr><td>#{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
             (
-                (
-                    "✗ " if line.declined else "",
-                    line.description,
-                    line.quantity,
-                    line.line_total,
-                    " (declined)" if line.declined else "",
-                )
-                for line in obj.lines.all()
-            ),
-        )
-
-    @admin.display(description="approval link")
-    def approval_link(self, obj):
-        if obj.status != Estimate.Status.PENDING or obj.is_expired:
-            return "—"
-        url = approval_url(obj.pk, self._request)
-        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
-
-    def get_formset(self, request, obj=None, **kwargs):
-        self._request = request
-        return super().get_formset(request, obj, **kwargs)
+                estimate.pk,
+                estimate.created_at.strftime("%Y-%m-%d %H:%M"),
+                estimate.shown_status,
+                estimate.total,
+                estimate.approved_total if estimate.approved_total is not None else "—",
+                format_html_join(
+                    mark_safe("<br>"),
+                    "{} × {} = {}{}",
+                    (
+                        (line.description, line.quantity, line.line_total, " (declined)" if line.declined else "")
+                        for line in estimate.lines.all()
+                    ),
+                ),
+                format_html('<a href="{}">approval page</a>', approval_url(estimate.pk))
+                if estimate.status == Estimate.Status.PENDING and not estimate.is_expired
+                else "—",
+            )
+            for estimate in ticket.estimates.prefetch_related("lines").order_by("-created_at", "-id")
+        ),
+    )
+    if not rows:
+        return "None yet: the list action “Create and send an estimate” makes one."
+    return format_html(
+        '<table id="ticket-estimates"><thead><tr><th>Estimate</th><th>Created</th><th>Status</th><th>Total</th>'
+        "<th>Approved</th><th>Lines</th><th>Link</th></tr></thead><tbody>{}</tbody></table>",
+        rows,
+    )
 
 
 @admin.register(ServiceTicket)
@@ -529,8 +510,9 @@ class ServiceTicketAdmin(admin.ModelAdmin):
         "completed_at",
         "created_at",
         "updated_at",
+        "estimates",
     ]
-    inlines = [TicketPartInline, LaborLineInline, TimeEntryInline, EstimateInline]
+    inlines = [TicketPartInline, LaborLineInline, TimeEntryInline]
     actions = ["start_work", "complete", "cancel", "send_estimate"]
     ordering = ["-created_at", "-id"]
 
@@ -594,7 +576,7 @@ class ServiceTicketAdmin(admin.ModelAdmin):
                     "pickup_date", "labor_cost"]  # fmt: skip
         return [customer, "vin", "vehicle_link", "service_date", "mileage_in", "mileage_out", "description", "status",
                 mechanics, "pickup_date", "parts_total", "labor_cost", "labor_total", "total_cost", "billed_hours",
-                "clocked_hours", "completed_at", "created_at", "updated_at"]  # fmt: skip
+                "clocked_hours", "estimates", "completed_at", "created_at", "updated_at"]  # fmt: skip
 
     def get_fieldsets(self, request, obj=None):
         fields = self.get_fields(request, obj)
@@ -669,6 +651,10 @@ class ServiceTicketAdmin(admin.ModelAdmin):
     @admin.display(description="Total", ordering="listed_total")
     def listed_total(self, obj):
         return obj.listed_total.quantize(CENT)
+
+    @admin.display(description="Estimates")
+    def estimates(self, obj):
+        return estimates_table(obj)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # The admin's own view runs a POST in a transaction; a TicketRefused leaving it rolls all of it back.
