@@ -250,7 +250,15 @@ class TrackHTMLRenderer(TemplateHTMLRenderer):
         description="No login. JSON by default; a small HTML page for a client that prefers `text/html`. A link "
         "replaced by POST /service-tickets/{id}/tracking-link → 404.",
         parameters=[TOKEN_PARAMETER],
-        responses={200: TrackingSerializer, 404: BAD_TOKEN},
+        responses={
+            (200, "application/json"): TrackingSerializer,
+            (200, "text/html"): OpenApiResponse(OpenApiTypes.STR, description="The tracking page."),
+            (404, "application/json"): OpenApiResponse(
+                {"$ref": "#/components/schemas/ErrorDetail"},  # the API's error body (mechanic_shop/api/schema.py)
+                description="The token was tampered with, or belongs to nothing.",
+            ),
+            (404, "text/html"): OpenApiResponse(OpenApiTypes.STR, description="A page saying the link does not work."),
+        },
     )
 )
 class TrackViewSet(PublicLinkMixin, mixins.RetrieveModelMixin, ShopGenericViewSet):
