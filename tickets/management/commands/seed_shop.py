@@ -487,6 +487,7 @@ class Command(BaseCommand):
             mechanic_id = rng.choice(assigned) if assigned and rng.random() < 0.85 else None
             labor.append(
                 LaborLine(
+                    id=len(labor) + 1,  # explicit: the demo estimates' lines point at it on every database
                     ticket_id=ticket.id,
                     description=rng.choice(LABOR),
                     hours=hours,
@@ -520,9 +521,13 @@ class Command(BaseCommand):
 
     def _estimates(self, rng: random.Random, tickets: list, lines: list, labor: list) -> int:
         """A few estimates in each status, snapshots of tickets' lines as the estimate service makes them (bulk)."""
+        # The first tickets with lines to estimate: only their lines are copied (the seed may hold 100,000 tickets).
+        with_lines = {line.ticket_id for line in lines} | {work.ticket_id for work in labor}
+        chosen = {t.pk for t in tickets if t.pk in with_lines}
+        chosen = set(sorted(chosen)[:ESTIMATE_SAMPLE])
         by_ticket: dict[int, list[EstimateLine]] = {}
-        for line in lines:
-            by_ticket.setdefault(line.ticket.pk, []).append(
+        for line in (line for line in lines if line.ticket_id in chosen):
+            by_ticket.setdefault(line.ticket_id, []).append(
                 EstimateLine(
                     kind="part",
                     description=f"Part #{line.part_id}",
@@ -532,8 +537,8 @@ class Command(BaseCommand):
                     part_id=line.part_id,
                 )
             )
-        for work in labor:
-            by_ticket.setdefault(work.ticket.pk, []).append(
+        for work in (work for work in labor if work.ticket_id in chosen):
+            by_ticket.setdefault(work.ticket_id, []).append(
                 EstimateLine(
                     kind="labor",
                     description=work.description,
@@ -551,6 +556,7 @@ class Command(BaseCommand):
             estimate_lines = by_ticket[ticket.pk]
             total = sum((line.line_total for line in estimate_lines), Decimal("0.00"))
             estimate = Estimate(
+                id=i + 1,  # explicit, as the seed's other rows: the lines need it on every database
                 ticket=ticket,
                 status=status,
                 total=total,
