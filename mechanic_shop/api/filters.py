@@ -83,6 +83,9 @@ class ShopSearchFilter(SearchFilter):
     )
 
     def get_search_terms(self, request: "Request") -> list[str]:
+        if len(request.query_params.getlist(self.search_param)) > 1:
+            # One search per request, as the schema says: DRF would silently keep the last one.
+            raise ValidationError({self.search_param: ["Give `search` once; put all the words in it."]})
         value = request.query_params.get(self.search_param, "")
         # Checked before splitting: the length bounds the work of the split itself.
         if len(value) > self.MAX_LENGTH:
