@@ -42,6 +42,10 @@ class ServiceTicket(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the ticket entered its current status, and the whole seconds it spent in each status it has left: kept by
+    # the status change that writes its `ticket.status_changed` event, in the same write.
+    status_since = models.DateTimeField(default=timezone.now, editable=False)
+    stage_durations = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

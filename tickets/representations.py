@@ -33,6 +33,8 @@ TICKET_COLUMNS = (
     "created_at",
     "updated_at",
     "completed_at",
+    "status_since",
+    "stage_durations",
 )
 CENT = Decimal("0.01")
 
@@ -132,6 +134,8 @@ def ticket_representations(rows: Iterable[dict]) -> list[dict]:
                 "created_at": iso_timestamp(row["created_at"]),
                 "updated_at": iso_timestamp(row["updated_at"]),
                 "completed_at": iso_timestamp(row["completed_at"]),
+                "status_since": iso_timestamp(row["status_since"]),
+                "stage_durations": row["stage_durations"],
             }
         )
     return result

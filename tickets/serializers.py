@@ -158,6 +158,12 @@ class ServiceTicketSerializer(VehicleRequiredMixin, ShopModelSerializer):
         max_digits=14, decimal_places=2, read_only=True, help_text="labor_total + parts_total."
     )
     clocked_hours = ClockedHoursField(help_text="The ticket's ended time entries, in hours (two decimals).")
+    status_since = serializers.DateTimeField(read_only=True, help_text="When the ticket entered its current status.")
+    stage_durations = serializers.DictField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text='Whole seconds spent in each status the ticket has left, e.g. {"open": 3600}.',
+    )
 
     class Meta:
         model = ServiceTicket
@@ -184,6 +190,8 @@ class ServiceTicketSerializer(VehicleRequiredMixin, ShopModelSerializer):
             "created_at",
             "updated_at",
             "completed_at",
+            "status_since",
+            "stage_durations",
         ]
         read_only_fields = ["id", "created_at", "updated_at", "completed_at"]
 

@@ -17,6 +17,9 @@ from mechanic_shop.accounts.authentication import is_staff_caller
 from mechanic_shop.accounts.permissions import IsStaffCaller, StaffChangePermissions, StaffModelPermissions
 from mechanic_shop.api.filters import ShopFilterBackend
 from mechanic_shop.api.viewsets import ID_PATTERN, ShopGenericViewSet, ShopModelViewSet, ShopReadOnlyViewSet
+from mechanic_shop.events.models import Event
+from mechanic_shop.events.serializers import EventSerializer
+from mechanic_shop.events.services import CUSTOMER_VISIBLE_TYPES, event_json
 from mechanics.models import Mechanic
 from tickets.filters import ServiceTicketFilterSet
 from tickets.leaderboard import efficiency_leaderboard
@@ -96,7 +99,7 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
     ordering = ["-created_at", "-id"]
 
     def get_permissions(self):
-        if self.action in ("list", "retrieve"):
+        if self.action in ("list", "retrieve", "events"):
             return [(IsCustomerCaller | StaffModelPermissions)()]
         if self.action in LABOR_ACTIONS:
             return [ChangeTicketPermission()]
@@ -149,6 +152,19 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
     def destroy(self, request, *args, **kwargs):
         ticket_delete(ticket=self.get_object(), by=self.request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary="The ticket's timeline", responses={200: EventSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def events(self, request, pk=None):
+        """Everything that happened to the ticket, oldest first; its customer sees the status changes and
+        estimates."""
+        ticket = self.get_object()
+        events = Event.objects.filter(ticket_id=ticket.pk).order_by("id")
+        for_customer = caller_customer(request) is not None
+        if for_customer:
+            events = events.filter(type__in=CUSTOMER_VISIBLE_TYPES)
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response([event_json(e, for_customer=for_customer) for e in page])
 
     @extend_schema(
         summary="Add and remove mechanics",
