@@ -17,7 +17,7 @@ from tickets.models import ServiceTicket
 
 Status = ServiceTicket.Status
 # The statuses a customer is told about, with the words the message uses.
-STATUS_NEWS = {
+STATUS_NEWS: dict[str, str] = {
     Status.IN_PROGRESS: "is being worked on",
     Status.COMPLETED: "is ready",
     Status.CANCELLED: "has been cancelled",

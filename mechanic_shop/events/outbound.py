@@ -16,6 +16,10 @@ from django.conf import settings
 TIMEOUT_SECONDS = 5.0
 
 
+# What a failed connection raises besides OSError (a malformed answer, a connection closed before one).
+HTTPException = http.client.HTTPException
+
+
 class UnsafeURL(ValueError):
     """A URL that is malformed, or whose host resolves to an address webhooks may not reach."""
 
@@ -55,7 +59,7 @@ def resolve(host: str, port: int) -> str:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise UnsafeURL(f"The host {host} cannot be resolved.") from exc
-    addresses = [info[4][0] for info in infos]
+    addresses = [str(info[4][0]) for info in infos]
     if not addresses:
         raise UnsafeURL(f"The host {host} cannot be resolved.")
     if not settings.WEBHOOK_ALLOW_PRIVATE_URLS:
@@ -93,8 +97,9 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float = TIMEOUT_SECONDS) -> int:
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float | None = None) -> int:
     """POST `body` to `url` and return the answer's status; UnsafeURL or OSError / HTTPException on failure."""
+    timeout = TIMEOUT_SECONDS if timeout is None else timeout
     scheme, host, port, path = split_url(url)
     address = resolve(host, port)
     connection_class = _PinnedHTTPS if scheme == "https" else _PinnedHTTP

@@ -79,7 +79,7 @@ def _attempt(webhook: Webhook, delivery: WebhookDelivery) -> None:
             error = f"The endpoint answered {status_code}."
     except outbound.UnsafeURL as exc:
         error = str(exc)
-    except (OSError, outbound.http.client.HTTPException) as exc:
+    except (OSError, outbound.HTTPException) as exc:
         error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     delivery.duration_ms = int((time.monotonic() - started) * 1000)
     delivery.response_status = status_code
