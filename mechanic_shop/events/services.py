@@ -165,7 +165,7 @@ def kick_webhook(webhook_id: int) -> None:
 # --- Webhooks -------------------------------------------------------------------------------------------------------
 
 
-def _check_events(events: Any) -> list[str]:
+def check_events(events: Any) -> list[str]:
     if not isinstance(events, list) or not events or not all(isinstance(e, str) for e in events):
         raise ValidationError({"events": ['A non-empty list of event types, or ["*"] for all of them.']})
     unknown = sorted(set(events) - {"*", *EVENT_TYPES})
@@ -174,7 +174,7 @@ def _check_events(events: Any) -> list[str]:
     return ["*"] if "*" in events else list(dict.fromkeys(events))
 
 
-def _check_url(url: str) -> None:
+def check_url(url: str) -> None:
     try:
         outbound.check_url(url)
     except outbound.UnsafeURL as exc:
@@ -184,9 +184,9 @@ def _check_url(url: str) -> None:
 @transaction.atomic
 def webhook_create(*, url: str, events: list[str], is_active: bool = True, description: str = "") -> Webhook:
     """Register an endpoint; its secret is made here and shown to the caller once."""
-    _check_url(url)
+    check_url(url)
     return Webhook.objects.create(
-        url=url, events=_check_events(events), is_active=is_active, description=description, secret=signing.new_secret()
+        url=url, events=check_events(events), is_active=is_active, description=description, secret=signing.new_secret()
     )
 
 
@@ -194,9 +194,9 @@ def webhook_create(*, url: str, events: list[str], is_active: bool = True, descr
 def webhook_update(*, webhook: Webhook, **changes: Any) -> Webhook:
     """Change a webhook's url, events, is_active or description; reactivated, it sends what waits."""
     if "url" in changes:
-        _check_url(changes["url"])
+        check_url(changes["url"])
     if "events" in changes:
-        changes["events"] = _check_events(changes["events"])
+        changes["events"] = check_events(changes["events"])
     for field, value in changes.items():
         setattr(webhook, field, value)
     webhook.save(update_fields=[*changes, "updated_at"])
