@@ -6,6 +6,7 @@ from django.utils.html import format_html, format_html_join
 
 from inventory.models import LOW_STOCK_LEVEL, MAX_STOCK, Part, StockMovement
 from inventory.services import MAX_ADJUSTMENT, part_adjust_stock, part_create, part_delete, part_update
+from mechanic_shop.core.admin import ReadOnlyModelAdmin
 from mechanic_shop.core.exceptions import Conflict
 
 
@@ -170,9 +171,10 @@ class PartAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyModelAdmin):
     """The stock ledger, read only: it changes only with the stock (inventory/services.py). Seen with view_part."""
 
+    view_permission = "inventory.view_part"
     list_display = ["id", "created_at", "part", "delta", "balance_after", "reason", "ticket_id", "purchase_order",
                     "user", "note"]  # fmt: skip
     list_select_related = ["part", "user"]
@@ -185,21 +187,6 @@ class StockMovementAdmin(admin.ModelAdmin):
 
     def lookup_allowed(self, lookup, value, request=None):
         return lookup == "part__id__exact" or super().lookup_allowed(lookup, value, request)
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("inventory.view_part")
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 import inventory.purchasing_admin  # noqa: E402, F401  (suppliers and purchase orders)

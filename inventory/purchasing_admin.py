@@ -29,6 +29,7 @@ from inventory.purchasing import (
     supplier_delete,
     supplier_update,
 )
+from mechanic_shop.core.admin import ParentGatedInline
 from mechanic_shop.core.exceptions import Conflict
 
 Status = PurchaseOrder.Status
@@ -84,7 +85,7 @@ class PurchaseOrderLineForm(forms.ModelForm):
         fields = ["part", "quantity", "unit_cost"]
 
 
-class PurchaseOrderLineInline(admin.TabularInline):
+class PurchaseOrderLineInline(ParentGatedInline):
     """The order's lines: changed only while it is a draft, with the order's permissions (not the line model's)."""
 
     model = PurchaseOrderLine
@@ -96,25 +97,15 @@ class PurchaseOrderLineInline(admin.TabularInline):
     verbose_name = "line"
     verbose_name_plural = "Parts on this order"
 
-    def _can_edit(self, request, obj) -> bool:
+    view_permission = "inventory.view_purchaseorder"
+
+    def can_edit(self, request, obj) -> bool:
         if obj is None:
             return request.user.has_perm("inventory.add_purchaseorder")
         return request.user.has_perm("inventory.change_purchaseorder") and obj.status == Status.DRAFT
 
     def get_extra(self, request, obj=None, **kwargs):
-        return 1 if self._can_edit(request, obj) else 0
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("inventory.view_purchaseorder")
-
-    def has_add_permission(self, request, obj=None):
-        return self._can_edit(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._can_edit(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._can_edit(request, obj)
+        return 1 if self.can_edit(request, obj) else 0
 
     @admin.display(description="Line total")
     def line_total(self, obj):

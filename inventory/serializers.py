@@ -134,7 +134,11 @@ class PurchaseOrderSerializer(serializers.ModelSerializer):
 
     def validate_lines(self, lines):
         seen = set()
-        for line in lines:
+        for number, line in enumerate(lines, start=1):
+            # A PATCH validates partially, and DRF lets that reach the lines too: a line is whole all the same.
+            missing = [name for name in ("part_id", "quantity") if name not in line]
+            if missing:
+                raise serializers.ValidationError(f"Line {number} needs {' and '.join(missing)}.")
             if line["part_id"].pk in seen:
                 raise serializers.ValidationError(
                     f"Part {line['part_id'].pk} is on the order twice: one line per part."

@@ -28,7 +28,7 @@ from django.utils.html import format_html, format_html_join
 
 from customers.models import Customer
 from inventory.services import MAX_STOCK
-from mechanic_shop.core.admin import ViewOnlyInline
+from mechanic_shop.core.admin import ParentGatedInline, ReadOnlyModelAdmin, ViewOnlyInline
 from mechanic_shop.core.exceptions import Conflict
 from mechanic_shop.events.models import Event
 from mechanics.models import Mechanic
@@ -283,7 +283,7 @@ class TicketLineFormSet(BaseInlineFormSet):
         raise ValidationError(self.refusal.message)
 
 
-class WorkInline(admin.TabularInline):
+class WorkInline(ParentGatedInline):
     """Lines worked on the ticket (parts, labor): changed through the ticket services while the ticket is open, with
     the ticket's permissions (as in the API), not the line model's."""
 
@@ -293,22 +293,12 @@ class WorkInline(admin.TabularInline):
         formset = super().get_formset(request, obj, **kwargs)
         return type(formset.__name__, (formset,), {"refusal": getattr(request, REFUSAL_ATTR, None)})
 
-    def _can_work(self, request, obj) -> bool:
+    view_permission = "tickets.view_serviceticket"
+
+    def can_edit(self, request, obj) -> bool:
         if obj is None:
             return request.user.has_perm("tickets.add_serviceticket")
         return request.user.has_perm("tickets.change_serviceticket") and not obj.is_closed
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("tickets.view_serviceticket")
-
-    def has_add_permission(self, request, obj=None):
-        return self._can_work(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._can_work(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._can_work(request, obj)
 
     @admin.display(description="Line total")
     def line_total(self, obj):
@@ -405,7 +395,7 @@ class LaborLineInline(WorkInline):
     verbose_name_plural = "Labor on this ticket"
 
     def get_fields(self, request, obj=None):
-        if self._can_work(request, obj) or _can_view_mechanics(request.user):
+        if self.can_edit(request, obj) or _can_view_mechanics(request.user):
             return self.fields
         return ["description", "hours", "rate", "mechanic_ref", "line_total"]
 
@@ -803,10 +793,11 @@ class ServiceTicketAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimeEntry)
-class TimeEntryAdmin(admin.ModelAdmin):
+class TimeEntryAdmin(ReadOnlyModelAdmin):
     """The shop's time clock, read only (mechanics clock in and out through the API): who is clocked in now, and
     every entry by mechanic and day. Seen with the ticket's view permission, as on the ticket's page."""
 
+    view_permission = "tickets.view_serviceticket"
     list_select_related = ["mechanic"]
     list_filter = [("ended_at", admin.EmptyFieldListFilter), "started_at"]
     date_hierarchy = "started_at"
@@ -828,21 +819,6 @@ class TimeEntryAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("tickets.view_serviceticket")
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Mechanic", ordering="mechanic__name")
     def mechanic_name(self, obj):

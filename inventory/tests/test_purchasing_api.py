@@ -598,3 +598,32 @@ def test_purchasing_answers_are_the_documented_ones(admin_client_api, acme, filt
     assert_documented(openapi, "post", "/purchase-orders/suggest", suggested)
     assert_documented(openapi, "delete", "/suppliers/{id}", admin_client_api.delete(supplier_url(acme.pk)))
     assert_documented(openapi, "get", "/suppliers", admin_client_api.get(SUPPLIERS))
+
+
+# --- Found by the fuzz run ---------------------------------------------------------------------------------------
+
+
+def test_a_line_without_its_quantity_is_a_documented_400_on_create_patch_and_receive(admin_client_api, acme, filters):
+    body = {"supplier_id": acme.pk, "lines": [{"part_id": filters.pk, "unit_cost": "12.99"}]}
+    response = admin_client_api.post(ORDERS, body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"lines": {"0": {"quantity": ["This field is required."]}}}
+    draft = purchase_order_create(supplier=acme, lines=[LineIn(filters.pk, 2)])
+    # A PATCH validates partially, but a line is whole all the same (it once reached the service: a 500).
+    response = admin_client_api.patch(order_url(draft.pk), {"lines": [{"part_id": filters.pk}]}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"lines": ["Line 1 needs quantity."]}
+    assert list(draft.lines.values_list("part_id", "quantity")) == [(filters.pk, 2)]
+    order = ordered(acme, (filters.pk, 2))
+    response = admin_client_api.post(order_url(order.pk, "receive"), {"lines": [{"part_id": filters.pk}]},
+                                     format="json")  # fmt: skip
+    assert response.status_code == 400
+    assert response.json() == {"lines": {"0": {"quantity": ["This field is required."]}}}
+
+
+def test_an_empty_string_is_no_amount(admin_client_api):
+    body = {"name": "Oil filter", "price": "8.99", "cost": ""}
+    response = admin_client_api.post(reverse("part-list"), body, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["cost"]
+    assert admin_client_api.post(reverse("part-list"), {**body, "cost": None}, format="json").status_code == 201

@@ -86,6 +86,12 @@ class MoneyField(serializers.DecimalField):
         kwargs.setdefault("min_value", 0)
         super().__init__(**kwargs)
 
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        # DRF's DecimalField reads "" as null when the field allows null; an amount is a number, null or absent.
+        if isinstance(data, str) and not data.strip():
+            self.fail("invalid")
+        return super().validate_empty_values(data)
+
     def to_internal_value(self, data: Any) -> Decimal:
         if isinstance(data, bool) or not isinstance(data, (int, float, str)):
             self.fail("invalid")

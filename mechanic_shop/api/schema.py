@@ -149,7 +149,8 @@ VALIDATION_ERROR = {
     "description": (
         'What was wrong, by field: `{"field": ["message", ...]}`. Errors not tied to one field are under '
         '`non_field_errors`, errors inside a list are keyed by the item\'s index (`{"add_ids": {"0": [...]}}`), '
-        'and a body that is not JSON at all gives `{"detail": "..."}`.'
+        'and inside a list of objects by the index, then the field (`{"lines": {"0": {"quantity": [...]}}}`); a '
+        'body that is not JSON at all gives `{"detail": "..."}`.'
     ),
     "properties": {
         "detail": {"type": "string"},
@@ -159,6 +160,13 @@ VALIDATION_ERROR = {
         "oneOf": [
             {"type": "array", "items": {"type": "string"}},
             {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
         ]
     },
     "minProperties": 1,

@@ -33,3 +33,54 @@ class ViewOnlyInline(_Inline):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+class ParentGatedInline(_Inline):
+    """Lines that belong to their parent (a ticket's part lines, an order's lines): seen with the parent's
+    `view_permission`, and added, changed and removed only when `can_edit(request, parent)` says so, with the
+    parent's permissions rather than the line model's (as the API's actions do)."""
+
+    view_permission = ""
+
+    def can_edit(self, request: HttpRequest, obj: Model | None) -> bool:
+        raise NotImplementedError
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return bool(self.view_permission) and request.user.has_perm(self.view_permission)
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self.can_edit(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self.can_edit(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self.can_edit(request, obj)
+
+
+if TYPE_CHECKING:
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = admin.ModelAdmin
+
+
+class ReadOnlyModelAdmin(_ModelAdmin):
+    """A record kept by the services (a ledger, a time clock): listed and opened, never added, changed or deleted
+    in the admin; seen by users with `view_permission` (e.g. "inventory.view_part"), even without the model's own."""
+
+    view_permission = ""
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return bool(self.view_permission) and request.user.has_perm(self.view_permission)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False

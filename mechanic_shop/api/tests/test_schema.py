@@ -2,6 +2,7 @@
 
 import copy
 import functools
+from decimal import Decimal
 
 import jsonschema
 import pytest
@@ -11,7 +12,8 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from model_bakery import baker
 from rest_framework.test import APIClient
 
-from inventory.models import Part
+from inventory.models import Part, Supplier
+from inventory.services import part_create
 from mechanic_shop.testing.factories import CUSTOMER_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -299,6 +301,16 @@ def test_errors_inside_a_list_are_a_documented_400(openapi, admin_client_api, ma
     assert response.status_code == 400
     assert response.json() == {"add_ids": {"0": ["A valid integer is required."]}}
     assert_documented(openapi, "put", "/service-tickets/{id}/edit", response)
+
+
+def test_errors_inside_a_list_of_objects_are_a_documented_400(openapi, admin_client_api):
+    supplier = Supplier.objects.create(name="Acme Parts")
+    part = part_create(name="Oil filter", price=Decimal("8.99"), supplier=supplier)
+    body = {"supplier_id": supplier.pk, "lines": [{"part_id": part.pk, "unit_cost": "12.99"}]}
+    response = admin_client_api.post(reverse("purchaseorder-list"), body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"lines": {"0": {"quantity": ["This field is required."]}}}
+    assert_documented(openapi, "post", "/purchase-orders", response)
 
 
 def test_a_body_that_is_not_json_is_a_documented_415(openapi, admin_client_api):
