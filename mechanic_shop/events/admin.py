@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from mechanic_shop.core.admin import ViewOnlyInline
+from mechanic_shop.core.admin import ReadOnlyModelAdmin, ViewOnlyInline
 from mechanic_shop.events.models import Event, OutgoingEmail, Webhook, WebhookDelivery
 from mechanic_shop.events.services import (
     check_events,
@@ -21,21 +21,9 @@ from mechanic_shop.events.services import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """History: listed and shown, never added, changed or deleted here."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Event)
-class EventAdmin(ReadOnlyAdmin):
+class EventAdmin(ReadOnlyModelAdmin):
+    view_permission = "events.view_event"
     list_display = ["id", "created_at", "type", "ticket_id", "actor_kind", "actor_id"]
     list_filter = ["type", "actor_kind"]
     search_fields = ["=ticket_id", "type"]
@@ -111,7 +99,8 @@ class WebhookAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdmin):
+class WebhookDeliveryAdmin(ReadOnlyModelAdmin):
+    view_permission = "events.view_webhookdelivery"
     list_display = ["id", "webhook", "event", "attempt", "status", "response_status", "error", "created_at"]
     list_filter = ["status", "webhook"]
     list_select_related = ["webhook", "event"]
@@ -129,7 +118,8 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(ReadOnlyAdmin):
+class OutgoingEmailAdmin(ReadOnlyModelAdmin):
+    view_permission = "events.view_outgoingemail"
     list_display = ["id", "to", "subject", "status", "attempts", "created_at", "sent_at"]
     list_filter = ["status"]
     search_fields = ["to", "subject", "=ticket_id"]
