@@ -54,7 +54,7 @@ lock: $(VENV)/.installed-dev ## regenerate requirements.txt and requirements-dev
 install-mysql: $(VENV)/.installed-dev ## also mysqlclient (needs the MySQL/MariaDB client headers)
 	$(PIP) install -r requirements-mysql.txt
 
-run: $(VENV)/.installed ## migrate, seed demo data, serve on 127.0.0.1:8000 (HOST=, PORT=, THROTTLE=on)
+run: $(VENV)/.installed ## migrate, seed demo data, serve on 127.0.0.1:8000 with a task worker (HOST=, PORT=, THROTTLE=on)
 	@case "$(THROTTLE)" in on|off) ;; *) echo "run: THROTTLE is on or off, not '$(THROTTLE)'" >&2; exit 2;; esac
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py setup_roles
@@ -69,8 +69,9 @@ ifeq ($(THROTTLE),on)
 else
 	@echo "  rate limits:    development rates, never met; the contract's: make run THROTTLE=on"
 endif
+	@echo "  background:     one db_worker beside the server sends webhooks and e-mail (printed here)"
 	@echo ""
-	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) bash scripts/run_dev.sh $(PY) $(HOST):$(PORT)
 
 test: $(VENV)/.installed-dev ## the test suite (SQLite, local-memory cache)
 	$(PY) -m pytest

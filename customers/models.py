@@ -23,6 +23,8 @@ class Customer(models.Model):
         related_name="customer",
         help_text="The login of this customer; empty for a customer who cannot log in.",
     )
+    # False: the shop sends this customer no e-mail about its tickets.
+    notify_by_email = models.BooleanField(default=True, db_default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

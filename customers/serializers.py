@@ -46,8 +46,21 @@ class CustomerSerializer(ShopModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ["id", "name", "email", "phone_number", "password", "current_password", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "email",
+            "phone_number",
+            "notify_by_email",
+            "password",
+            "current_password",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {
+            "notify_by_email": {"help_text": "False: the shop sends this customer no e-mail about its tickets."}
+        }
 
     def to_representation(self, instance):
         # The read shape built directly, not by DRF's field objects (docs/decisions/0006-hand-built-representations.md).
@@ -57,6 +70,7 @@ class CustomerSerializer(ShopModelSerializer):
             "name": instance.name,
             "email": instance.email,
             "phone_number": instance.phone_number,
+            "notify_by_email": instance.notify_by_email,
             "created_at": iso_timestamp(instance.created_at),
             "updated_at": iso_timestamp(instance.updated_at),
         }

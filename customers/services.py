@@ -68,13 +68,17 @@ def _email_race_as_taken() -> AbstractContextManager[None]:
 
 
 @transaction.atomic
-def customer_create(*, name: str, email: str, phone_number: str, password: str | None = None) -> Customer:
+def customer_create(
+    *, name: str, email: str, phone_number: str, password: str | None = None, notify_by_email: bool = True
+) -> Customer:
     """Add a customer; with a password it gets a login (the password is validated first)."""
     email = customer_check_email(email=email)
     if password is not None:
         customer_validate_password(password=password, name=name, email=email)
     with _email_race_as_taken():
-        customer = Customer.objects.create(name=name, email=email, phone_number=phone_number)
+        customer = Customer.objects.create(
+            name=name, email=email, phone_number=phone_number, notify_by_email=notify_by_email
+        )
     if password is not None:
         customer_set_password(customer=customer, password=password)
     return customer

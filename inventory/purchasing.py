@@ -25,6 +25,7 @@ from django.utils import timezone
 from inventory.models import MAX_ORDER_QUANTITY, Part, PurchaseOrder, PurchaseOrderLine, Supplier
 from inventory.services import part_receive_stock
 from mechanic_shop.core.exceptions import Conflict
+from mechanic_shop.events.services import record_event
 
 Status = PurchaseOrder.Status
 # Orders whose lines are still to come: what suggest counts as already on order.
@@ -233,6 +234,14 @@ def purchase_order_receive(
     else:
         order.status = Status.PARTIALLY_RECEIVED
     order.save(update_fields=["status", "received_at", "updated_at"])
+    record_event(
+        type="purchase_order.received",
+        data={
+            "purchase_order_id": order.pk,
+            "status": order.status,
+            "lines": [{"part_id": part_id, "quantity": wanted[part_id]} for part_id in sorted(wanted)],
+        },
+    )
     return order
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from inventory.models import MAX_STOCK, Part, PurchaseOrder, StockMovement
 from mechanic_shop.core.exceptions import Conflict
+from mechanic_shop.events.services import record_event
 
 Reason = StockMovement.Reason
 # As much as one adjustment may move, either way.
@@ -54,13 +55,20 @@ def _move(
     lasts until that commits."""
     assert transaction.get_connection().in_atomic_block, "stock moves run inside a transaction"
     try:
-        part = Part.objects.select_for_update().only("name", "quantity_in_stock").get(pk=part_id)
+        part = Part.objects.select_for_update().only("name", "quantity_in_stock", "reorder_level").get(pk=part_id)
     except Part.DoesNotExist as exc:
         raise ValidationError({"part_id": [f"Part {part_id} does not exist."]}) from exc
     balance = part.quantity_in_stock + delta
     if not 0 <= balance <= MAX_STOCK:
         raise Conflict(refusal.format(name=part.name, left=part.quantity_in_stock, delta=delta, most=MAX_STOCK))
     Part.objects.filter(pk=part_id).update(quantity_in_stock=balance, updated_at=timezone.now(), **(also or {}))
+    level = part.reorder_level
+    if level > 0 and balance <= level < part.quantity_in_stock:
+        # The stock has just fallen to or below the part's reorder level (once per fall, not on every take below it).
+        record_event(
+            type="part.low_stock",
+            data={"part_id": part_id, "quantity_in_stock": balance, "reorder_level": level, "ticket_id": ticket_id},
+        )
     return StockMovement.objects.create(
         part_id=part_id,
         delta=delta,

@@ -81,7 +81,11 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Django's tasks framework (the backport of 6.0's) and its database backend: `manage.py db_worker`.
+    "django_tasks",
+    "django_tasks_db",
     "mechanic_shop",
+    "mechanic_shop.events",
     "customers",
     "mechanics",
     "inventory",
@@ -101,6 +105,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Keeps the request at hand for the events its changes write: who the actor is (mechanic_shop/core/actors.py).
+    "mechanic_shop.core.actors.CurrentRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -195,6 +201,40 @@ else:
     }
 
 CUSTOMER_LIST_CACHE_SECONDS = env_int("CUSTOMER_LIST_CACHE_SECONDS", 120)
+
+# --- Background tasks, webhooks and e-mail (docs/decisions/0023-events-webhooks-and-tasks.md) -----------------------
+# Webhook deliveries and customer e-mail run in `manage.py db_worker`, on the database's own queue: no broker.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+# Seconds between a failed delivery (or e-mail) and its next attempt, one per retry; after the last, it has failed.
+def _retry_schedule(value: list[str]) -> list[int]:
+    try:
+        seconds = [int(item) for item in value]
+    except ValueError:
+        seconds = [-1]
+    if any(s < 0 for s in seconds):
+        raise ImproperlyConfigured("WEBHOOK_RETRY_SCHEDULE is whole seconds, comma-separated, like 5,30,120.")
+    return seconds
+
+
+WEBHOOK_RETRY_SCHEDULE = _retry_schedule(env_list("WEBHOOK_RETRY_SCHEDULE", "5,30,120,600,3600,21600"))
+# Webhook URLs may reach loopback, private, link-local and reserved addresses (tests, a private network).
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
+# How long a worker holds a webhook (or an e-mail) while sending it: after that, with the worker gone, another takes
+# over. More than a delivery's 5-second timeout.
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 60)
+# E-mail to customers: printed on the console under DEBUG (`make run`), SMTP otherwise unless EMAIL_BACKEND says.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shop@example.com")
 
 # The hourly rate a labor line gets when it is added without one.
 LABOR_RATE = env_money("LABOR_RATE", "120.00")

@@ -6,6 +6,7 @@ from inventory.urls import router as inventory_router
 from mechanic_shop.accounts.views import LogoutView, ShopTokenRefreshView, StaffTokenView, admin_login
 from mechanic_shop.api import docs, views
 from mechanic_shop.api.routers import OptionalSlashRouter
+from mechanic_shop.events.urls import router as events_router
 from mechanics.urls import router as mechanics_router
 from tickets.urls import page_patterns as ticket_pages
 from tickets.urls import router as tickets_router
@@ -13,7 +14,7 @@ from tickets.urls import router as tickets_router
 # One router for the whole API. `tickets` comes last: its `customers/my-tickets` route sits beside the
 # customers' own, whose ids are digits only, so neither shadows the other.
 api = OptionalSlashRouter()
-for app_router in (customers_router, mechanics_router, inventory_router, tickets_router):
+for app_router in (customers_router, mechanics_router, inventory_router, events_router, tickets_router):
     api.registry.extend(app_router.registry)
 
 auth_patterns = [

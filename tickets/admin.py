@@ -10,6 +10,8 @@ What a user sees follows their model permissions, as in the API: without custome
 name, e-mail or phone (only its id); without mechanics.view_mechanic no mechanic's name.
 """
 
+import json
+from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
@@ -29,6 +31,7 @@ from customers.models import Customer
 from inventory.services import MAX_STOCK
 from mechanic_shop.core.admin import ParentGatedInline, ReadOnlyModelAdmin, ViewOnlyInline
 from mechanic_shop.core.exceptions import Conflict
+from mechanic_shop.events.models import Event
 from mechanics.models import Mechanic
 from tickets import clock
 from tickets.estimates import estimate_create
@@ -501,6 +504,8 @@ class ServiceTicketAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
         "estimates",
+        "stage_durations_shown",
+        "timeline",
     ]
     inlines = [TicketPartInline, LaborLineInline, TimeEntryInline]
     actions = ["start_work", "complete", "cancel", "send_estimate"]
@@ -566,7 +571,8 @@ class ServiceTicketAdmin(admin.ModelAdmin):
                     "pickup_date", "labor_cost"]  # fmt: skip
         return [customer, "vin", "vehicle_link", "service_date", "mileage_in", "mileage_out", "description", "status",
                 mechanics, "pickup_date", "parts_total", "labor_cost", "labor_total", "total_cost", "billed_hours",
-                "clocked_hours", "estimates", "completed_at", "created_at", "updated_at"]  # fmt: skip
+                "clocked_hours", "estimates", "completed_at", "created_at", "updated_at", "stage_durations_shown",
+                "timeline"]  # fmt: skip
 
     def get_fieldsets(self, request, obj=None):
         fields = self.get_fields(request, obj)
@@ -576,9 +582,14 @@ class ServiceTicketAdmin(admin.ModelAdmin):
             if name in fields
         ]
         dates = [name for name in ("completed_at", "created_at", "updated_at") if name in fields]
-        main = [name for name in fields if name not in totals and name not in dates]
+        history = [name for name in ("stage_durations_shown", "timeline") if name in fields]
+        main = [name for name in fields if name not in totals and name not in dates and name not in history]
         fieldsets = [(None, {"fields": main}), ("Totals", {"fields": totals})]
-        return fieldsets + [("Dates", {"fields": dates})] if dates else fieldsets
+        if dates:
+            fieldsets.append(("Dates", {"fields": dates}))
+        if history:
+            fieldsets.append(("Timeline", {"fields": history}))
+        return fieldsets
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -624,6 +635,34 @@ class ServiceTicketAdmin(admin.ModelAdmin):
     def mechanic_ids_on_ticket(self, obj):
         ids = obj.mechanic_links.order_by("mechanic_id").values_list("mechanic_id", flat=True)
         return ", ".join(f"Mechanic #{pk}" for pk in ids) or "-"
+
+    @admin.display(description="Time in each status")
+    def stage_durations_shown(self, obj):
+        spent = [f"{status}: {timedelta(seconds=seconds)}" for status, seconds in (obj.stage_durations or {}).items()]
+        return "; ".join([*spent, f"{obj.status} since {obj.status_since:%Y-%m-%d %H:%M:%S} UTC"])
+
+    @admin.display(description="Events")
+    def timeline(self, obj):
+        """Everything that happened to the ticket, oldest first (read-only: events are never edited)."""
+        events = Event.objects.filter(ticket_id=obj.pk).order_by("id")
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            (
+                (
+                    f"{e.created_at:%Y-%m-%d %H:%M:%S}",
+                    e.type,
+                    f"{e.actor_kind} #{e.actor_id}" if e.actor_id else e.actor_kind,
+                    json.dumps(e.data, ensure_ascii=False),
+                )
+                for e in events
+            ),
+        )
+        return format_html(
+            '<table class="ticket-timeline"><thead><tr><th>When (UTC)</th><th>Event</th><th>By</th><th>Data</th>'
+            "</tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
 
     @admin.display(description="Clocked hours")
     def clocked_hours(self, obj):

@@ -24,7 +24,10 @@ from django.utils import timezone
 
 from inventory.models import Part
 from mechanic_shop.core.exceptions import Conflict
+from mechanic_shop.events.services import record_event
+from tickets.links import approval_url
 from tickets.models import Estimate, EstimateLine, LaborLine, ServiceTicket
+from tickets.notifications import notify_estimate_sent
 from tickets.services import _lock, _lock_open, _touch, ticket_remove_labor_line, ticket_remove_part
 
 Status = Estimate.Status
@@ -93,6 +96,12 @@ def estimate_create(*, ticket: ServiceTicket, by: Any = None) -> Estimate:
     for line in lines:
         line.estimate = estimate
     EstimateLine.objects.bulk_create(lines)
+    record_event(
+        type="estimate.sent",
+        ticket_id=ticket.pk,
+        data={"estimate_id": estimate.pk, "total": estimate.total, "expires_at": estimate.expires_at},
+    )
+    notify_estimate_sent(ticket=ticket, approval_url=approval_url(estimate.pk), total=estimate.total)
     return estimate
 
 
@@ -156,6 +165,13 @@ def estimate_approve(
     _record(estimate, signed_by=signed_by, ip=ip, user_agent=user_agent)
     estimate.save()
     _touch(ticket)  # its approval status changed
+    # No signer's name, IP or user agent in the event: webhooks and the timeline carry the decision, not the person.
+    record_event(
+        type="estimate.approved",
+        ticket_id=ticket.pk,
+        data={"estimate_id": estimate.pk, "approved_total": estimate.approved_total,
+              "declined_line_ids": sorted(declined)},
+    )  # fmt: skip
     return estimate
 
 
@@ -190,6 +206,7 @@ def estimate_decline(
     _record(estimate, signed_by=signed_by, ip=ip, user_agent=user_agent)
     estimate.save()
     _touch(ticket)
+    record_event(type="estimate.declined", ticket_id=ticket.pk, data={"estimate_id": estimate.pk})
     return estimate
 
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.utils import timezone
 
+from mechanic_shop.core.actors import current_request
 from tickets.models import Estimate
 
 if TYPE_CHECKING:
@@ -56,10 +57,12 @@ def ticket_from_tracking_token(token: str) -> tuple[int, int] | None:
 
 
 def public_url(path: str, request: "HttpRequest | None" = None) -> str:
-    """An absolute URL for a customer's link: on PUBLIC_BASE_URL when set, else on the request's scheme and host (as
-    Django sees them behind the proxy settings), else the bare path (no request: a test, a shell)."""
+    """An absolute URL for a customer's link: on PUBLIC_BASE_URL when set, else on the scheme and host of the
+    request (given, or the one being served: a mail written by a service during a request), as Django sees them
+    behind the proxy settings, else the bare path (no request: a command, a shell; set PUBLIC_BASE_URL)."""
     if settings.PUBLIC_BASE_URL:
         return settings.PUBLIC_BASE_URL + path
+    request = request if request is not None else current_request.get()
     if request is not None:
         return request.build_absolute_uri(path)
     return path

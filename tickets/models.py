@@ -48,6 +48,10 @@ class ServiceTicket(models.Model):
     # The tracking link's generation, signed into its token: issuing a new link adds one, so every older token stops
     # matching (tickets/estimates.py).
     tracking_version = models.PositiveIntegerField(default=1, editable=False)
+    # When the ticket entered its current status, and the whole seconds it spent in each status it has left: kept by
+    # the status change that writes its `ticket.status_changed` event, in the same write.
+    status_since = models.DateTimeField(default=timezone.now, editable=False)
+    stage_durations = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -36,6 +36,8 @@ TICKET_COLUMNS = (
     "completed_at",
     "approval_required",
     "tracking_version",
+    "status_since",
+    "stage_durations",
 )
 CENT = Decimal("0.01")
 
@@ -143,6 +145,8 @@ def ticket_representations(rows: Iterable[dict], request=None) -> list[dict]:
                 "approval_status": approval_status,
                 "approved_total": None if approved_total is None else _money(approved_total),
                 "tracking_url": tracking_url(row["id"], row["tracking_version"], request),
+                "status_since": iso_timestamp(row["status_since"]),
+                "stage_durations": row["stage_durations"],
             }
         )
     return result

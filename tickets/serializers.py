@@ -176,6 +176,12 @@ class ServiceTicketSerializer(VehicleRequiredMixin, ShopModelSerializer):
     tracking_url = serializers.SerializerMethodField(
         help_text="The customer's tracking link (no login needed); POST .../tracking-link issues a new one."
     )
+    status_since = serializers.DateTimeField(read_only=True, help_text="When the ticket entered its current status.")
+    stage_durations = serializers.DictField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text='Whole seconds spent in each status the ticket has left, e.g. {"open": 3600}.',
+    )
 
     class Meta:
         model = ServiceTicket
@@ -206,6 +212,8 @@ class ServiceTicketSerializer(VehicleRequiredMixin, ShopModelSerializer):
             "approval_status",
             "approved_total",
             "tracking_url",
+            "status_since",
+            "stage_durations",
         ]
         read_only_fields = ["id", "created_at", "updated_at", "completed_at"]
 

@@ -11,6 +11,10 @@ summary counts (a ticket created, deleted, moved to another vehicle, or its serv
 the vehicle rows concerned, in id order (so two writes never wait on each other in a cycle), checks the mileage
 order under that lock and recomputes the summary (`odometer`, `ticket_count`, `last_service_date`) from the
 tickets in the same transaction: no read-modify-write race, whatever the number of workers.
+
+Every change writes its event(s) (`record_event`, mechanic_shop/events) in its own transaction: a change that rolls
+back writes none. A status change also keeps the ticket's `status_since` and `stage_durations`, and queues the
+customer's e-mail (tickets/notifications.py).
 """
 
 from collections.abc import Iterable
@@ -31,8 +35,10 @@ from inventory.models import Part
 from inventory.services import part_return_stock, part_take_stock
 from mechanic_shop.core.exceptions import Conflict
 from mechanic_shop.core.generations import bump_generation, cached_count, count_generation_key
+from mechanic_shop.events.services import record_event
 from mechanics.models import Mechanic
 from tickets.models import MAX_MILEAGE, Estimate, LaborLine, ServiceTicket, TicketMechanic, TicketPart, TimeEntry
+from tickets.notifications import notify_status_changed
 
 Status = ServiceTicket.Status
 # The total of every ticket changes only in ticket_create and ticket_delete (and seed_shop), which bump this.
@@ -243,7 +249,10 @@ def ticket_create(
         changed=MILEAGE_FIELDS,
         blame="service_date",
     )
+    now = timezone.now()
     ticket = ServiceTicket.objects.create(
+        created_at=now,
+        status_since=now,
         customer=customer,
         vehicle=locked,
         vin=locked.vin,  # as the locked row has it: a VIN corrected meanwhile is the one its tickets carry
@@ -259,6 +268,18 @@ def ticket_create(
     TicketMechanic.objects.bulk_create([TicketMechanic(ticket=ticket, mechanic=m) for m in mechanics])
     _vehicle_refresh(locked.pk)
     bump_generation(ALL_TICKETS_COUNT_KEY)
+    record_event(
+        type="ticket.created",
+        ticket_id=ticket.pk,
+        data={
+            "status": ticket.status,
+            "customer_id": customer.pk,
+            "vehicle_id": locked.pk,
+            "vin": ticket.vin,
+            "service_date": service_date,
+            "mechanic_ids": [m.pk for m in mechanics],
+        },
+    )
     return ticket
 
 
@@ -314,7 +335,17 @@ def _apply_status(ticket: ServiceTicket, status: str, by: Any = None) -> None:
         Mechanic.objects.filter(pk__in=mechanic_ids).update(completed_ticket_count=F("completed_ticket_count") + 1)
     elif status == Status.CANCELLED:
         _return_parts(ticket, by)
-    ticket.status = status
+    now = closed_at or timezone.now()
+    previous = ticket.status
+    durations = dict(ticket.stage_durations or {})
+    durations[previous] = durations.get(previous, 0) + max(0, round((now - ticket.status_since).total_seconds()))
+    ticket.stage_durations, ticket.status_since, ticket.status = durations, now, status
+    record_event(type="ticket.status_changed", ticket_id=ticket.pk, data={"from": previous, "to": status})
+    notify_status_changed(ticket)
+
+
+# What a status change writes on the ticket's row.
+STATUS_FIELDS = ["status", "completed_at", "status_since", "stage_durations", "updated_at"]
 
 
 @transaction.atomic
@@ -323,7 +354,7 @@ def ticket_set_status(*, ticket: ServiceTicket, status: str, by: Any = None) -> 
     the stock movements name)."""
     _lock(ticket)
     _apply_status(ticket, status, by)
-    ticket.save(update_fields=["status", "completed_at", "updated_at"])
+    ticket.save(update_fields=STATUS_FIELDS)
     return ticket
 
 
@@ -334,7 +365,8 @@ def ticket_update(*, ticket: ServiceTicket, by: Any = None, **changes: Any) -> S
     _lock(ticket)
     status = changes.pop("status", None)
     vin, vehicle = changes.pop("vin", None), changes.pop("vehicle", None)
-    old_vehicle_id = ticket.vehicle_id
+    old_vehicle_id, old_vin = ticket.vehicle_id, ticket.vin
+    before = {field: getattr(ticket, field) for field in changes}
     for field, value in changes.items():
         setattr(ticket, field, value)
     _check_dates(ticket.service_date, ticket.pickup_date)
@@ -344,7 +376,7 @@ def ticket_update(*, ticket: ServiceTicket, by: Any = None, **changes: Any) -> S
     else:
         target_id = _ticket_vehicle(customer=ticket.customer, vin=vin, vehicle=vehicle).pk
     moved = target_id != old_vehicle_id
-    saved = [*changes, "status", "completed_at", "updated_at"]
+    saved = [*changes, *STATUS_FIELDS]
     locked: dict[int, Vehicle] = {}
     if target_id is not None and (moved or SUMMARY_FIELDS & changes.keys()):
         locked = _lock_vehicles(old_vehicle_id, target_id)
@@ -363,6 +395,19 @@ def ticket_update(*, ticket: ServiceTicket, by: Any = None, **changes: Any) -> S
     ticket.save(update_fields=saved)
     for vehicle_id in locked:
         _vehicle_refresh(vehicle_id)
+    changed = {}
+    for field, old in before.items():
+        new = getattr(ticket, field)
+        if old != new:
+            # A related object (the customer) is named by its id.
+            key, old, new = (f"{field}_id", old.pk, new.pk) if hasattr(new, "pk") else (field, old, new)
+            changed[key] = [old, new]
+    if ticket.vehicle_id != old_vehicle_id:
+        changed["vehicle_id"] = [old_vehicle_id, ticket.vehicle_id]
+    if ticket.vin != old_vin:
+        changed["vin"] = [old_vin, ticket.vin]
+    if changed:
+        record_event(type="ticket.updated", ticket_id=ticket.pk, data={"changes": changed})
     return ticket
 
 
@@ -372,10 +417,11 @@ def ticket_delete(*, ticket: ServiceTicket, by: Any = None) -> None:
     _lock(ticket)
     if ticket.status == Status.COMPLETED:
         raise Conflict(f"Ticket #{ticket.pk} is completed and is kept as the shop's history; it cannot be deleted.")
-    vehicle_id = ticket.vehicle_id
+    vehicle_id, ticket_id = ticket.vehicle_id, ticket.pk
     locked = _lock_vehicles(vehicle_id)
     _return_parts(ticket, by)
     ticket.delete()
+    record_event(type="ticket.deleted", ticket_id=ticket_id, data={"status": ticket.status})
     for pk in locked:
         _vehicle_refresh(pk)
     bump_generation(ALL_TICKETS_COUNT_KEY)
@@ -406,11 +452,17 @@ def _edit_mechanics(
     if unknown_removed:
         raise ValidationError({remove_field: [f"Unknown mechanic id(s): {', '.join(map(str, unknown_removed))}."]})
     to_add = _active_mechanics(add_ids, add_field)
+    assigned = set(ticket.mechanic_links.values_list("mechanic_id", flat=True))
     ticket.mechanic_links.filter(mechanic_id__in=remove_ids).delete()
     TicketMechanic.objects.bulk_create(
         [TicketMechanic(ticket=ticket, mechanic=m) for m in to_add], ignore_conflicts=True
     )
     _touch(ticket)
+    for mechanic_id in sorted(remove_ids & assigned):
+        record_event(type="ticket.mechanic_removed", ticket_id=ticket.pk, data={"mechanic_id": mechanic_id})
+    for mechanic in to_add:
+        if mechanic.pk not in assigned:
+            record_event(type="ticket.mechanic_assigned", ticket_id=ticket.pk, data={"mechanic_id": mechanic.pk})
     return ticket
 
 
@@ -432,6 +484,7 @@ def ticket_add_part(*, ticket: ServiceTicket, part: Part, quantity: int = 1, by:
     _lock_open(ticket, "parts")
     part_take_stock(part=part, quantity=quantity, ticket_id=ticket.pk, by=by)
     _touch(ticket)
+    record_event(type="ticket.part_added", ticket_id=ticket.pk, data={"part_id": part.pk, "quantity": quantity})
     line = ticket.lines.filter(part=part).first()
     if line is None:
         price = Part.objects.filter(pk=part.pk).values_list("price", flat=True).get()
@@ -457,6 +510,7 @@ def ticket_remove_part(
         )
     part_return_stock(returns=[(part.pk, quantity)], ticket_id=ticket.pk, by=by)
     _touch(ticket)
+    record_event(type="ticket.part_removed", ticket_id=ticket.pk, data={"part_id": part.pk, "quantity": quantity})
     if quantity == line.quantity:
         line.delete()
         return None
@@ -520,7 +574,12 @@ def ticket_add_labor_line(
         ticket=ticket, description=description.strip(), hours=hours, rate=rate, mechanic_id=mechanic_id
     )
     _touch(ticket)
+    _labor_event(ticket, line.pk, "added")
     return line
+
+
+def _labor_event(ticket: ServiceTicket, line_id: int, change: str) -> None:
+    record_event(type="ticket.labor_changed", ticket_id=ticket.pk, data={"labor_line_id": line_id, "change": change})
 
 
 LABOR_FIELDS = frozenset({"description", "hours", "rate", "mechanic_id"})
@@ -544,6 +603,7 @@ def ticket_change_labor_line(*, ticket: ServiceTicket, line_id: int, **changes: 
         setattr(line, field, value)
     line.save(update_fields=[*changes, "updated_at"])
     _touch(ticket)
+    _labor_event(ticket, line.pk, "changed")
     return line
 
 
@@ -553,6 +613,7 @@ def ticket_remove_labor_line(*, ticket: ServiceTicket, line_id: int) -> None:
     _lock_open(ticket, "labor")
     _labor_line(ticket, line_id).delete()
     _touch(ticket)
+    _labor_event(ticket, line_id, "removed")
 
 
 # --- The time clock ------------------------------------------------------------------------------------------------
@@ -607,8 +668,12 @@ def clock_in(*, ticket: ServiceTicket, mechanic: Mechanic) -> TimeEntry:
         )
     if ticket.status == Status.OPEN:
         _apply_status(ticket, Status.IN_PROGRESS)
-        ticket.save(update_fields=["status", "updated_at"])
-    return TimeEntry.objects.create(ticket=ticket, mechanic=locked, started_at=timezone.now())
+        ticket.save(update_fields=STATUS_FIELDS)
+    entry = TimeEntry.objects.create(ticket=ticket, mechanic=locked, started_at=timezone.now())
+    record_event(
+        type="ticket.clock_in", ticket_id=ticket.pk, data={"mechanic_id": locked.pk, "time_entry_id": entry.pk}
+    )
+    return entry
 
 
 @transaction.atomic
@@ -622,4 +687,9 @@ def clock_out(*, ticket: ServiceTicket, mechanic: Mechanic) -> TimeEntry:
     entry.end(timezone.now())
     entry.save(update_fields=["ended_at", "seconds"])
     _touch(ticket)  # its clocked_hours changed
+    record_event(
+        type="ticket.clock_out",
+        ticket_id=ticket.pk,
+        data={"mechanic_id": locked.pk, "time_entry_id": entry.pk, "seconds": entry.seconds},
+    )
     return entry

@@ -17,6 +17,9 @@ from mechanic_shop.accounts.authentication import is_staff_caller
 from mechanic_shop.accounts.permissions import IsStaffCaller, StaffChangePermissions, StaffModelPermissions
 from mechanic_shop.api.filters import ShopFilterBackend
 from mechanic_shop.api.viewsets import ID_PATTERN, ShopGenericViewSet, ShopModelViewSet, ShopReadOnlyViewSet
+from mechanic_shop.events.models import Event
+from mechanic_shop.events.serializers import EventSerializer
+from mechanic_shop.events.services import CUSTOMER_VISIBLE_TYPES, event_json
 from mechanics.models import Mechanic
 from tickets.estimate_serializers import EstimateSerializer, estimate_json
 from tickets.estimate_views import estimates_with_lines
@@ -109,7 +112,9 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
     ordering = ["-created_at", "-id"]
 
     def get_permissions(self):
-        if self.action in ("list", "retrieve") or (self.action == "estimates" and self.request.method == "GET"):
+        if self.action in ("list", "retrieve", "events") or (
+            self.action == "estimates" and self.request.method == "GET"
+        ):
             return [(IsCustomerCaller | StaffModelPermissions)()]
         if self.action in LABOR_ACTIONS or self.action == "estimates":
             return [ChangeTicketPermission()]
@@ -163,6 +168,19 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
     def destroy(self, request, *args, **kwargs):
         ticket_delete(ticket=self.get_object(), by=self.request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary="The ticket's timeline", responses={200: EventSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def events(self, request, pk=None):
+        """Everything that happened to the ticket, oldest first; its customer sees the status changes and
+        estimates."""
+        ticket = self.get_object()
+        events = Event.objects.filter(ticket_id=ticket.pk).order_by("id")
+        for_customer = caller_customer(request) is not None
+        if for_customer:
+            events = events.filter(type__in=CUSTOMER_VISIBLE_TYPES)
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response([event_json(e, for_customer=for_customer) for e in page])
 
     @extend_schema(
         summary="Add and remove mechanics",

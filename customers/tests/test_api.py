@@ -30,7 +30,8 @@ def test_anonymous_registration_creates_customer_with_login(anon_client):
     response = anon_client.post(LIST, registration(), format="json")
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "name", "email", "phone_number", "created_at", "updated_at"}
+    assert set(body) == {"id", "name", "email", "phone_number", "notify_by_email", "created_at", "updated_at"}
+    assert body["notify_by_email"] is True
     assert body["email"] == "rita@example.com"
     customer = Customer.objects.get(pk=body["id"])
     assert customer.email == "rita@example.com"

@@ -76,9 +76,11 @@ def test_create_answers_201_with_the_whole_ticket(api, new_ticket, mechanic, cus
         "id", "vin", "service_date", "description", "customer_id", "status", "pickup_date", "labor_cost",
         "mechanics", "parts", "parts_total", "total_cost", "created_at", "updated_at", "completed_at",
         "vehicle_id", "mileage_in", "mileage_out", "labor_lines", "labor_total", "billed_hours", "clocked_hours",
-        "approval_required", "approval_status", "approved_total", "tracking_url",
+        "approval_required", "approval_status", "approved_total", "tracking_url", "status_since", "stage_durations",
     }  # fmt: skip
     assert (body["approval_required"], body["approval_status"], body["approved_total"]) == (False, "none", None)
+    assert body["stage_durations"] == {}
+    assert body["status_since"] == body["created_at"]
     assert (body["labor_lines"], body["labor_total"], body["billed_hours"]) == ([], "120.00", "0.00")
     assert body["clocked_hours"] == "0.00"
     assert body["mileage_in"] is None

@@ -89,8 +89,9 @@ def test_taking_a_part_onto_a_ticket_has_a_fixed_query_budget(staff_client, make
     client.put(url, {"quantity": 1}, format="json")  # warms the caller's cached permissions
     # user, ticket, part; in the service's transaction (a savepoint here, inside the test's): lock the ticket, lock
     # the part, write its stock, write the stock movement, touch the ticket, find the line, add to it, read its
-    # quantity; then the answer: ticket, mechanics, part lines, labor lines, clocked time, estimates.
-    with django_assert_num_queries(19) as captured:
+    # quantity, write the ticket.part_added event and read the active webhooks that may take it; then the answer:
+    # ticket, mechanics, part lines, labor lines, clocked time, estimates.
+    with django_assert_num_queries(21) as captured:
         response = client.put(url, {"quantity": 2}, format="json")
     assert response.status_code == 200
     sql = [query["sql"] for query in captured.captured_queries]

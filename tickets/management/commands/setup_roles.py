@@ -31,6 +31,10 @@ ROLES = {
         "tickets.serviceticket": ACTIONS,
         "tickets.ticketmechanic": ACTIONS,
         "tickets.ticketpart": ACTIONS,
+        "events.webhook": ACTIONS,
+        "events.webhookdelivery": ("view",),
+        "events.event": ("view",),
+        "events.outgoingemail": ("view",),
     },
 }
 
