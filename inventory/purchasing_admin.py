@@ -13,7 +13,6 @@ index page links to. Imported at the end of inventory/admin.py.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpResponseRedirect
 
 from inventory.models import MAX_ORDER_QUANTITY, PurchaseOrder, PurchaseOrderLine, Supplier
@@ -29,19 +28,12 @@ from inventory.purchasing import (
     supplier_delete,
     supplier_update,
 )
-from mechanic_shop.core.admin import ParentGatedInline
+from mechanic_shop.core.admin import ParentGatedInline, act_on_each
+from mechanic_shop.core.admin import refusal_message as _message
 from mechanic_shop.core.exceptions import Conflict
 
 Status = PurchaseOrder.Status
 SUPPLIER_FIELDS = ("name", "email", "phone_number")
-
-
-def _message(exc: Exception) -> str:
-    if isinstance(exc, Conflict):
-        return exc.detail
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc)
 
 
 class PurchaseRefused(Exception):
@@ -201,18 +193,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     # --- List actions --------------------------------------------------------------------------------------------
 
     def _each(self, request, queryset, move, label: str):
-        done, refused = 0, []
-        for order in queryset.order_by("id"):
-            try:
-                with transaction.atomic():
-                    move(order)
-                done += 1
-            except (Conflict, ValidationError) as exc:
-                refused.append(f"#{order.pk}: {_message(exc)}")
-        if done:
-            self.message_user(request, f"{done} purchase order(s) {label}.")
-        if refused:
-            self.message_user(request, "Not changed: " + " ".join(refused), level=messages.WARNING)
+        act_on_each(self, request, queryset.order_by("id"), move, f"purchase order(s) {label}")
 
     @admin.action(description="Mark ordered", permissions=["change"])
     def mark_ordered(self, request, queryset):

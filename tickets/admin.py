@@ -18,7 +18,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Round
 from django.forms.models import BaseInlineFormSet
@@ -29,7 +28,8 @@ from django.utils.safestring import mark_safe
 
 from customers.models import Customer
 from inventory.services import MAX_STOCK
-from mechanic_shop.core.admin import ParentGatedInline, ReadOnlyModelAdmin, ViewOnlyInline
+from mechanic_shop.core.admin import ParentGatedInline, ReadOnlyModelAdmin, ViewOnlyInline, act_on_each
+from mechanic_shop.core.admin import refusal_message as _message
 from mechanic_shop.core.exceptions import Conflict
 from mechanic_shop.events.models import Event
 from mechanics.models import Mechanic
@@ -85,14 +85,6 @@ SERVICE_FIELDS = {
     "add_ids": "assigned_mechanics",
     "remove_ids": "assigned_mechanics",
 }
-
-
-def _message(exc: Exception) -> str:
-    if isinstance(exc, Conflict):
-        return exc.detail
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc)
 
 
 class TicketRefused(Exception):
@@ -811,18 +803,10 @@ class ServiceTicketAdmin(admin.ModelAdmin):
     # --- List actions ------------------------------------------------------------------------------------------
 
     def _move(self, request, queryset, status: str, label: str):
-        moved, refused = 0, []
-        for ticket in queryset:
-            try:
-                with transaction.atomic():
-                    ticket_set_status(ticket=ticket, status=status, by=request.user)
-                moved += 1
-            except (Conflict, ValidationError) as exc:
-                refused.append(f"#{ticket.pk}: {_message(exc)}")
-        if moved:
-            self.message_user(request, f"{moved} ticket(s) {label}.")
-        if refused:
-            self.message_user(request, "Not changed: " + " ".join(refused), level=messages.WARNING)
+        def move(ticket):
+            ticket_set_status(ticket=ticket, status=status, by=request.user)
+
+        act_on_each(self, request, queryset, move, f"ticket(s) {label}")
 
     @admin.action(description="Start work (open → in progress)", permissions=["change"])
     def start_work(self, request, queryset):

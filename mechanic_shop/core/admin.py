@@ -1,10 +1,15 @@
 """Admin pieces shared by every app."""
 
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Model
 from django.http import HttpRequest
+
+from mechanic_shop.core.exceptions import Conflict
 
 if TYPE_CHECKING:
     # The stubs make the inline generic in its model and parent; Django's class itself is not subscriptable.
@@ -84,3 +89,32 @@ class ReadOnlyModelAdmin(_ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+def refusal_message(exc: Exception) -> str:
+    """What a service's refusal says, for a page or a message: a Conflict's detail, a ValidationError's messages."""
+    if isinstance(exc, Conflict):
+        return str(exc.detail)
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+def act_on_each(
+    model_admin: Any, request: HttpRequest, objects: Iterable[Model], act: Callable[[Any], object], done: str
+) -> None:
+    """A list action: `act` on each selected object in a transaction of its own, so one refusal (a Conflict or a
+    ValidationError from the services) leaves the others done; then one message of how many were `done` (e.g.
+    "2 ticket(s) started.") and one naming each refused object and why."""
+    moved, refused = 0, []
+    for obj in objects:
+        try:
+            with transaction.atomic():
+                act(obj)
+            moved += 1
+        except (Conflict, ValidationError) as exc:
+            refused.append(f"#{obj.pk}: {refusal_message(exc)}")
+    if moved:
+        model_admin.message_user(request, f"{moved} {done}.")
+    if refused:
+        model_admin.message_user(request, "Not changed: " + " ".join(refused), level=messages.WARNING)

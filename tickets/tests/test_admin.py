@@ -83,3 +83,14 @@ def test_admin_delete_returns_parts(admin_client, ticket):
     part.refresh_from_db()
     assert part.quantity_in_stock == 4
     assert not ServiceTicket.objects.exists()
+
+
+def test_a_list_action_does_what_it_may_and_names_what_it_refused(admin_client, ticket, make_ticket):
+    started = make_ticket(status="in_progress", description="Started")
+    url = reverse("admin:tickets_serviceticket_changelist")
+    response = admin_client.post(url, {"action": "complete", "_selected_action": [ticket.pk, started.pk]}, follow=True)
+    shown = [str(message) for message in response.context["messages"]]
+    assert shown[0] == "1 ticket(s) completed."
+    assert shown[1].startswith(f"Not changed: #{ticket.pk}: A ticket cannot go from open to completed")
+    assert ServiceTicket.objects.get(pk=started.pk).status == "completed"  # each in its own transaction
+    assert ServiceTicket.objects.get(pk=ticket.pk).status == "open"
