@@ -118,8 +118,9 @@ class PurchaseOrderSerializer(serializers.ModelSerializer):
     supplier_id = IdRelatedField(queryset=Supplier.objects.only("id"), source="supplier")
     status = serializers.CharField(read_only=True)
     lines = PurchaseOrderLineSerializer(many=True, required=False, max_length=MAX_ORDER_LINES)
+    # Wide enough for the largest order there can be: MAX_ORDER_LINES × MAX_ORDER_QUANTITY × 99,999,999.99 < 10**17.
     total = serializers.DecimalField(
-        max_digits=14, decimal_places=2, read_only=True, source="lines_total", help_text="Σ quantity × unit_cost."
+        max_digits=19, decimal_places=2, read_only=True, source="lines_total", help_text="Σ quantity × unit_cost."
     )
 
     class Meta:

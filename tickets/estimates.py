@@ -36,6 +36,8 @@ CENT = Decimal("0.01")
 SIGNED_BY_MAX = 100
 REASON_MAX = 1000
 USER_AGENT_MAX = 500
+# The largest total an estimate stores (its money columns hold 14 digits, two of them decimals).
+MAX_ESTIMATE_TOTAL = Decimal("999999999999.99")
 
 
 def _snapshot(ticket: ServiceTicket) -> list[EstimateLine]:
@@ -84,11 +86,15 @@ def estimate_create(*, ticket: ServiceTicket, by: Any = None) -> Estimate:
         raise ValidationError(
             {"non_field_errors": [f"Ticket #{ticket.pk} has no parts, labor lines or labor cost to estimate."]}
         )
+    total = sum((line.line_total for line in lines), Decimal("0.00"))
+    if total > MAX_ESTIMATE_TOTAL:
+        message = f"Ticket #{ticket.pk} totals {total}; an estimate holds at most {MAX_ESTIMATE_TOTAL}."
+        raise ValidationError({"non_field_errors": [message]})
     Estimate.objects.filter(ticket=ticket, status=Status.PENDING).update(status=Status.SUPERSEDED)
     now = timezone.now()
     estimate = Estimate.objects.create(
         ticket=ticket,
-        total=sum((line.line_total for line in lines), Decimal("0.00")),
+        total=total,
         created_at=now,
         expires_at=now + timedelta(days=settings.ESTIMATE_DAYS),
         created_by=by if getattr(by, "pk", None) else None,

@@ -92,7 +92,7 @@ class TicketLineSerializer(ShopModelSerializer):
 
     id = serializers.IntegerField(source="part_id", read_only=True, help_text="The part's id.")
     name = StrictCharField(source="part.name", read_only=True)
-    line_total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    line_total = serializers.DecimalField(max_digits=None, decimal_places=2, read_only=True)
 
     class Meta:
         model = TicketPart
@@ -149,16 +149,17 @@ class ServiceTicketSerializer(VehicleRequiredMixin, ShopModelSerializer):
     pickup_date = serializers.DateField(allow_null=True, required=False)
     mechanics = TicketMechanicSerializer(many=True, read_only=True)
     parts = TicketLineSerializer(source="lines", many=True, read_only=True)
-    parts_total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    # Sums over however many lines a ticket has carry no digit limit: a limit would turn a big ticket into a 500.
+    parts_total = serializers.DecimalField(max_digits=None, decimal_places=2, read_only=True)
     labor_lines = LaborLineSerializer(many=True, read_only=True)
     labor_total = serializers.DecimalField(
-        max_digits=14, decimal_places=2, read_only=True, help_text="labor_cost (a flat charge) + the labor lines."
+        max_digits=None, decimal_places=2, read_only=True, help_text="labor_cost (a flat charge) + the labor lines."
     )
     billed_hours = serializers.DecimalField(
-        max_digits=8, decimal_places=2, read_only=True, help_text="The sum of the labor lines' hours."
+        max_digits=None, decimal_places=2, read_only=True, help_text="The sum of the labor lines' hours."
     )
     total_cost = serializers.DecimalField(
-        max_digits=14, decimal_places=2, read_only=True, help_text="labor_total + parts_total."
+        max_digits=None, decimal_places=2, read_only=True, help_text="labor_total + parts_total."
     )
     clocked_hours = ClockedHoursField(help_text="The ticket's ended time entries, in hours (two decimals).")
     approval_required = serializers.BooleanField(

@@ -135,6 +135,16 @@ def test_create_a_draft_with_lines(admin_client_api, acme, filters, pads):
     assert response.json()["lines"][0]["unit_cost"] == "0.00"
 
 
+def test_the_largest_order_there_can_be_totals_exactly(admin_client_api, acme, filters, pads):
+    # The fuzzer's case: 538,051 at 80,060,436.16 each is 15 digits before the point (a 500 when the total had 14).
+    line = {"quantity": 1_000_000, "unit_cost": "99999999.99"}
+    body = {"supplier_id": acme.pk, "lines": [{"part_id": filters.pk, **line}, {"part_id": pads.pk, **line}]}
+    response = admin_client_api.post(ORDERS, body, format="json")
+    assert response.status_code == 201
+    assert response.json()["total"] == "199999999980000.00"
+    assert admin_client_api.get(order_url(response.json()["id"])).json()["total"] == "199999999980000.00"
+
+
 def test_a_draft_without_lines_cannot_be_ordered(admin_client_api, acme):
     response = admin_client_api.post(ORDERS, {"supplier_id": acme.pk}, format="json")
     assert response.status_code == 201

@@ -79,6 +79,17 @@ def test_a_new_estimate_supersedes_the_pending_one(admin_client_api, anon_client
     assert [e["id"] for e in listed["results"]] == [second["id"], first["id"]]
 
 
+def test_a_ticket_too_big_for_an_estimate_is_400_and_makes_none(admin_client_api, make_ticket, customer):
+    dear = baker.make(Part, name="Engine", price=Decimal("99999999.99"), quantity_in_stock=30_000)
+    ticket = make_ticket(customer, parts=[(dear, 20_000)])
+    body = admin_client_api.get(reverse("serviceticket-detail", args=[ticket.pk])).json()
+    assert body["parts_total"] == body["total_cost"] == "1999999999800.00"  # the ticket still answers its totals
+    response = create(admin_client_api, ticket)
+    assert response.status_code == 400
+    assert "an estimate holds at most 999999999999.99" in response.json()["non_field_errors"][0]
+    assert not Estimate.objects.exists()
+
+
 def test_empty_and_closed_tickets(admin_client_api, make_ticket):
     empty = make_ticket()
     assert create(admin_client_api, empty).status_code == 400
