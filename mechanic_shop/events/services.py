@@ -17,6 +17,7 @@ from django.utils import timezone
 from mechanic_shop.accounts.authentication import ROLE_CUSTOMER, token_role
 from mechanic_shop.api.fields import iso_timestamp
 from mechanic_shop.core.actors import current_request, explicit_actor
+from mechanic_shop.core.generations import bump_generation, current_generation, in_process_cache
 from mechanic_shop.events import outbound, signing
 from mechanic_shop.events.models import Event, OutgoingEmail, Webhook, WebhookDelivery
 
@@ -79,6 +80,47 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+# --- The active webhooks, remembered between changes --------------------------------------------------------------
+# Every change reads which webhooks take its event; they change rarely, so each process keeps the last answer under
+# a generation (mechanic_shop/core/generations.py) that every save or delete of a webhook bumps (signals, below), and
+# that `flush` bumps too (post_migrate). The answer is kept only once the transaction that read it commits, so a
+# rolled-back webhook is never remembered. Changing webhooks with raw SQL needs `bump_webhooks()` afterwards.
+
+WEBHOOKS_GENERATION = "webhooks:generation"
+_remembered: tuple[int, list[tuple[int, list[str]]]] | None = None
+
+
+def bump_webhooks(**_: Any) -> None:
+    bump_generation(WEBHOOKS_GENERATION)
+
+
+def forget_webhooks() -> None:
+    """Drop this process's remembered webhooks (the test suite does, between tests that roll back)."""
+    global _remembered
+    _remembered = None
+
+
+def active_webhooks() -> list[tuple[int, list[str]]]:
+    """(id, event types) of every active webhook."""
+    global _remembered
+    generation = current_generation(WEBHOOKS_GENERATION)
+    # A shared cache's generations start from the clock, so 0 there means it could not answer (Redis down): then a
+    # bump could be missed too, and nothing is remembered until it answers again.
+    if generation == 0 and not in_process_cache():
+        return list(Webhook.objects.filter(is_active=True).order_by("id").values_list("id", "events"))
+    remembered = _remembered
+    if remembered is not None and remembered[0] == generation:
+        return remembered[1]
+    active = list(Webhook.objects.filter(is_active=True).order_by("id").values_list("id", "events"))
+
+    def remember() -> None:
+        global _remembered
+        _remembered = (generation, active)
+
+    transaction.on_commit(remember)
+    return active
+
+
 def record_event(
     *,
     type: str,  # noqa: A002  (the contract's word)
@@ -94,17 +136,17 @@ def record_event(
         type=type, ticket_id=ticket_id, actor_kind=kind, actor_id=actor_id, data=jsonable(data or {})
     )
     targets = (
-        [w for w in Webhook.objects.filter(is_active=True).only("id", "events") if w.takes(type)]
+        [pk for pk, events in active_webhooks() if "*" in events or type in events]
         if webhooks is None
-        else list(webhooks)
+        else [w.pk for w in webhooks]
     )
     if targets:
         now = timezone.now()
         WebhookDelivery.objects.bulk_create(
-            [WebhookDelivery(webhook_id=w.pk, event=event, next_attempt_at=now) for w in targets]
+            [WebhookDelivery(webhook_id=pk, event=event, next_attempt_at=now) for pk in targets]
         )
-        for webhook in targets:
-            kick_webhook(webhook.pk)
+        for pk in targets:
+            kick_webhook(pk)
     return event
 
 
