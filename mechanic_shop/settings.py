@@ -100,6 +100,8 @@ MIDDLEWARE = [
     # Refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE with a 413, and reads what a response left unread, so the
     # client sees the answer instead of a reset connection (mechanic_shop/api/middleware.py).
     "mechanic_shop.api.middleware.RequestBodyMiddleware",
+    # RateLimit-Policy and RateLimit on every answer a throttle counted (mechanic_shop/api/middleware.py).
+    "mechanic_shop.api.middleware.RateLimitHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

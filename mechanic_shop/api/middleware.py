@@ -19,6 +19,8 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.utils.cache import patch_vary_headers
 
+from mechanic_shop.api.throttling import USAGE_ATTRIBUTE, rate_limit_headers
+
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponseBase
 
@@ -112,4 +114,20 @@ class ShopCorsMiddleware(CorsMiddleware):
                 patch_vary_headers(response, ("origin",))
             else:
                 response.headers["Vary"] = "origin"
+        return response
+
+
+class RateLimitHeadersMiddleware:
+    """`RateLimit-Policy` and `RateLimit` on every answer a throttle counted, 2xx and 429 alike, from the counts the
+    throttles noted on the request (mechanic_shop/api/throttling.py). Answers no throttle counted carry neither."""
+
+    def __init__(self, get_response: Callable[["HttpRequest"], "HttpResponseBase"]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: "HttpRequest") -> "HttpResponseBase":
+        response = self.get_response(request)
+        usages = request.__dict__.get(USAGE_ATTRIBUTE)
+        if usages:
+            for name, value in rate_limit_headers(usages).items():
+                response.headers[name] = value
         return response

@@ -9,7 +9,8 @@ drf-spectacular documents the success bodies from the serializers. What it canno
   field-error dict for 400), derived from the view: 400 where a body or validated query parameters are read,
   401/403 where a token is checked, 404 where the path names an object or a page can run past the end, 409 where
   a delete is blocked by PROTECT, 415 where a body is parsed, 429 where a throttle applies, and everywhere the
-  WSGI server's own 414 for a request line too long to read. Business-rule errors a view raises itself (a closed
+  WSGI server's own 414 for a request line too long to read; and the `RateLimit-Policy` / `RateLimit` headers on
+  the success and 429 answers of every throttled operation. Business-rule errors a view raises itself (a closed
   ticket's 409, an inactive mechanic's 400) are declared beside that view with `extend_schema`; this class gives
   them their body.
 - `paths_without_trailing_slash`: paths without their optional trailing slash (`/customers`).
@@ -187,6 +188,23 @@ HEADERS = {
         }
     },
 }
+# On every answer a throttle counted (mechanic_shop/api/throttling.py), success and 429 alike.
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Policy": {
+        "description": (
+            'Every limit this request was counted against (IETF draft "RateLimit header fields for HTTP"): '
+            '`"hour";q=1000;w=3600, "day";q=10000;w=86400` — a name per window, `q` requests per `w` seconds. '
+            "Absent when rate limits are off or the counters cannot be read."
+        ),
+        "schema": {"type": "string"},
+    },
+    "RateLimit": {
+        "description": (
+            'The limit closest to running out: `"hour";r=<requests remaining>;t=<seconds until it resets>`.'
+        ),
+        "schema": {"type": "string"},
+    },
+}
 # Every request meets the WSGI server first: gunicorn refuses a request line over its limit (limit_request_line,
 # 4094 bytes by default) with its own HTML page, whatever the operation.
 URI_TOO_LONG = {
@@ -284,6 +302,10 @@ class ShopAutoSchema(AutoSchema):
         for code, response in responses.items():
             if code >= "400" and "content" not in response:
                 self._fill_error_response(code, response)
+        if self.view.get_throttles():
+            for code, response in responses.items():
+                if code.startswith("2") or code == "429":
+                    response["headers"] = {**response.get("headers", {}), **copy.deepcopy(RATE_LIMIT_HEADERS)}
         return dict(sorted(responses.items()))
 
     def _fill_error_response(self, code: str, response: dict[str, Any]) -> None:

@@ -9,6 +9,10 @@ up to 2N into one window's length, which is fine for over-use protection (thrott
 Rates come from settings.THROTTLE_RATES on each request and settings.THROTTLE_ENABLED switches every class off.
 If the cache is down (Redis outage with IGNORE_EXCEPTIONS), counting fails open: requests are served.
 
+Each count is also kept on the request, so the answer can tell the client where it stands: `RateLimit-Policy` and
+`RateLimit` (the IETF draft "RateLimit header fields for HTTP"), added by RateLimitHeadersMiddleware from the very
+numbers the INCR returned, with no second trip to the cache. A counter the cache could not give adds nothing.
+
 The counters have a cache alias of their own (settings.CACHES["throttle"]), never the one cached pages go to: a flood
 of distinct list URLs must not push the login counters out (docs/decisions/0016-counters-apart-from-pages-and-
 drained-bodies.md; how Redis must be set up: docs/operations.md, "Redis: keeping the rate-limit counters").
@@ -16,7 +20,8 @@ drained-bodies.md; how Redis must be set up: docs/operations.md, "Redis: keeping
 
 import math
 import time
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -58,13 +63,56 @@ class ShopRateThrottle(BaseThrottle):
         now = time.time()
         window = int(now // duration)
         count = _count(f"throttle:{self.scope}:{ident}:{window}", timeout=duration + 1)
-        if count is None or count <= limit:
+        if count is None:
             return True
-        self.wait_seconds = (window + 1) * duration - now
+        resets_in = (window + 1) * duration - now
+        _note_usage(request, Usage(self.scope, limit, duration, max(0, limit - count), math.ceil(resets_in)))
+        if count <= limit:
+            return True
+        self.wait_seconds = resets_in
         return False
 
     def wait(self) -> float | None:
         return None if self.wait_seconds is None else max(1, math.ceil(self.wait_seconds))
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """One counter as a request left it: `remaining` requests of `limit` in a window of `window` seconds, which
+    ends in `resets_in` seconds."""
+
+    scope: str
+    limit: int
+    window: int
+    remaining: int
+    resets_in: int
+
+
+USAGE_ATTRIBUTE = "_shop_rate_limits"
+_WINDOW_NAMES = {1: "second", 60: "minute", 3600: "hour", 86400: "day"}
+
+
+def _note_usage(request: Any, usage: Usage) -> None:
+    # On the Django request under DRF's, where the middleware finds it (the admin's login passes a Django request).
+    target = getattr(request, "_request", request)
+    noted = target.__dict__.setdefault(USAGE_ATTRIBUTE, [])
+    noted.append(usage)
+
+
+def rate_limit_headers(usages: "list[Usage]") -> dict[str, str]:
+    """`RateLimit-Policy` (every counter the request was counted in) and `RateLimit` (the one closest to its limit:
+    fewest requests left; of those, the one that resets last). Policies are named by their window; two counters
+    with the same window (a per-IP login counter beside the hourly one, say) are told apart by their scope."""
+    windows = [usage.window for usage in usages]
+    names = [
+        _WINDOW_NAMES.get(usage.window, f"{usage.window}s")
+        if windows.count(usage.window) == 1
+        else f"{usage.scope}-{_WINDOW_NAMES.get(usage.window, f'{usage.window}s')}"
+        for usage in usages
+    ]
+    policy = ", ".join(f'"{name}";q={usage.limit};w={usage.window}' for name, usage in zip(names, usages, strict=True))
+    name, closest = min(zip(names, usages, strict=True), key=lambda pair: (pair[1].remaining, -pair[1].resets_in))
+    return {"RateLimit-Policy": policy, "RateLimit": f'"{name}";r={closest.remaining};t={closest.resets_in}'}
 
 
 def _count(key: str, timeout: int) -> int | None:

@@ -379,3 +379,14 @@ def test_docs_pages_load_their_scripts_from_our_own_static_files(anon_client, ur
     assert asset in page
     assert "cdn.jsdelivr.net" not in page
     assert "unpkg.com" not in page
+
+
+def test_rate_limit_headers_are_documented_where_a_throttle_counts(openapi):
+    for path, operations in openapi["paths"].items():
+        for method, op in operations.items():
+            throttled = "429" in op["responses"]
+            for code, response in op["responses"].items():
+                documented = {"RateLimit", "RateLimit-Policy"} <= set(response.get("headers", {}))
+                expected = throttled and (code.startswith("2") or code == "429")
+                assert documented == expected, (method, path, code)
+    assert "429" not in operation(openapi, "GET", "/health")["responses"]
