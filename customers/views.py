@@ -115,8 +115,9 @@ class CustomerViewSet(BearerChallengeMixin, ShopModelViewSet):
         body = {"token": access, "access": access, "refresh": refresh, "customer_id": user.customer.pk}
         return Response(body, status=status.HTTP_200_OK)
 
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        # Before the rest of `initial` (an If-Match check among it), so that it works on the caller's record too.
         if self._is_own_record_route():
             # IsCustomerCaller has let only a customer token through, so there is a customer. Its id is the detail
             # routes' lookup, so every detail handler (and OPTIONS' description of PUT) works on the caller's record.
