@@ -109,7 +109,7 @@ def current_etag(view: Any, request: "Request") -> str:
     assert isinstance(response, Response)
     response.accepted_renderer = request.accepted_renderer
     response.accepted_media_type = request.accepted_media_type
-    response.renderer_context = view.get_renderer_context()
+    response.renderer_context = view.get_renderer_context()  # type: ignore[attr-defined]
     return etag_for(response.rendered_content)
 
 

@@ -1,4 +1,4 @@
-"""ETag, If-None-Match and If-Match on every resource (API.md §13; docs/decisions/0026-etags-and-conditional-requests.md)."""
+"""ETag, If-None-Match and If-Match on every resource (API.md §13; docs/decisions/0026)."""
 
 import re
 from collections.abc import Callable
@@ -306,8 +306,6 @@ def test_the_cached_list_etag_changes_when_a_customer_does(staff_client, admin_c
 def test_errors_and_creations_carry_no_etag(admin_client_api, anon_client):
     assert "ETag" not in anon_client.get(reverse("mechanic-list")).headers
     assert "ETag" not in admin_client_api.get(reverse("mechanic-detail", args=[987654])).headers
-    created = admin_client_api.post(
-        reverse("supplier-list"), {"name": "New supplier"}, format="json"
-    )
+    created = admin_client_api.post(reverse("supplier-list"), {"name": "New supplier"}, format="json")
     assert created.status_code == 201
     assert "ETag" not in created.headers
