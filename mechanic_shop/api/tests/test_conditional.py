@@ -17,7 +17,7 @@ from inventory.purchasing import purchase_order_create
 from mechanic_shop.api.conditional import etag_for, parse_if_match
 from mechanic_shop.events.models import Webhook
 from mechanics.models import Mechanic
-from tickets.models import ServiceTicket
+from tickets.models import Estimate, ServiceTicket
 
 pytestmark = pytest.mark.django_db
 
@@ -238,6 +238,32 @@ def test_ticket_actions_compare_with_the_ticket_and_answer_its_etag(admin_client
     assert list(ServiceTicket.objects.get(pk=ticket.pk).mechanics.values_list("pk", flat=True)) == [mechanic.pk]
 
 
+def test_an_action_on_an_object_compares_with_the_object_it_names(admin_client_api):
+    part = Part.objects.create(name="Brake pads", price="40.00", quantity_in_stock=5)
+    url = reverse("part-detail", args=[part.pk])
+    adjust = reverse("part-adjust", args=[part.pk])
+    etag = etag_of(admin_client_api.get(url))
+    assert admin_client_api.post(adjust, {"delta": 2}, format="json", HTTP_IF_MATCH=etag).status_code == 201
+    stale = admin_client_api.post(adjust, {"delta": 2}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert Part.objects.get(pk=part.pk).quantity_in_stock == 7
+
+
+def test_an_estimate_decision_with_a_stale_if_match_is_412_and_stays_pending(
+    admin_client_api, anon_client, make_ticket
+):
+    ticket = make_ticket(labor_cost="100.00")
+    created = admin_client_api.post(reverse("serviceticket-estimates", args=[ticket.pk])).json()
+    url = "/estimates/" + created["approval_url"].rsplit("/", 1)[1]
+    refused = anon_client.post(url + "/approve", {"signed_by": "Dana"}, format="json", HTTP_IF_MATCH='"0000"')
+    assert refused.status_code == 412
+    assert Estimate.objects.get(pk=created["id"]).status == "pending"
+    etag = etag_of(anon_client.get(url))
+    approved = anon_client.post(url + "/approve", {"signed_by": "Dana"}, format="json", HTTP_IF_MATCH=etag)
+    assert approved.status_code == 200
+    assert Estimate.objects.get(pk=created["id"]).status == "approved"
+
+
 def test_customer_me_has_etags_and_refuses_a_stale_if_match(customer_client, customer):
     url = reverse("customer-me")
     got = customer_client.get(url)
@@ -309,3 +335,60 @@ def test_errors_and_creations_carry_no_etag(admin_client_api, anon_client):
     created = admin_client_api.post(reverse("supplier-list"), {"name": "New supplier"}, format="json")
     assert created.status_code == 201
     assert "ETag" not in created.headers
+
+
+# Probes for load balancers, not resources: no ETag (docs/decisions/0026).
+NOT_RESOURCES = {"/", "/health"}
+
+
+def test_every_get_operation_of_the_schema_answers_an_etag_and_304(
+    admin_client_api, customer_client, customer, staff_client, make_mechanic, make_ticket, make_vehicle
+):
+    """Every GET path of the OpenAPI schema, filled with ids of objects that exist, answers 200 with a strong
+    ETag to some caller, and 304 to the same caller's If-None-Match."""
+    schema = admin_client_api.get(reverse("schema"), {"format": "json"}).json()
+    mechanic_client = staff_client()
+    mechanic = make_mechanic(user=mechanic_client.user)
+    vehicle = make_vehicle(customer)
+    ticket = make_ticket(customer, vehicle=vehicle, mechanics=[mechanic], labor_cost="100.00")
+    estimate = admin_client_api.post(reverse("serviceticket-estimates", args=[ticket.pk])).json()
+    tracking = admin_client_api.get(reverse("serviceticket-detail", args=[ticket.pk])).json()["tracking_url"]
+    ids = {
+        "/customers/": customer.pk,
+        "/inventory/": Part.objects.create(name="Filter", price="9.00").pk,
+        "/suppliers/": Supplier.objects.create(name="Acme").pk,
+        "/purchase-orders/": purchase_order_create(supplier=Supplier.objects.create(name="Bolt")).pk,
+        "/mechanics/": mechanic.pk,
+        "/webhooks/": Webhook.objects.create(url="http://127.0.0.1:9/hook", events=["*"], secret="whsec_x").pk,
+        "/vehicles/": vehicle.pk,
+        "/service-tickets/": ticket.pk,
+        "/estimates/": estimate["approval_url"].rsplit("/", 1)[1],
+        "/track/": tracking.rsplit("/", 1)[1],
+    }
+
+    def filled(path: str) -> str:
+        if "{" not in path:
+            return path
+        if "my-tickets" in path:
+            value = ticket.pk
+        elif "my-vehicles" in path:
+            value = vehicle.pk
+        else:
+            value = next(value for prefix, value in ids.items() if path.startswith(prefix))
+        return re.sub(r"\{\w+\}", str(value), path)
+
+    checked = []
+    for path, operations in schema["paths"].items():
+        if "get" not in operations or path in NOT_RESOURCES:
+            continue
+        url = filled(path)
+        for client in (admin_client_api, customer_client, mechanic_client):
+            response = client.get(url)
+            if response.status_code == 200:
+                break
+        assert response.status_code == 200, (path, response.status_code)
+        etag = etag_of(response)
+        assert etag == etag_for(response.content), path
+        assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304, path
+        checked.append(path)
+    assert "/customers/me" in checked and "/track/{token}" in checked and len(checked) >= 30
