@@ -83,9 +83,12 @@ def check_if_match(view: "APIView", request: "Request", lock: "Callable[[], obje
     object's row lock first, so the representation compared is the one the change will start from.
     """
     header = request.headers.get("If-Match")
+    method = (request.method or "").lower()
     # One object in the path: a detail route, or one that names it otherwise (/customers/me).
     on_one_object = (view.lookup_url_kwarg or view.lookup_field) in view.kwargs  # type: ignore[attr-defined]
-    if header is None or request.method not in WRITING_METHODS or not on_one_object:
+    # A method the route does not take stays a 405 (DRF finds the handler only after `initial`).
+    handled = method in view.http_method_names and hasattr(view, method)
+    if header is None or request.method not in WRITING_METHODS or not on_one_object or not handled:
         return
     tags = parse_if_match(header)
     if tags is None:

@@ -319,6 +319,27 @@ def test_cached_customer_list_keeps_its_etag_and_a_304_is_never_cached(staff_cli
     assert not [q for q in queries if "customers_customer" in q["sql"]]
 
 
+def test_a_conditional_first_read_of_the_list_caches_the_200_not_the_304(staff_client, customer):
+    cache.clear()
+    viewer = staff_client("customers.view_customer")
+    url = reverse("customer-list")
+    etag = etag_of(viewer.get(url))
+    cache.clear()
+    assert viewer.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    with CaptureQueriesContext(connection) as queries:
+        cached = viewer.get(url)
+    assert cached.status_code == 200
+    assert cached.json()["results"][0]["id"] == customer.pk
+    assert etag_of(cached) == etag
+    assert not [q for q in queries if "customers_customer" in q["sql"]]
+
+
+def test_a_method_the_route_does_not_take_stays_405_with_if_match(admin_client_api):
+    order = purchase_order_create(supplier=Supplier.objects.create(name="Acme"))
+    url = reverse("purchaseorder-detail", args=[order.pk])
+    assert admin_client_api.put(url, {}, format="json", HTTP_IF_MATCH='"stale"').status_code == 405
+
+
 def test_the_cached_list_etag_changes_when_a_customer_does(staff_client, admin_client_api, customer):
     viewer = staff_client("customers.view_customer")
     url = reverse("customer-list")
