@@ -3,7 +3,8 @@
 The router (mechanic_shop/api/routers.py) refuses a viewset that is not built on these, so no endpoint can skip
 what they do for all: ids in paths are 1 to 18 digits (anything else matches no route: 404, never a 500 from an
 integer overflow), and a request body is parsed on every writing method — even by an action that reads none — so
-another content type answers 415 and malformed JSON 400 instead of being silently ignored.
+another content type answers 415 and malformed JSON 400 instead of being silently ignored. Their 200 answers carry
+an ETag, and a write with If-Match is checked under the row lock the change then holds (api/conditional.py).
 """
 
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -55,7 +56,10 @@ class ShopViewSetMixin(_ViewBase):
         return super().dispatch(request, *args, **kwargs)
 
     def lock_for_precondition(self) -> None:
-        """Lock the row of the object in the path (ids only; a token route locks nothing of its own)."""
+        """Lock the row of the object in the path, before an If-Match check (decision 0026).
+
+        A viewset whose changes lock more than that row, or whose path names it by a token, locks here what its
+        change will lock, in the change's order (VehicleViewSet, PublicEstimateViewSet)."""
         lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)  # type: ignore[attr-defined]
         if lookup is not None and self.lookup_field in ("pk", "id"):  # type: ignore[attr-defined]
             model = self.get_queryset().model  # type: ignore[attr-defined]
