@@ -39,7 +39,7 @@ def resources(admin_client_api, make_customer, make_vehicle, make_mechanic, make
     settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
     customer = make_customer(with_login=False)
     vehicle = make_vehicle(customer)
-    mechanic = make_mechanic()
+    mechanic = make_mechanic(phone_number="555-0100")
     supplier = Supplier.objects.create(name="Acme Parts")
     part = Part.objects.create(name="Brake pads", price="40.00", quantity_in_stock=5)
     order = purchase_order_create(supplier=supplier)
@@ -177,6 +177,20 @@ def test_delete_with_a_stale_if_match_is_412_and_with_the_current_one_deletes(ad
         assert admin_client_api.get(resource.url).status_code == 404
 
 
+@pytest.mark.parametrize("name", [name for name in RESOURCES if name != "purchase order"])  # orders take no PUT
+def test_put_of_what_get_answered_checks_if_match_and_answers_the_next_etag(admin_client_api, resources, name):
+    resource = resources[name]
+    read = admin_client_api.get(resource.url)
+    body = {**read.json(), **resource.change}
+    put = admin_client_api.put(resource.url, body, format="json", HTTP_IF_MATCH=etag_of(read))
+    assert put.status_code == 200, put.json()
+    assert resource.stored() == next(iter(resource.change.values()))
+    assert etag_of(put) == etag_of(admin_client_api.get(resource.url)) != etag_of(read)
+    stale = admin_client_api.put(resource.url, read.json(), format="json", HTTP_IF_MATCH=etag_of(read))
+    assert stale.status_code == 412
+    assert resource.stored() == next(iter(resource.change.values()))
+
+
 def test_put_answers_the_etag_a_get_answers_and_refuses_a_stale_one(admin_client_api, resources):
     resource = resources["customer"]
     etag = etag_of(admin_client_api.get(resource.url))
@@ -262,6 +276,39 @@ def test_an_estimate_decision_with_a_stale_if_match_is_412_and_stays_pending(
     approved = anon_client.post(url + "/approve", {"signed_by": "Dana"}, format="json", HTTP_IF_MATCH=etag)
     assert approved.status_code == 200
     assert Estimate.objects.get(pk=created["id"]).status == "approved"
+
+
+def test_add_part_with_if_match_compares_with_the_ticket(admin_client_api, make_ticket):
+    ticket = make_ticket()
+    part = Part.objects.create(name="Oil filter", price="12.99", quantity_in_stock=5)
+    url = reverse("serviceticket-detail", args=[ticket.pk])
+    add = reverse("serviceticket-add-part", args=[ticket.pk, part.pk])
+    etag = etag_of(admin_client_api.get(url))
+    added = admin_client_api.put(add, {"quantity": 2}, format="json", HTTP_IF_MATCH=etag)
+    assert added.status_code == 200
+    assert etag_of(added) == etag_of(admin_client_api.get(url))
+    stale = admin_client_api.put(add, {"quantity": 2}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert Part.objects.get(pk=part.pk).quantity_in_stock == 3
+    line = admin_client_api.post(
+        reverse("serviceticket-labor-lines", args=[ticket.pk]),
+        {"description": "Oil change", "hours": "1.00"},
+        format="json",
+    ).json()["labor_lines"][0]
+    change = reverse("serviceticket-labor-line", args=[ticket.pk, line["id"]])
+    current = etag_of(admin_client_api.get(url))
+    changed = admin_client_api.patch(change, {"hours": "2.00"}, format="json", HTTP_IF_MATCH=current)
+    assert changed.status_code == 200
+    assert etag_of(changed) == etag_of(admin_client_api.get(url))
+    assert admin_client_api.delete(change, HTTP_IF_MATCH=current).status_code == 412
+    assert admin_client_api.get(url).json()["labor_lines"][0]["hours"] == "2.00"
+
+
+def test_head_answers_the_etag_and_304(admin_client_api, make_mechanic):
+    url = reverse("mechanic-detail", args=[make_mechanic().pk])
+    etag = etag_of(admin_client_api.get(url))
+    assert etag_of(admin_client_api.head(url)) == etag
+    assert admin_client_api.head(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
 
 
 def test_customer_me_has_etags_and_refuses_a_stale_if_match(customer_client, customer):
