@@ -111,6 +111,8 @@ MIDDLEWARE = [
     "mechanic_shop.core.actors.CurrentRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # 304 for a GET whose If-None-Match matches the API answer's ETag: after cache_page stored the 200, so never cached.
+    "mechanic_shop.api.conditional.NotModifiedMiddleware",
 ]
 
 ROOT_URLCONF = "mechanic_shop.urls"

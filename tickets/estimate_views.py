@@ -155,6 +155,15 @@ class PublicEstimateViewSet(PublicLinkMixin, mixins.RetrieveModelMixin, ShopGene
     def retrieve(self, request, *args, **kwargs):
         return Response(public_estimate_json(estimate_for_token(kwargs["token"])))
 
+    def lock_for_precondition(self):
+        # An If-Match decision: lock what the decision locks, in its order (_lock_undecided): the ticket, then the
+        # estimate, so the check and the decision see one state.
+        estimate_id = estimate_id_from_token(self.kwargs["token"])
+        ticket_id = Estimate.objects.filter(pk=estimate_id).values_list("ticket_id", flat=True).first()
+        if ticket_id is not None:
+            list(ServiceTicket.objects.select_for_update().filter(pk=ticket_id).values_list("pk", flat=True))
+            list(Estimate.objects.select_for_update().filter(pk=estimate_id).values_list("pk", flat=True))
+
     @extend_schema(
         summary="Approve an estimate, declining some lines",
         parameters=[TOKEN_PARAMETER],

@@ -3,18 +3,23 @@
 The router (mechanic_shop/api/routers.py) refuses a viewset that is not built on these, so no endpoint can skip
 what they do for all: ids in paths are 1 to 18 digits (anything else matches no route: 404, never a 500 from an
 integer overflow), and a request body is parsed on every writing method — even by an action that reads none — so
-another content type answers 415 and malformed JSON 400 instead of being silently ignored.
+another content type answers 415 and malformed JSON 400 instead of being silently ignored. Their 200 answers carry
+an ETag, and a write with If-Match is checked under the row lock the change then holds (api/conditional.py).
 """
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.db import transaction
 from rest_framework import mixins, viewsets
 
+from mechanic_shop.api import conditional
 from mechanic_shop.api.parsers import has_body
 
 if TYPE_CHECKING:
     from django.db.models import Model
+    from django.http import HttpRequest, HttpResponseBase
     from rest_framework.request import Request
+    from rest_framework.response import Response
     from rest_framework.views import APIView
 
     # The mixin only ever sits in front of a DRF view; saying so lets its super() calls type-check.
@@ -39,6 +44,32 @@ class ShopViewSetMixin(_ViewBase):
         super().initial(request, *args, **kwargs)
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and has_body(request):
             request.data  # noqa: B018  (parsing is what raises 415 / 400)
+        conditional.check_if_match(self, request, self.lock_for_precondition)
+
+    # --- ETag and conditional requests (mechanic_shop/api/conditional.py) ------------------------------------------
+
+    def dispatch(self, request: "HttpRequest", *args: Any, **kwargs: Any) -> "HttpResponseBase":
+        if conditional.needs_transaction(request):
+            # If-Match is checked under the row lock the change then holds: one transaction for both.
+            with transaction.atomic():
+                return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def lock_for_precondition(self) -> None:
+        """Lock the row of the object in the path, before an If-Match check (decision 0026).
+
+        A viewset whose changes lock more than that row, or whose path names it by a token, locks here what its
+        change will lock, in the change's order (VehicleViewSet, PublicEstimateViewSet)."""
+        lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)  # type: ignore[attr-defined]
+        if lookup is not None and self.lookup_field in ("pk", "id"):  # type: ignore[attr-defined]
+            model = self.get_queryset().model  # type: ignore[attr-defined]
+            list(model._base_manager.select_for_update().filter(pk=lookup).values_list("pk"))
+
+    def finalize_response(self, request: "Request", response: "Response", *args: Any, **kwargs: Any) -> "Response":
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if conditional.wants_etag(request, self, response):
+            response.add_post_render_callback(conditional.add_etag)
+        return response
 
 
 class ShopGenericViewSet(ShopViewSetMixin, viewsets.GenericViewSet[_M]):
