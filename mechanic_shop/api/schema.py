@@ -30,9 +30,10 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, get_view_model
 from rest_framework import filters, permissions
 
+from mechanic_shop.api import conditional
 from mechanic_shop.api.callers import ANONYMOUS, CUSTOMER, EVERYONE, STAFF
 from mechanic_shop.api.filters import MAX_ID, ShopSearchFilter
-from mechanic_shop.api.viewsets import ID_PATTERN
+from mechanic_shop.api.viewsets import ID_PATTERN, ShopViewSetMixin
 
 if TYPE_CHECKING:
     from django_filters import Filter, FilterSet
@@ -205,6 +206,49 @@ RATE_LIMIT_HEADERS = {
         "schema": {"type": "string"},
     },
 }
+# The caller's own record (a customer's), named by the token rather than an id in the path.
+OWN_RECORD_PATH = "/customers/me"
+VISIBLE_ASCII = "^[\\x21-\\x7E]{1,255}$"
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "1–255 visible ASCII characters. The first request with a key runs; a repeat by the same caller within 24 "
+        "hours gets the first answer again (with `Idempotent-Replayed: true`) without running; the same key with "
+        "another body or path is a 422, and a repeat while the first still runs a 409. A bad key is a 400."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": VISIBLE_ASCII},
+}
+IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "ETags from earlier answers (or `*`): if one matches the current answer, a 304 with no body.",
+    "schema": {"type": "string"},
+}
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": (
+        "The ETag the change is based on (or `*`): if the object's current representation has another, a 412 and "
+        "nothing changes. Checked under the row lock the change takes."
+    ),
+    "schema": {"type": "string"},
+}
+ETAG = {
+    "ETag": {
+        "description": "A strong validator of this answer's body: send it back in `If-None-Match` or `If-Match`.",
+        "schema": {"type": "string"},
+    }
+}
+REPLAYED = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`.",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
 # Every request meets the WSGI server first: gunicorn refuses a request line over its limit (limit_request_line,
 # 4094 bytes by default) with its own HTML page, whatever the operation.
 URI_TOO_LONG = {
@@ -223,6 +267,10 @@ STANDARD_SUMMARIES: dict[str | None, str] = {
     "partial_update": "Change part of a {name}",
     "destroy": "Delete a {name}",
 }
+
+
+def takes_idempotency_key(view: "APIView") -> bool:
+    return isinstance(view, ShopViewSetMixin) and getattr(view, "action", None) != "login"
 
 
 class ShopAutoSchema(AutoSchema):
@@ -255,6 +303,43 @@ class ShopAutoSchema(AutoSchema):
             elif parameter["name"].endswith("_id"):
                 parameter.setdefault("description", f"The {parameter['name'].removesuffix('_id')}'s id.")
         return parameters
+
+    def _get_parameters(self) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super()._get_parameters()
+        if self._takes_idempotency_key():
+            parameters.append(copy.deepcopy(IDEMPOTENCY_KEY))
+        if self._answers_conditionally():
+            parameters.append(copy.deepcopy(IF_NONE_MATCH))
+        if self._changes_conditionally():
+            parameters.append(copy.deepcopy(IF_MATCH))
+        return parameters
+
+    def _takes_idempotency_key(self) -> bool:
+        return self.method == "POST" and takes_idempotency_key(self.view)
+
+    def _answers_conditionally(self) -> bool:
+        return self.method == "GET" and isinstance(self.view, ShopViewSetMixin)
+
+    def _changes_conditionally(self) -> bool:
+        # As mechanic_shop/api/conditional.py checks it: a write to one object named in the path (or the caller's own
+        # record), compared with what a GET of that path answers.
+        return self.method in conditional.WRITING_METHODS and self._on_one_object()
+
+    def _on_one_object(self) -> bool:
+        if not isinstance(self.view, ShopViewSetMixin):
+            return False
+        lookup = getattr(self.view, "lookup_url_kwarg", None) or getattr(self.view, "lookup_field", "pk")
+        variables = uritemplate.variables(self.path)
+        # drf-spectacular writes the `pk` lookup as `{id}`.
+        named = lookup in variables or (lookup == "pk" and "id" in variables)
+        return named or self.path == OWN_RECORD_PATH
+
+    def _has_etag(self, code: str) -> bool:
+        if code != "200" or not isinstance(self.view, ShopViewSetMixin):
+            return False
+        return self.method in ("GET", "PUT", "PATCH") or (
+            self.method == "POST" and bool(getattr(self.view, "detail", False))
+        )
 
     def _get_filter_parameters(self) -> list[dict[str, Any]]:
         parameters: list[dict[str, Any]] = super()._get_filter_parameters()
@@ -299,9 +384,18 @@ class ShopAutoSchema(AutoSchema):
         for code, description in self._error_responses().items():
             responses.setdefault(code, {"description": description})
         responses.setdefault("414", copy.deepcopy(URI_TOO_LONG))
+        if self._answers_conditionally():
+            responses.setdefault(
+                "304", {"description": "Not modified: `If-None-Match` named the current ETag.", "headers": ETAG}
+            )
         for code, response in responses.items():
             if code >= "400" and "content" not in response:
                 self._fill_error_response(code, response)
+        for code, response in responses.items():
+            if self._has_etag(code):
+                response["headers"] = {**response.get("headers", {}), **copy.deepcopy(ETAG)}
+            if self._takes_idempotency_key() and code < "500":
+                response["headers"] = {**response.get("headers", {}), **copy.deepcopy(REPLAYED)}
         if self.view.get_throttles():
             for code, response in responses.items():
                 if code.startswith("2") or code == "429":
@@ -358,6 +452,13 @@ class ShopAutoSchema(AutoSchema):
             errors["415"] = "The body is not `application/json`."
         if view.get_throttles():
             errors["429"] = "Too many requests: see `Retry-After`."
+        if self._takes_idempotency_key():
+            errors.setdefault("400", "The `Idempotency-Key` header is empty, too long or not visible ASCII.")
+            errors.setdefault("409", "A request with this `Idempotency-Key` is still running: retry later.")
+            errors["422"] = "This `Idempotency-Key` was used with another body or path."
+        if self._changes_conditionally():
+            errors.setdefault("400", "`If-Match` is neither `*` nor a list of entity tags.")
+            errors["412"] = "`If-Match` does not name the current ETag: the object changed; nothing was changed."
         return errors
 
     def _validates_query_parameters(self) -> bool:
