@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from rest_framework import mixins, viewsets
 
 from mechanic_shop.api.parsers import has_body
+from mechanic_shop.idempotency import keys as idempotency
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -33,12 +34,25 @@ class ShopViewSetMixin(_ViewBase):
     """What every viewset of the API does; use it through the classes below."""
 
     lookup_value_regex = ID_PATTERN
+    # Whether a POST honours Idempotency-Key (mechanic_shop/idempotency/keys.py); authentication's actions say no.
+    idempotency_keys = True
 
     def initial(self, request: "Request", *args: Any, **kwargs: Any) -> None:
         # After authentication, permissions and throttles, like any parsing.
         super().initial(request, *args, **kwargs)
+        # (A route without POST answers 405 whatever the header.)
+        keyed = self.idempotency_keys and idempotency.wants_key(request) and hasattr(self, "post")
+        if keyed:
+            key_hash, fingerprint = idempotency.read_key(request)  # the raw body, before parsing reads it
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and has_body(request):
             request.data  # noqa: B018  (parsing is what raises 415 / 400)
+        if keyed:
+            # The handler DRF's dispatch calls next: the stored answer again, or the work and the storing of its answer.
+            claimed = idempotency.begin(request, key_hash, fingerprint)
+            if isinstance(claimed, int):
+                self.post = idempotency.run(self, self.post, claimed)  # type: ignore[attr-defined]
+            else:
+                self.post = lambda *_args, **_kwargs: claimed  # type: ignore[attr-defined]
 
 
 class ShopGenericViewSet(ShopViewSetMixin, viewsets.GenericViewSet[_M]):
