@@ -47,12 +47,8 @@ class ShopViewSetMixin(_ViewBase):
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and has_body(request):
             request.data  # noqa: B018  (parsing is what raises 415 / 400)
         if keyed:
-            # The handler DRF's dispatch calls next: the stored answer again, or the work and the storing of its answer.
-            claimed = idempotency.begin(request, key_hash, fingerprint)
-            if isinstance(claimed, int):
-                self.post = idempotency.run(self, self.post, claimed)  # type: ignore[attr-defined]
-            else:
-                self.post = lambda *_args, **_kwargs: claimed  # type: ignore[attr-defined]
+            # Replaces the handler DRF's dispatch calls next: the stored answer again, or the work and its storing.
+            idempotency.begin(self, request, key_hash, fingerprint)
 
 
 class ShopGenericViewSet(ShopViewSetMixin, viewsets.GenericViewSet[_M]):

@@ -93,7 +93,21 @@ def read_key(request: "Request") -> tuple[str, str]:
     return hashlib.sha256(key.encode("ascii")).hexdigest(), fingerprint.hexdigest()
 
 
-def begin(request: "Request", key_hash: str, fingerprint: str) -> "int | HttpResponse":
+# The view's method DRF's dispatch calls for a POST (a viewset's action is bound to it by as_view).
+_HANDLER = "post"
+
+
+def begin(view: "APIView", request: "Request", key_hash: str, fingerprint: str) -> None:
+    """Claim the key and make the view's POST handler run its work and store the answer (the key was free), or
+    answer the stored response (it is done); 409 / 422 are raised."""
+    claimed = claim(request, key_hash, fingerprint)
+    if isinstance(claimed, int):
+        setattr(view, _HANDLER, run(view, getattr(view, _HANDLER), claimed))
+    else:
+        setattr(view, _HANDLER, lambda *_args, **_kwargs: claimed)
+
+
+def claim(request: "Request", key_hash: str, fingerprint: str) -> "int | HttpResponse":
     """Claim the key: the claimed row's id (the request runs), or the stored answer to replay; 409 / 422 raised."""
     caller = caller_of(request)
     for _ in range(3):
@@ -146,7 +160,8 @@ def run(view: "APIView", handler: Handler, claimed: int) -> Handler:
                         response = handler(request, *args, **kwargs)
                 except Exception as exc:  # noqa: BLE001  (what DRF's dispatch does with it; re-raised if unhandled)
                     response = view.handle_exception(exc)
-                response = view.finalize_response(request, response, *args, **kwargs)
+                # (DRF's own dispatch finalizes it again: that only sets the same headers.)
+                response = view.finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
                 stored = IdempotencyKey.objects.filter(pk=claimed)
                 if response.status_code >= 500 or response.streaming:
                     stored.delete()
