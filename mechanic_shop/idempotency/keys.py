@@ -98,13 +98,18 @@ _HANDLER = "post"
 
 
 def begin(view: "APIView", request: "Request", key_hash: str, fingerprint: str) -> None:
-    """Claim the key and make the view's POST handler run its work and store the answer (the key was free), or
-    answer the stored response (it is done); 409 / 422 are raised."""
-    claimed = claim(request, key_hash, fingerprint)
-    if isinstance(claimed, int):
-        setattr(view, _HANDLER, run(view, getattr(view, _HANDLER), claimed))
-    else:
-        setattr(view, _HANDLER, lambda *_args, **_kwargs: claimed)
+    """Make the view's POST handler claim the key first (as the handler, so nothing that runs between `initial` and
+    it can leave a claimed key behind, and 409 / 422 go through the exception handler), then either answer the
+    stored response (the key is done) or run the work and store its answer."""
+    handler: Handler = getattr(view, _HANDLER)
+
+    def claim_then_handle(request: "Request", *args: Any, **kwargs: Any) -> "HttpResponseBase":
+        claimed = claim(request, key_hash, fingerprint)
+        if isinstance(claimed, HttpResponse):
+            return claimed
+        return run(view, handler, claimed)(request, *args, **kwargs)
+
+    setattr(view, _HANDLER, claim_then_handle)
 
 
 def claim(request: "Request", key_hash: str, fingerprint: str) -> "int | HttpResponse":
@@ -139,6 +144,10 @@ def claim(request: "Request", key_hash: str, fingerprint: str) -> "int | HttpRes
     raise KeyInUse()
 
 
+class _ClaimLost(Exception):
+    pass
+
+
 def replay(held: IdempotencyKey) -> HttpResponse:
     response = HttpResponse(bytes(held.body), status=held.status, content_type=held.content_type or None)
     if held.location:
@@ -169,12 +178,17 @@ def run(view: "APIView", handler: Handler, claimed: int) -> Handler:
                     if isinstance(response, HttpResponse) and hasattr(response, "render"):
                         response.render()
                     assert isinstance(response, HttpResponse)
-                    stored.update(
+                    if not stored.update(
                         status=response.status_code,
                         body=response.content,
                         content_type=response.get("Content-Type", ""),
                         location=response.get("Location", ""),
-                    )
+                    ):
+                        # The key was taken over as abandoned while this ran (longer than
+                        # IDEMPOTENCY_ABANDONED_SECONDS): the other request does the work; undo this one's.
+                        raise _ClaimLost
+        except _ClaimLost:
+            return view.finalize_response(request, view.handle_exception(KeyInUse()), *args, **kwargs)
         except BaseException:
             # Nothing committed: let the key go, so the client may send it again.
             IdempotencyKey.objects.filter(pk=claimed).delete()

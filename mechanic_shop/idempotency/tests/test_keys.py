@@ -266,3 +266,22 @@ def test_customer_login_ignores_the_key(anon_client, customer):
     assert first.status_code == again.status_code == 200
     assert "Idempotent-Replayed" not in again
     assert not IdempotencyKey.objects.exists()
+
+
+def test_a_request_whose_key_was_taken_over_undoes_its_work(admin_client_api, monkeypatch):
+    create = SupplierViewSet.create
+
+    def slow_create(self, request, *args, **kwargs):
+        response = create(self, request, *args, **kwargs)
+        # As if this ran past IDEMPOTENCY_ABANDONED_SECONDS and another request took the key over.
+        IdempotencyKey.objects.all().delete()
+        IdempotencyKey.objects.create(caller="staff:0", key_hash="x" * 64, fingerprint="f", created_at=timezone.now())
+        return response
+
+    monkeypatch.setattr(SupplierViewSet, "create", slow_create)
+    response = post(admin_client_api, SUPPLIERS, {"name": "Acme"}, key="k")
+    assert response.status_code == 409
+    assert "still running" in response.json()["detail"]
+    assert not Supplier.objects.exists()
+    # Nothing of this request's transaction is left (here that brings back the claim the "taker" deleted in it).
+    assert IdempotencyKey.objects.get().status is None
