@@ -17,6 +17,7 @@ the key. A row older than IDEMPOTENCY_KEY_HOURS is ignored and replaced; `manage
 them.
 """
 
+import contextlib
 import hashlib
 import re
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpResponse
 from django.http.request import RawPostDataException
 from django.utils import timezone
@@ -190,8 +191,10 @@ def run(view: "APIView", handler: Handler, claimed: int) -> Handler:
         except _ClaimLost:
             return view.finalize_response(request, view.handle_exception(KeyInUse()), *args, **kwargs)
         except BaseException:
-            # Nothing committed: let the key go, so the client may send it again.
-            IdempotencyKey.objects.filter(pk=claimed).delete()
+            # Nothing committed: let the key go, so the client may send it again. If the database itself is what
+            # failed, the row stays "running" until IDEMPOTENCY_ABANDONED_SECONDS, and the first error is what counts.
+            with contextlib.suppress(DatabaseError):
+                IdempotencyKey.objects.filter(pk=claimed).delete()
             raise
         return response
 
