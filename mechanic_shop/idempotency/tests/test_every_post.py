@@ -86,6 +86,11 @@ def test_every_post_replays_with_a_key(template, admin_client_api, path_ids):
         if WRITES.match(query["sql"] or "") and "idempotency_idempotencykey" not in query["sql"]
     ]
     assert writes == []
+    # And the handler never ran: the replay's last query is the read of the stored answer, which comes after
+    # everything that runs before a handler (authentication, permissions) and is where the handler would start.
+    last = queries.captured_queries[-1]["sql"]
+    assert last.startswith("SELECT"), last
+    assert "idempotency_idempotencykey" in last, last
 
 
 @pytest.mark.parametrize("template", sorted(AUTHENTICATION))
