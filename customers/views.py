@@ -102,7 +102,7 @@ class CustomerViewSet(BearerChallengeMixin, ShopModelViewSet):
         request=CustomerLoginSerializer,
         responses={200: CustomerTokenSerializer, 401: OpenApiResponse(description=LOGIN_FAILED)},
     )
-    @action(detail=False, methods=["post"], authentication_classes=[])
+    @action(detail=False, methods=["post"], authentication_classes=[], idempotency_keys=False)
     def login(self, request):
         """Customer login by email and password: `{"token", "access", "refresh", "customer_id"}`."""
         payload = CustomerLoginSerializer(data=request.data)

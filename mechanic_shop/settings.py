@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "mechanic_shop",
     "mechanic_shop.events",
+    "mechanic_shop.idempotency",
     "customers",
     "mechanics",
     "inventory",
@@ -252,6 +253,12 @@ SHOP_NAME = os.environ.get("SHOP_NAME", "Mechanic Shop")
 ESTIMATE_DAYS = env_int("ESTIMATE_DAYS", 7)
 APPROVAL_REQUIRED = env_bool("APPROVAL_REQUIRED", default=False)
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
+
+# Idempotency-Key (mechanic_shop/idempotency/keys.py): how long a key's answer is replayed, and after how long a key
+# whose request never finished (a worker killed mid-request; its work was rolled back) may be used again. Keep the
+# latter well over the workers' timeout (GUNICORN_TIMEOUT).
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
+IDEMPOTENCY_ABANDONED_SECONDS = env_int("IDEMPOTENCY_ABANDONED_SECONDS", 300)
 
 AUTHENTICATION_BACKENDS = ["mechanic_shop.accounts.backends.CachedPermissionsBackend"]
 

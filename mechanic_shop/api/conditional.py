@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponseNotModified
+from django.template.response import SimpleTemplateResponse
 from rest_framework import status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.response import Response
@@ -48,6 +49,13 @@ def add_etag(response: "HttpResponseBase") -> None:
     """Post-render callback: the ETag of the body just rendered (one pass over it)."""
     if response.status_code == status.HTTP_200_OK and not response.has_header("ETag"):
         response.headers["ETag"] = etag_for(response.content)  # type: ignore[attr-defined]
+
+
+def add_etag_when_rendered(response: "HttpResponseBase") -> None:
+    if isinstance(response, SimpleTemplateResponse):
+        response.add_post_render_callback(add_etag)
+    else:  # already rendered: an answer replayed for its Idempotency-Key
+        add_etag(response)
 
 
 def wants_etag(request: "Request", view: "APIView", response: "HttpResponseBase") -> bool:

@@ -14,6 +14,7 @@ from rest_framework import mixins, viewsets
 
 from mechanic_shop.api import conditional
 from mechanic_shop.api.parsers import has_body
+from mechanic_shop.idempotency import keys as idempotency
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -38,13 +39,24 @@ class ShopViewSetMixin(_ViewBase):
     """What every viewset of the API does; use it through the classes below."""
 
     lookup_value_regex = ID_PATTERN
+    # Whether a POST honours Idempotency-Key (mechanic_shop/idempotency/keys.py); authentication's actions say no.
+    idempotency_keys = True
 
     def initial(self, request: "Request", *args: Any, **kwargs: Any) -> None:
         # After authentication, permissions and throttles, like any parsing.
         super().initial(request, *args, **kwargs)
+        # (A route without POST answers 405 whatever the header.)
+        keyed = self.idempotency_keys and idempotency.wants_key(request) and hasattr(self, "post")
+        if keyed:
+            key_hash, fingerprint = idempotency.read_key(request)  # the raw body, before parsing reads it
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and has_body(request):
             request.data  # noqa: B018  (parsing is what raises 415 / 400)
-        conditional.check_if_match(self, request, self.lock_for_precondition)
+        if keyed:
+            # Replaces the handler DRF's dispatch calls next: the stored answer again, or the work and its storing.
+            # A replay answers what the first request got, so If-Match is checked only when the work runs.
+            idempotency.begin(self, request, key_hash, fingerprint, before=self.check_if_match)
+        else:
+            self.check_if_match()
 
     # --- ETag and conditional requests (mechanic_shop/api/conditional.py) ------------------------------------------
 
@@ -54,6 +66,9 @@ class ShopViewSetMixin(_ViewBase):
             with transaction.atomic():
                 return super().dispatch(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
+
+    def check_if_match(self) -> None:
+        conditional.check_if_match(self, self.request, self.lock_for_precondition)
 
     def lock_for_precondition(self) -> None:
         """Lock the row of the object in the path, before an If-Match check (decision 0026).
@@ -68,7 +83,7 @@ class ShopViewSetMixin(_ViewBase):
     def finalize_response(self, request: "Request", response: "Response", *args: Any, **kwargs: Any) -> "Response":
         response = super().finalize_response(request, response, *args, **kwargs)
         if conditional.wants_etag(request, self, response):
-            response.add_post_render_callback(conditional.add_etag)
+            conditional.add_etag_when_rendered(response)
         return response
 
 

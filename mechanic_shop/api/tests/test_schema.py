@@ -398,3 +398,41 @@ def test_rate_limit_headers_are_documented_where_a_throttle_counts(openapi):
                 expected = throttled and (code.startswith("2") or code == "429")
                 assert documented == expected, (method, path, code)
     assert "429" not in operation(openapi, "GET", "/health")["responses"]
+
+
+AUTHENTICATION_POSTS = {"/customers/login", "/auth/token", "/auth/token/refresh", "/auth/logout"}
+
+
+def _parameters(op) -> set[str]:
+    return {parameter["name"] for parameter in op.get("parameters", [])}
+
+
+def test_every_post_but_authentications_documents_idempotency_keys(openapi):
+    for path, item in openapi["paths"].items():
+        if "post" not in item:
+            continue
+        op = item["post"]
+        if path in AUTHENTICATION_POSTS:
+            assert "Idempotency-Key" not in _parameters(op), path
+            continue
+        assert "Idempotency-Key" in _parameters(op), path
+        assert {"400", "409", "422"} <= set(op["responses"]), path
+        success = next(code for code in op["responses"] if code.startswith("2"))
+        assert "Idempotent-Replayed" in op["responses"][success]["headers"], path
+
+
+def test_reads_document_etags_and_304_and_writes_to_one_object_if_match_and_412(openapi):
+    for path, item in openapi["paths"].items():
+        for method, op in item.items():
+            if path in ("/", "/health") or path.startswith("/api/"):
+                assert "If-None-Match" not in _parameters(op)
+                continue
+            if method == "get":
+                assert "If-None-Match" in _parameters(op), path
+                assert "ETag" in op["responses"]["304"]["headers"], path
+                assert "ETag" in op["responses"]["200"]["headers"], path
+            if method in ("put", "patch", "delete") and ("{" in path or path == "/customers/me"):
+                assert "If-Match" in _parameters(op), (method, path)
+                assert "412" in op["responses"], (method, path)
+            if method in ("put", "patch"):
+                assert "ETag" in op["responses"]["200"]["headers"], (method, path)
