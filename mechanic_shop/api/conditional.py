@@ -1,4 +1,4 @@
-"""ETag, If-None-Match and If-Match for the API (API.md §13; docs/decisions/0026-etags-and-conditional-requests.md).
+"""ETag, If-None-Match and If-Match for the API (docs/decisions/0026-etags-and-conditional-requests.md).
 
 - Every 200 answer to GET/HEAD, PUT, PATCH and a POST on one object carries `ETag`: a strong validator, the quoted
   sha256 of the rendered body (so it changes whenever the representation does, Accept included). It is set in a

@@ -1,4 +1,4 @@
-"""Idempotency-Key on every POST of the API but authentication's (API.md §13; docs/decisions/0025-idempotency-keys.md).
+"""Idempotency-Key on every POST of the API but authentication's (docs/decisions/0025-idempotency-keys.md).
 
 The base viewset (mechanic_shop/api/viewsets.py) calls `begin` after authentication, permissions and throttles.
 A POST without the header costs nothing here (no query). With one:

@@ -1,4 +1,4 @@
-"""ETag, If-None-Match and If-Match on every resource (API.md §13; docs/decisions/0026)."""
+"""ETag, If-None-Match and If-Match on every resource (docs/decisions/0026)."""
 
 import re
 from collections.abc import Callable

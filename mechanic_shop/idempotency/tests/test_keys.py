@@ -1,4 +1,4 @@
-"""Idempotency-Key on the API's POSTs (API.md §13): first run, replay, 422, 400, per caller, 5xx, expiry, 409."""
+"""Idempotency-Key on the API's POSTs: first run, replay, 422, 400, per caller, 5xx, expiry, 409."""
 
 import io
 from datetime import timedelta
