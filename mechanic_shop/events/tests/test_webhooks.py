@@ -38,7 +38,7 @@ def test_create_shows_the_secret_once(manager, private_ok):
     response = manager.post(LIST, {"url": "http://127.0.0.1:9/hook", "events": ["ticket.created"]}, format="json")
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "url", "events", "is_active", "description", "created_at", "secret"}
+    assert set(body) == {"id", "url", "events", "is_active", "description", "created_at", "updated_at", "secret"}
     assert body["secret"].startswith("whsec_")
     shown = manager.get(reverse("webhook-detail", args=[body["id"]])).json()
     assert "secret" not in shown
