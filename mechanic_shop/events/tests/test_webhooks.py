@@ -104,6 +104,7 @@ def test_an_event_is_delivered_signed_and_logged(receiver, private_ok, manager):
         "type": "ticket.status_changed",
         "ticket_id": 1,
         "created_at": json.loads(body)["created_at"],
+        "updated_at": json.loads(body)["created_at"],  # an event never changes
         "actor": {"kind": "system", "id": None},
         "data": {"from": "open", "to": "in_progress"},
     }
