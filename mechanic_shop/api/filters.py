@@ -115,16 +115,20 @@ def sync_field(model: "type[Model]") -> str:
 
 
 def parse_updated_after(value: str) -> datetime:
-    """An ISO 8601 timestamp; one without an offset is read as UTC. Anything else is a 400 naming the parameter."""
+    """An ISO 8601 timestamp (a date alone is its midnight), read as UTC without an offset, returned in UTC. Anything
+    else, or a moment outside what a timestamp column holds once in UTC, is a 400 naming the parameter."""
     try:
         parsed = parse_datetime(value.strip())
-    except ValueError:  # well formed but impossible, e.g. month 13
+        if parsed is not None:
+            # In UTC here, not in the database driver: 9999-12-31T23:59:59-05:00 overflows there (a 500).
+            parsed = (parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):  # well formed but impossible: month 13, an offset of 25 hours
         parsed = None
     if parsed is None:
         raise ValidationError(
             {SyncFilter.updated_after_param: ["Give an ISO 8601 timestamp, e.g. 2026-01-31T12:00:00Z."]}
         )
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return parsed
 
 
 class SyncFilter(BaseFilterBackend):

@@ -190,10 +190,14 @@ def test_updated_after_and_ordering_on_every_list(shop, path):
     # After the newest: nothing.
     assert read(client, url, updated_after=when(oldest_first[-1]).isoformat()) == []
 
-    for bad in ("yesterday", "2026-13-01T00:00:00Z", "2026-03-02T25:00:00", "1"):
+    bad_values = ("yesterday", "2026-13-01T00:00:00Z", "2026-03-02T25:00:00", "1", "2026-03-02T10:00:00+25:00")
+    for bad in (*bad_values, "9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00", "2026-03-02\x00"):
         response = client.get(url, {"updated_after": bad})
         assert response.status_code == 400, (path, bad)
         assert list(response.json()) == ["updated_after"]
+    twice = client.get(url, {"updated_after": ["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"]})
+    assert twice.status_code == 400
+    assert list(twice.json()) == ["updated_after"]
 
 
 def test_rows_sharing_a_timestamp_are_paged_by_id_without_gaps_or_repeats(admin_client_api, make_customer):
