@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinLengthValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from mechanic_shop.core.validators import vin_validator
@@ -212,7 +213,8 @@ class TimeEntry(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # Moves when the entry ends (bulk_update sets it by hand: auto_now does not run there).
-    updated_at = models.DateTimeField(auto_now=True)
+    # The database default: rows the previous release inserts while this one migrates (docs/operations.md).
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         ordering = ["started_at", "id"]
@@ -284,7 +286,8 @@ class Estimate(models.Model):
     decided_ip = models.CharField(max_length=100, blank=True)
     decided_user_agent = models.CharField(max_length=500, blank=True)
     # Moves when the estimate is decided or superseded (a queryset update sets it by hand).
-    updated_at = models.DateTimeField(auto_now=True)
+    # The database default: rows the previous release inserts while this one migrates (docs/operations.md).
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         ordering = ["-created_at", "-id"]

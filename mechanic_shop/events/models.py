@@ -2,6 +2,7 @@
 it tells about, and worked through by background tasks (tasks.py) after that transaction commits."""
 
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 
 
@@ -82,7 +83,8 @@ class WebhookDelivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Moves when the attempt's outcome is recorded (pending → delivered, retrying or failed).
-    updated_at = models.DateTimeField(auto_now=True)
+    # The database default: rows the previous release inserts while this one migrates (docs/operations.md).
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         ordering = ["-id"]

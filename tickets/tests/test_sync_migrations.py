@@ -30,7 +30,7 @@ def migrate(transactional_db):
 
 
 def test_updated_at_is_backfilled_from_the_last_known_change(migrate):
-    apps = migrate(BEFORE)
+    apps = old = migrate(BEFORE)
     customer = apps.get_model("customers", "Customer").objects.create(
         name="Ada", email="ada@example.com", phone_number="555-0100"
     )
@@ -70,3 +70,16 @@ def test_updated_at_is_backfilled_from_the_last_known_change(migrate):
     assert updated("TimeEntry", running.pk) == moment(12)  # still open: its start
     assert updated("TimeEntry", ended.pk) == moment(10)  # its end
     assert updated("WebhookDelivery", delivery.pk) == moment(7)  # its creation
+
+    # The previous release keeps inserting while the new one rolls out: its rows get the database's default.
+    late = old.get_model("tickets", "TimeEntry").objects.create(ticket_id=ticket.pk, mechanic_id=mechanic.pk,
+                                                                started_at=moment(13))  # fmt: skip
+    assert updated("TimeEntry", late.pk) is not None
+    late_estimate = old.get_model("tickets", "Estimate").objects.create(
+        ticket_id=ticket.pk, total=1, created_at=moment(13), expires_at=moment(20)
+    )
+    assert updated("Estimate", late_estimate.pk) is not None
+    late_delivery = old.get_model("events", "WebhookDelivery").objects.create(
+        webhook_id=webhook.pk, event_id=event.pk, attempt=2
+    )
+    assert updated("WebhookDelivery", late_delivery.pk) is not None
