@@ -137,3 +137,17 @@ def test_a_delivery_moves_when_its_outcome_is_recorded(settings, moments, monkey
         _attempt(Webhook.objects.get(pk=webhook.pk), delivery)
     assert updated(WebhookDelivery, delivery.pk) == sent
     assert WebhookDelivery.objects.get(pk=delivery.pk).status == WebhookDelivery.Status.DELIVERED
+
+
+def test_closing_a_ticket_ends_its_open_entries_and_moves_them(admin_client_api, ticket, moments):
+    mo = ticket.mechanic_links.get().mechanic
+    with at(next(moments)):
+        response = admin_client_api.post(
+            f"/service-tickets/{ticket.pk}/clock-in", {"mechanic_id": mo.pk}, format="json"
+        )
+    assert response.status_code == 201, response.content
+    with at(closed := next(moments)):
+        response = admin_client_api.patch(f"/service-tickets/{ticket.pk}", {"status": "completed"}, format="json")
+    assert response.status_code == 200, response.content
+    entry = TimeEntry.objects.get(ticket=ticket)
+    assert entry.ended_at == entry.updated_at == updated(ServiceTicket, ticket.pk) == closed
