@@ -30,6 +30,10 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            # ?updated_after= and ?ordering=updated_at (incremental sync).
+            models.Index(fields=["updated_at", "id"], name="customer_updated_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
@@ -74,6 +78,11 @@ class Vehicle(models.Model):
             models.CheckConstraint(
                 condition=models.Q(vin_check__in=["valid", "invalid", "not_required"]), name="vehicle_vin_check_known"
             ),
+        ]
+        indexes = [
+            # ?updated_after= and ?ordering=updated_at; a customer's own (/customers/my-vehicles).
+            models.Index(fields=["updated_at", "id"], name="vehicle_updated_idx"),
+            models.Index(fields=["customer", "updated_at", "id"], name="vehicle_customer_updated_idx"),
         ]
 
     def __str__(self) -> str:

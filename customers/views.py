@@ -30,6 +30,7 @@ from mechanic_shop.accounts.authentication import ROLE_CUSTOMER, BearerChallenge
 from mechanic_shop.accounts.permissions import IsAnonymous, StaffModelPermissions
 from mechanic_shop.accounts.tokens import issue_tokens
 from mechanic_shop.api.caching import shared_cache_page
+from mechanic_shop.api.filters import SyncFilter
 from mechanic_shop.api.throttling import LoginThrottle, RegisterThrottle
 from mechanic_shop.api.viewsets import ShopModelViewSet, ShopReadOnlyViewSet
 
@@ -45,7 +46,7 @@ class CustomerViewSet(BearerChallengeMixin, ShopModelViewSet):
     queryset = Customer.objects.all()
     serializer_class = CustomerSerializer
     search_fields = ["name", "email", "phone_number"]
-    ordering_fields = ["id", "name", "created_at"]
+    ordering_fields = ["id", "name", "created_at", "updated_at"]
     ordering = ["id"]
 
     def _is_own_record_route(self) -> bool:
@@ -176,7 +177,7 @@ class VehicleViewSet(BearerChallengeMixin, ShopModelViewSet):
     serializer_class = VehicleSerializer
     filterset_class = VehicleFilterSet
     search_fields = ["vin", "license_plate", "make", "model"]
-    ordering_fields = ["id"]
+    ordering_fields = ["id", "updated_at"]
     ordering = ["id"]
 
     def get_permissions(self):
@@ -220,7 +221,7 @@ class CustomerVehiclesViewSet(BearerChallengeMixin, ShopReadOnlyViewSet):
     queryset = Vehicle.objects.none()  # the model, for the schema; get_queryset() picks the caller's
     serializer_class = VehicleSerializer
     permission_classes = [IsCustomerCaller]
-    filter_backends = []
+    filter_backends = [SyncFilter]
 
     def get_queryset(self):
         return Vehicle.objects.filter(customer=caller_customer(self.request)).order_by("id")

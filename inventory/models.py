@@ -30,6 +30,10 @@ class Supplier(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            # ?updated_after= and ?ordering=updated_at (incremental sync).
+            models.Index(fields=["updated_at", "id"], name="supplier_updated_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -70,6 +74,8 @@ class Part(models.Model):
         indexes = [
             # ?below_reorder_level=true and the suggested orders: parts with a level, by supplier.
             models.Index(fields=["supplier", "reorder_level"], name="part_reorder_idx"),
+            # ?updated_after= and ?ordering=updated_at (incremental sync).
+            models.Index(fields=["updated_at", "id"], name="part_updated_idx"),
         ]
 
     def __str__(self) -> str:
@@ -119,6 +125,8 @@ class StockMovement(models.Model):
         indexes = [
             # A part's movements, newest first, and its chain in order for check_stock.
             models.Index(fields=["part", "id"], name="stockmovement_part_idx"),
+            # A part's movements since a moment (`updated_at` is `created_at`: a movement never changes).
+            models.Index(fields=["part", "created_at", "id"], name="stockmovement_part_time_idx"),
         ]
 
     def __str__(self) -> str:
@@ -149,6 +157,8 @@ class PurchaseOrder(models.Model):
             # ?status= (with or without ?supplier_id=, which the supplier's own index serves), newest first.
             models.Index(fields=["status", "id"], name="purchaseorder_status_idx"),
             models.Index(fields=["supplier", "status", "id"], name="purchaseorder_supplier_idx"),
+            # ?updated_after= and ?ordering=updated_at (incremental sync).
+            models.Index(fields=["updated_at", "id"], name="purchaseorder_updated_idx"),
         ]
 
     def __str__(self) -> str:

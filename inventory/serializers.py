@@ -57,11 +57,14 @@ class StockMovementSerializer(ShopModelSerializer):
     ticket_id = serializers.IntegerField(read_only=True, allow_null=True)
     purchase_order_id = serializers.IntegerField(read_only=True, allow_null=True)
     user_id = serializers.IntegerField(read_only=True, allow_null=True)
+    updated_at = serializers.DateTimeField(
+        source="created_at", read_only=True, help_text="Always `created_at`: a movement never changes."
+    )
 
     class Meta:
         model = StockMovement
         fields = ["id", "part_id", "delta", "balance_after", "reason", "ticket_id", "purchase_order_id", "user_id",
-                  "note", "created_at"]  # fmt: skip
+                  "note", "created_at", "updated_at"]  # fmt: skip
         read_only_fields = fields
 
 

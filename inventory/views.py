@@ -29,6 +29,7 @@ from inventory.serializers import (
 )
 from inventory.services import part_adjust_stock, part_create, part_delete, part_update
 from mechanic_shop.accounts.permissions import StaffChangePermissions, StaffModelPermissions
+from mechanic_shop.api.filters import SyncFilter
 from mechanic_shop.api.viewsets import ShopModelViewSet
 
 
@@ -39,7 +40,7 @@ class PartViewSet(ShopModelViewSet):
     serializer_class = PartSerializer
     filterset_class = PartFilterSet
     search_fields = ["name", "sku"]
-    ordering_fields = ["id", "name", "price", "quantity_in_stock"]
+    ordering_fields = ["id", "name", "price", "quantity_in_stock", "updated_at"]
     ordering = ["id"]
 
     def get_permissions(self):
@@ -59,14 +60,13 @@ class PartViewSet(ShopModelViewSet):
     @extend_schema(
         summary="A part's stock movements, newest first",
         responses={200: StockMovementSerializer(many=True)},
-        filters=False,
     )
-    @action(detail=True, methods=["get"], filter_backends=[], ordering=None)
+    @action(detail=True, methods=["get"], filter_backends=[SyncFilter], ordering=None)
     def movements(self, request, pk=None):
         """Every change of the part's stock, newest first; `balance_after` is the stock right after each."""
         part = get_object_or_404(Part.objects.only("id"), pk=pk)
         # The (part, id) index serves this order: one query for the page, one for its count.
-        page = self.paginate_queryset(StockMovement.objects.filter(part=part).order_by("-id"))
+        page = self.paginate_queryset(self.filter_queryset(StockMovement.objects.filter(part=part).order_by("-id")))
         return self.get_paginated_response(StockMovementSerializer(page, many=True).data)
 
     @extend_schema(
@@ -98,7 +98,7 @@ class SupplierViewSet(ShopModelViewSet):
     queryset = Supplier.objects.all()
     serializer_class = SupplierSerializer
     search_fields = ["name"]
-    ordering_fields = ["id", "name"]
+    ordering_fields = ["id", "name", "updated_at"]
     ordering = ["id"]
 
     def perform_create(self, serializer):
@@ -151,7 +151,7 @@ class PurchaseOrderViewSet(ShopModelViewSet):
     queryset = PurchaseOrder.objects.prefetch_related(Prefetch("lines", PurchaseOrderLine.objects.order_by("id")))
     serializer_class = PurchaseOrderSerializer
     filterset_class = PurchaseOrderFilterSet
-    ordering_fields = ["id", "created_at", "ordered_at", "received_at"]
+    ordering_fields = ["id", "created_at", "ordered_at", "received_at", "updated_at"]
     ordering = ["-id"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 

@@ -322,6 +322,8 @@ REST_FRAMEWORK = {
         "mechanic_shop.api.filters.ShopFilterBackend",
         "mechanic_shop.api.filters.ShopSearchFilter",
         "rest_framework.filters.OrderingFilter",
+        # After OrderingFilter: `?ordering=updated_at` gets its tie-break on id.
+        "mechanic_shop.api.filters.SyncFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "mechanic_shop.api.pagination.ShopPagination",
     "PAGE_SIZE": 10,

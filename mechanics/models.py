@@ -36,6 +36,8 @@ class Mechanic(models.Model):
         permissions = [("view_mechanic_salary", "Can see and set mechanics' salaries")]
         indexes = [
             models.Index(fields=["is_active", "-completed_ticket_count", "id"], name="mechanic_leaderboard_idx"),
+            # ?updated_after= and ?ordering=updated_at (incremental sync).
+            models.Index(fields=["updated_at", "id"], name="mechanic_updated_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(salary__gte=0), name="mechanic_salary_not_negative"),

@@ -27,7 +27,7 @@ class MechanicViewSet(ShopModelViewSet):
     queryset = Mechanic.objects.all()
     serializer_class = MechanicSerializer
     search_fields = ["name", "email"]
-    ordering_fields = ["id", "name"]
+    ordering_fields = ["id", "name", "updated_at"]
     ordering = ["id"]
 
     def initial(self, request, *args, **kwargs):

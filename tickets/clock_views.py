@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from mechanic_shop.accounts.authentication import is_staff_caller
 from mechanic_shop.api.callers import STAFF
+from mechanic_shop.api.filters import SyncFilter
 from mechanic_shop.api.viewsets import ShopGenericViewSet
 from mechanics.models import Mechanic
 from tickets.models import ServiceTicket, TimeEntry
@@ -155,7 +156,7 @@ class TicketTimeEntriesViewSet(TicketClockMixin, mixins.ListModelMixin, ShopGene
     model_perm = VIEW
     queryset = TimeEntry.objects.all()  # the model, for the schema
     serializer_class = TimeEntrySerializer
-    filter_backends = []
+    filter_backends = [SyncFilter]
 
     def get_queryset(self):
         ticket = self.get_ticket()

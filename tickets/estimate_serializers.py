@@ -47,6 +47,7 @@ def estimate_json(estimate: Estimate, request=None) -> dict:
         "signed_by": estimate.signed_by or None,
         "decline_reason": estimate.decline_reason or None,
         "created_at": iso_timestamp(estimate.created_at),
+        "updated_at": iso_timestamp(estimate.updated_at),
     }
 
 
@@ -107,6 +108,7 @@ class EstimateSerializer(serializers.Serializer):
     signed_by = serializers.CharField(read_only=True, allow_null=True)
     decline_reason = serializers.CharField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
 
 
 class VehicleBriefSerializer(serializers.Serializer):

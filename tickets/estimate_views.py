@@ -24,6 +24,7 @@ from rest_framework.response import Response
 
 from mechanic_shop.accounts.permissions import AnyCaller, StaffModelPermissions
 from mechanic_shop.api.fields import iso_timestamp
+from mechanic_shop.api.filters import SyncFilter
 from mechanic_shop.api.renderers import ORJSONRenderer
 from mechanic_shop.api.throttling import PUBLIC_LINK_THROTTLES, client_ip
 from mechanic_shop.api.viewsets import ShopGenericViewSet
@@ -96,12 +97,13 @@ class EstimateListViewSet(mixins.ListModelMixin, ShopGenericViewSet):
     queryset = Estimate.objects.all()
     serializer_class = EstimateSerializer
     permission_classes = [TicketViewPermission]
-    filter_backends = []
+    filter_backends = [SyncFilter]
 
     def list(self, request, *args, **kwargs):
         params = EstimateListQuerySerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         estimates = filter_estimates(estimates_with_lines(), params.validated_data).order_by("-created_at", "-id")
+        estimates = self.filter_queryset(estimates)
         page = self.paginate_queryset(estimates)
         return self.get_paginated_response([estimate_json(estimate, request) for estimate in page])
 

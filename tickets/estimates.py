@@ -90,8 +90,8 @@ def estimate_create(*, ticket: ServiceTicket, by: Any = None) -> Estimate:
     if total > MAX_ESTIMATE_TOTAL:
         message = f"Ticket #{ticket.pk} totals {total}; an estimate holds at most {MAX_ESTIMATE_TOTAL}."
         raise ValidationError({"non_field_errors": [message]})
-    Estimate.objects.filter(ticket=ticket, status=Status.PENDING).update(status=Status.SUPERSEDED)
     now = timezone.now()
+    Estimate.objects.filter(ticket=ticket, status=Status.PENDING).update(status=Status.SUPERSEDED, updated_at=now)
     estimate = Estimate.objects.create(
         ticket=ticket,
         total=total,
@@ -102,6 +102,7 @@ def estimate_create(*, ticket: ServiceTicket, by: Any = None) -> Estimate:
     for line in lines:
         line.estimate = estimate
     EstimateLine.objects.bulk_create(lines)
+    _touch(ticket)  # its estimates changed
     record_event(
         type="estimate.sent",
         ticket_id=ticket.pk,

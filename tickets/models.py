@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinLengthValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from mechanic_shop.core.validators import vin_validator
@@ -62,6 +63,10 @@ class ServiceTicket(models.Model):
             models.Index(fields=["vehicle", "-service_date", "-id"], name="ticket_vehicle_history_idx"),
             # The efficiency leaderboard: the tickets completed in a date range.
             models.Index(fields=["status", "completed_at"], name="ticket_completed_idx"),
+            # ?updated_after= and ?ordering=updated_at: all tickets, a customer's, a vehicle's history.
+            models.Index(fields=["updated_at", "id"], name="ticket_updated_idx"),
+            models.Index(fields=["customer", "updated_at", "id"], name="ticket_customer_updated_idx"),
+            models.Index(fields=["vehicle", "updated_at", "id"], name="ticket_vehicle_updated_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(labor_cost__gte=0), name="ticket_labor_cost_not_negative"),
@@ -207,6 +212,9 @@ class TimeEntry(models.Model):
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
     seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Moves when the entry ends (bulk_update sets it by hand: auto_now does not run there).
+    # The database default: rows the previous release inserts while this one migrates (docs/operations.md).
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         ordering = ["started_at", "id"]
@@ -230,6 +238,8 @@ class TimeEntry(models.Model):
             # The efficiency leaderboard sums the seconds per mechanic on the tickets completed in a range: found by
             # ticket, read from the index alone.
             models.Index(fields=["ticket", "mechanic", "seconds"], name="timeentry_clocked_idx"),
+            # A ticket's entries changed since a moment (?updated_after= on its time-entries).
+            models.Index(fields=["ticket", "updated_at", "id"], name="timeentry_ticket_updated_idx"),
         ]
 
     def __str__(self) -> str:
@@ -275,6 +285,9 @@ class Estimate(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_ip = models.CharField(max_length=100, blank=True)
     decided_user_agent = models.CharField(max_length=500, blank=True)
+    # Moves when the estimate is decided or superseded (a queryset update sets it by hand).
+    # The database default: rows the previous release inserts while this one migrates (docs/operations.md).
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -283,6 +296,9 @@ class Estimate(models.Model):
             # GET /estimates?status=approved&has_declined=true, newest first.
             models.Index(fields=["status", "has_declined", "-created_at", "-id"], name="estimate_followup_idx"),
             models.Index(fields=["-created_at", "-id"], name="estimate_newest_first_idx"),
+            # ?updated_after= and ?ordering=updated_at: every estimate, and a ticket's.
+            models.Index(fields=["updated_at", "id"], name="estimate_updated_idx"),
+            models.Index(fields=["ticket", "updated_at", "id"], name="estimate_ticket_updated_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(total__gte=0), name="estimate_total_not_negative"),

@@ -363,7 +363,7 @@ class TimeEntrySerializer(ShopModelSerializer):
 
     class Meta:
         model = TimeEntry
-        fields = ["id", "mechanic_id", "started_at", "ended_at", "minutes"]
+        fields = ["id", "mechanic_id", "started_at", "ended_at", "minutes", "updated_at"]
         read_only_fields = fields
 
 

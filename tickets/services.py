@@ -631,7 +631,8 @@ def _end_open_entries(ticket: ServiceTicket) -> datetime:
     entries = list(TimeEntry.objects.filter(ticket=ticket, ended_at__isnull=True).only("id", "started_at"))
     for entry in entries:
         entry.end(now)
-    TimeEntry.objects.bulk_update(entries, ["ended_at", "seconds"])
+        entry.updated_at = now  # bulk_update does not run auto_now
+    TimeEntry.objects.bulk_update(entries, ["ended_at", "seconds", "updated_at"])
     return now
 
 
@@ -669,6 +670,8 @@ def clock_in(*, ticket: ServiceTicket, mechanic: Mechanic) -> TimeEntry:
     if ticket.status == Status.OPEN:
         _apply_status(ticket, Status.IN_PROGRESS)
         ticket.save(update_fields=STATUS_FIELDS)
+    else:
+        _touch(ticket)  # its open clock entries changed
     entry = TimeEntry.objects.create(ticket=ticket, mechanic=locked, started_at=timezone.now())
     record_event(
         type="ticket.clock_in", ticket_id=ticket.pk, data={"mechanic_id": locked.pk, "time_entry_id": entry.pk}
@@ -685,7 +688,7 @@ def clock_out(*, ticket: ServiceTicket, mechanic: Mechanic) -> TimeEntry:
     if entry is None:
         raise Conflict(f"Mechanic {locked.pk} is not clocked in on ticket #{ticket.pk}.")
     entry.end(timezone.now())
-    entry.save(update_fields=["ended_at", "seconds"])
+    entry.save(update_fields=["ended_at", "seconds", "updated_at"])
     _touch(ticket)  # its clocked_hours changed
     record_event(
         type="ticket.clock_out",

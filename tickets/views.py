@@ -15,7 +15,7 @@ from customers.permissions import IsCustomerCaller, caller_customer, visible_to_
 from inventory.models import Part
 from mechanic_shop.accounts.authentication import is_staff_caller
 from mechanic_shop.accounts.permissions import IsStaffCaller, StaffChangePermissions, StaffModelPermissions
-from mechanic_shop.api.filters import ShopFilterBackend
+from mechanic_shop.api.filters import ShopFilterBackend, SyncFilter
 from mechanic_shop.api.viewsets import ID_PATTERN, ShopGenericViewSet, ShopModelViewSet, ShopReadOnlyViewSet
 from mechanic_shop.events.models import Event
 from mechanic_shop.events.serializers import EventSerializer
@@ -108,7 +108,7 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
     serializer_class = ServiceTicketSerializer
     filterset_class = ServiceTicketFilterSet
     search_fields = ["description", "vin"]
-    ordering_fields = ["id", "service_date", "created_at", "status"]
+    ordering_fields = ["id", "service_date", "created_at", "status", "updated_at"]
     ordering = ["-created_at", "-id"]
 
     def get_permissions(self):
@@ -170,7 +170,7 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(summary="The ticket's timeline", responses={200: EventSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[SyncFilter])
     def events(self, request, pk=None):
         """Everything that happened to the ticket, oldest first; its customer sees the status changes and
         estimates."""
@@ -179,7 +179,7 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
         for_customer = caller_customer(request) is not None
         if for_customer:
             events = events.filter(type__in=CUSTOMER_VISIBLE_TYPES)
-        page = self.paginate_queryset(events)
+        page = self.paginate_queryset(self.filter_queryset(events))
         return self.get_paginated_response([event_json(e, for_customer=for_customer) for e in page])
 
     @extend_schema(
@@ -342,14 +342,15 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
             409: CLOSED,
         },
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], filter_backends=[SyncFilter])
     def estimates(self, request, pk=None):
         ticket = self.get_object()
         if request.method == "POST":
             estimate = estimate_create(ticket=ticket, by=request.user)
             created = estimates_with_lines().get(pk=estimate.pk)
             return Response(estimate_json(created, request), status=status.HTTP_201_CREATED)
-        page = self.paginate_queryset(estimates_with_lines().filter(ticket=ticket).order_by("-created_at", "-id"))
+        rows = estimates_with_lines().filter(ticket=ticket).order_by("-created_at", "-id")
+        page = self.paginate_queryset(self.filter_queryset(rows))
         return self.get_paginated_response([estimate_json(estimate, request) for estimate in page])
 
     @extend_schema(
@@ -375,7 +376,7 @@ class CustomerTicketsViewSet(TicketListRetrieveMixin, ShopReadOnlyViewSet):
     queryset = ServiceTicket.objects.none()  # the model, for the schema; get_queryset() picks the caller's
     serializer_class = ServiceTicketSerializer
     permission_classes = [IsCustomerCaller]
-    filter_backends = []
+    filter_backends = [SyncFilter]
 
     def get_queryset(self):
         return ServiceTicket.objects.filter(customer=caller_customer(self.request)).order_by("-created_at", "-id")
@@ -401,7 +402,7 @@ class MechanicTicketsViewSet(TicketListRetrieveMixin, ShopReadOnlyViewSet):
     queryset = ServiceTicket.objects.none()  # the model, for the schema; get_queryset() picks the caller's
     serializer_class = MechanicTicketSerializer
     permission_classes = [IsStaffCaller]
-    filter_backends = []
+    filter_backends = [SyncFilter]
 
     def mechanic(self) -> Mechanic:
         mechanic = Mechanic.objects.filter(user=self.request.user).only("id").first()
@@ -459,7 +460,7 @@ class VehicleServiceHistoryViewSet(TicketListMixin, mixins.ListModelMixin, ShopG
 
     queryset = ServiceTicket.objects.all()  # the model, for view_serviceticket and the schema
     serializer_class = ServiceTicketSerializer
-    filter_backends = []
+    filter_backends = [SyncFilter]
 
     def get_permissions(self):
         return [(IsCustomerCaller | StaffModelPermissions)()]

@@ -81,6 +81,7 @@ def test_adjust_answers_the_movement(admin_client_api, pads, django_user_model):
         "user_id": django_user_model.objects.get().pk,
         "note": "Damaged in storage",
         "created_at": response.json()["created_at"],
+        "updated_at": response.json()["created_at"],  # a movement never changes
     }
     pads.refresh_from_db()
     assert pads.quantity_in_stock == 7

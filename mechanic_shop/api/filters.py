@@ -1,13 +1,15 @@
 """Filter fields shared by the apps' FilterSets."""
 
 import re
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import django_filters
 from django import forms
+from django.utils.dateparse import parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import SearchFilter
+from rest_framework.filters import BaseFilterBackend, OrderingFilter, SearchFilter
 
 if TYPE_CHECKING:
     from django.db.models import Model, QuerySet
@@ -19,6 +21,7 @@ MAX_ID = 2**63 - 1
 WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 _M = TypeVar("_M", bound="Model")
+_R = TypeVar("_R")
 
 
 class WholeNumberField(forms.IntegerField):
@@ -102,3 +105,84 @@ class ShopSearchFilter(SearchFilter):
                 {self.search_param: [f"A search is at most {self.MAX_TERMS} words; this one has {len(terms)}."]}
             )
         return terms
+
+
+def sync_field(model: "type[Model]") -> str:
+    """The column `updated_at` means for a model: its own, or `created_at` for rows never changed once written
+    (stock movements, events), which show `updated_at` equal to `created_at`."""
+    names = {field.name for field in model._meta.concrete_fields}
+    return "updated_at" if "updated_at" in names else "created_at"
+
+
+def parse_updated_after(value: str) -> datetime:
+    """An ISO 8601 timestamp (a date alone is its midnight), read as UTC without an offset, returned in UTC. Anything
+    else, or a moment outside what a timestamp column holds once in UTC, is a 400 naming the parameter."""
+    try:
+        parsed = parse_datetime(value.strip())
+        if parsed is not None:
+            # In UTC here, not in the database driver: 9999-12-31T23:59:59-05:00 overflows there (a 500).
+            parsed = (parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):  # well formed but impossible: month 13, an offset of 25 hours
+        parsed = None
+    if parsed is None:
+        raise ValidationError(
+            {SyncFilter.updated_after_param: ["Give an ISO 8601 timestamp, e.g. 2026-01-31T12:00:00Z."]}
+        )
+    return parsed
+
+
+class SyncFilter(BaseFilterBackend):
+    """Incremental sync on every list of objects (API.md §13): `?updated_after=` keeps the rows whose `updated_at`
+    is strictly after it, and `?ordering=updated_at` / `-updated_at` sorts by it, ties by id in the same direction,
+    so a client paging through rows that share a timestamp neither skips nor repeats one.
+
+    A backend of its own, not a FilterSet field, so that the lists with hand-built queries (tickets, estimates,
+    movements, deliveries, a ticket's timeline) take it with `filter_backends=[SyncFilter]` and nothing else.
+    Why, and the sync loop: docs/decisions/0024-incremental-sync.md.
+    """
+
+    updated_after_param = "updated_after"
+    ordering_param = "ordering"
+    ORDERINGS = ("updated_at", "-updated_at")
+
+    def filter_queryset(self, request: "Request", queryset: "QuerySet[_M, _R]", view: "APIView") -> "QuerySet[_M, _R]":
+        if getattr(view, "detail", False) and queryset.model is getattr(getattr(view, "queryset", None), "model", None):
+            # A detail route's own object (get_object): only the rows a detail action lists are filtered.
+            return queryset
+        field = sync_field(queryset.model)
+        values = request.query_params.getlist(self.updated_after_param)
+        if len(values) > 1:
+            raise ValidationError({self.updated_after_param: ["Give `updated_after` once."]})
+        if values and values[0] != "":  # empty: not given, as for every other filter
+            queryset = queryset.filter(**{f"{field}__gt": parse_updated_after(values[0])})
+        ordering = request.query_params.get(self.ordering_param, "").strip()
+        if ordering in self.ORDERINGS:
+            sign = "-" if ordering.startswith("-") else ""
+            queryset = queryset.order_by(f"{sign}{field}", f"{sign}id")
+        return queryset
+
+    def get_schema_operation_parameters(self, view: "APIView") -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = [
+            {
+                "name": self.updated_after_param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    "Only the items changed strictly after this ISO 8601 timestamp (`updated_at` > it); without an "
+                    "offset it is read as UTC. Not a timestamp → 400 naming `updated_after`."
+                ),
+                "schema": {"type": "string", "format": "date-time"},
+            }
+        ]
+        if not any(issubclass(backend, OrderingFilter) for backend in getattr(view, "filter_backends", ())):
+            parameters.append(
+                {
+                    "name": self.ordering_param,
+                    "required": False,
+                    "in": "query",
+                    "description": "`updated_at` (oldest change first) or `-updated_at`, ties by id; "
+                    "other values are ignored.",
+                    "schema": {"type": "string", "enum": list(self.ORDERINGS)},
+                }
+            )
+        return parameters

@@ -2,6 +2,7 @@
 it tells about, and worked through by background tasks (tasks.py) after that transaction commits."""
 
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 
 
@@ -24,7 +25,11 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["ticket_id", "id"], name="event_ticket_timeline_idx")]
+        indexes = [
+            models.Index(fields=["ticket_id", "id"], name="event_ticket_timeline_idx"),
+            # A ticket's timeline since a moment (`updated_at` is `created_at`: an event never changes).
+            models.Index(fields=["ticket_id", "created_at", "id"], name="event_ticket_time_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} #{self.pk}"
@@ -46,6 +51,10 @@ class Webhook(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            # ?updated_after= and ?ordering=updated_at (incremental sync).
+            models.Index(fields=["updated_at", "id"], name="webhook_updated_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.url
@@ -73,6 +82,9 @@ class WebhookDelivery(models.Model):
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Moves when the attempt's outcome is recorded (pending → delivered, retrying or failed).
+    # The database default: rows the previous release inserts while this one migrates (docs/operations.md).
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         ordering = ["-id"]
@@ -80,6 +92,8 @@ class WebhookDelivery(models.Model):
         indexes = [
             # The next delivery of a webhook: its pending ones in event order.
             models.Index(fields=["webhook", "status", "event"], name="delivery_queue_idx"),
+            # A webhook's deliveries changed since a moment (a delivery's status changes once sent).
+            models.Index(fields=["webhook", "updated_at", "id"], name="delivery_webhook_updated_idx"),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ class EventSerializer(serializers.Serializer):
     type = serializers.CharField()
     ticket_id = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField(help_text="Always `created_at`: an event never changes.")
     actor = ActorSerializer()
     data = serializers.DictField()
 
@@ -35,6 +36,7 @@ class WebhookSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(required=False, default=True)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
 
 
 class WebhookWithSecretSerializer(WebhookSerializer):
@@ -57,5 +59,6 @@ class DeliverySerializer(serializers.ModelSerializer):
             "duration_ms",
             "next_attempt_at",
             "created_at",
+            "updated_at",
         ]
         read_only_fields = fields

@@ -160,6 +160,7 @@ def event_json(event: Event, *, for_customer: bool = False) -> dict[str, Any]:
         "type": event.type,
         "ticket_id": event.ticket_id,
         "created_at": iso_timestamp(event.created_at),
+        "updated_at": iso_timestamp(event.created_at),  # an event never changes
         "actor": {"kind": event.actor_kind, "id": actor_id},
         "data": event.data,
     }

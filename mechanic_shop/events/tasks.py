@@ -101,7 +101,9 @@ def _attempt(webhook: Webhook, delivery: WebhookDelivery) -> None:
         else:
             delivery.status = Delivery.FAILED
             delivery.next_attempt_at = None
-        delivery.save(update_fields=["status", "response_status", "error", "duration_ms", "next_attempt_at"])
+        delivery.save(
+            update_fields=["status", "response_status", "error", "duration_ms", "next_attempt_at", "updated_at"]
+        )
 
 
 @task()

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from mechanic_shop.accounts.permissions import StaffChangePermissions, StaffModelPermissions
+from mechanic_shop.api.filters import SyncFilter
 from mechanic_shop.api.viewsets import ID_PATTERN, ShopModelViewSet
 from mechanic_shop.events.models import Webhook, WebhookDelivery
 from mechanic_shop.events.serializers import DeliverySerializer, WebhookSerializer, WebhookWithSecretSerializer
@@ -27,7 +28,7 @@ class WebhookViewSet(ShopModelViewSet):
     queryset = Webhook.objects.all()
     serializer_class = WebhookSerializer
     ordering = ["id"]
-    ordering_fields = ["id", "created_at"]
+    ordering_fields = ["id", "created_at", "updated_at"]
     search_fields = ["url", "description"]
 
     def get_permissions(self):
@@ -67,12 +68,12 @@ class WebhookViewSet(ShopModelViewSet):
         return Response(WebhookWithSecretSerializer(webhook).data)
 
     @extend_schema(responses={200: DeliverySerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[SyncFilter], ordering=None)
     def deliveries(self, request, pk=None):
         """Every delivery attempt to this webhook, newest first."""
         webhook = self.get_object()
         rows = WebhookDelivery.objects.filter(webhook=webhook).select_related("event").order_by("-id")
-        page = self.paginate_queryset(rows)
+        page = self.paginate_queryset(self.filter_queryset(rows))
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)
 
     @extend_schema(request=None, responses={202: DeliverySerializer})

@@ -46,7 +46,7 @@ def test_staff_creates_an_estimate_snapshot(admin_client_api, ticket, settings):
     body = response.json()
     assert set(body) == {
         "id", "ticket_id", "lines", "total", "status", "expires_at", "approval_url", "approved_total",
-        "approved_at", "signed_by", "decline_reason", "created_at",
+        "approved_at", "signed_by", "decline_reason", "created_at", "updated_at",
     }  # fmt: skip
     assert body["status"] == "pending"
     assert body["total"] == "288.00"  # 2 × 54 + 1.5 × 100 + 30

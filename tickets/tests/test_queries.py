@@ -49,15 +49,17 @@ def tickets(make_ticket, make_mechanic, customer, linked_staff):
         ("linked_staff", "mechanic-list", 3),
     ],
 )
+# Incremental sync (decision 0024) filters and sorts in the same queries: the same budgets.
+@pytest.mark.parametrize("sync", [{}, {"updated_after": "2000-01-01T00:00:00Z", "ordering": "-updated_at"}])
 def test_lists_cost_the_same_for_3_and_30_items(
-    request, tickets, django_assert_max_num_queries, client_name, url_name, budget
+    request, tickets, django_assert_max_num_queries, client_name, url_name, budget, sync
 ):
     client = request.getfixturevalue(client_name)
     url = reverse(url_name)
     client.get(url)  # warm the permission cache
     for size in (3, 30):
         with django_assert_max_num_queries(budget):
-            response = client.get(url, {"page_size": size})
+            response = client.get(url, {"page_size": size, **sync})
         assert response.status_code == 200
         assert len(response.json()["results"]) == min(size, response.json()["count"])
 

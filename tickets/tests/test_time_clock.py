@@ -169,6 +169,7 @@ def test_staff_with_change_permission_clocks_any_assigned_mechanic(staff_client,
         "started_at": body["started_at"],
         "ended_at": None,
         "minutes": None,
+        "updated_at": body["updated_at"],
     }
     assert body["started_at"].endswith("Z")
     assert ServiceTicket.objects.get(pk=ticket.pk).status == "in_progress"
@@ -280,6 +281,7 @@ def test_my_tickets_shows_the_open_entry_and_filters_today_and_clocked_in(phone,
         "started_at": results[0]["open_time_entry"]["started_at"],
         "ended_at": None,
         "minutes": None,
+        "updated_at": results[0]["open_time_entry"]["updated_at"],
     }
     assert results[1]["open_time_entry"] is None
     assert [t["id"] for t in phone.get(url, {"today": "true"}).json()["results"]] == [today.pk]

@@ -147,7 +147,8 @@ def test_staff_read_the_whole_timeline_oldest_first(staff_client, make_ticket):
     body = staff_client("tickets.view_serviceticket").get(events_url(ticket)).json()
     assert [e["type"] for e in body["results"]] == ["ticket.created", "ticket.status_changed"]
     first = body["results"][0]
-    assert set(first) == {"id", "type", "ticket_id", "created_at", "actor", "data"}
+    assert set(first) == {"id", "type", "ticket_id", "created_at", "updated_at", "actor", "data"}
+    assert first["updated_at"] == first["created_at"]  # an event never changes
     assert first["ticket_id"] == ticket.pk
     assert first["actor"] == {"kind": "system", "id": None}
 

@@ -38,7 +38,7 @@ def test_create_shows_the_secret_once(manager, private_ok):
     response = manager.post(LIST, {"url": "http://127.0.0.1:9/hook", "events": ["ticket.created"]}, format="json")
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "url", "events", "is_active", "description", "created_at", "secret"}
+    assert set(body) == {"id", "url", "events", "is_active", "description", "created_at", "updated_at", "secret"}
     assert body["secret"].startswith("whsec_")
     shown = manager.get(reverse("webhook-detail", args=[body["id"]])).json()
     assert "secret" not in shown
@@ -104,6 +104,7 @@ def test_an_event_is_delivered_signed_and_logged(receiver, private_ok, manager):
         "type": "ticket.status_changed",
         "ticket_id": 1,
         "created_at": json.loads(body)["created_at"],
+        "updated_at": json.loads(body)["created_at"],  # an event never changes
         "actor": {"kind": "system", "id": None},
         "data": {"from": "open", "to": "in_progress"},
     }
