@@ -132,7 +132,7 @@ def parse_updated_after(value: str) -> datetime:
 
 
 class SyncFilter(BaseFilterBackend):
-    """Incremental sync on every list of objects (API.md §13): `?updated_after=` keeps the rows whose `updated_at`
+    """Incremental sync on every list of objects: `?updated_after=` keeps the rows whose `updated_at`
     is strictly after it, and `?ordering=updated_at` / `-updated_at` sorts by it, ties by id in the same direction,
     so a client paging through rows that share a timestamp neither skips nor repeats one.
 

@@ -1,4 +1,4 @@
-"""Incremental sync (API.md §13): `?updated_after=` and `?ordering=updated_at` on every list of objects.
+"""Incremental sync: `?updated_after=` and `?ordering=updated_at` on every list of objects.
 
 One shop is built step by step, each step at its own moment (time-machine), so every list holds rows with different
 `updated_at`; every list of the schema is then checked the same way. Decision: docs/decisions/0024-incremental-sync.md.

@@ -1,4 +1,4 @@
-"""What moves `updated_at` (API.md §13): every change of an object, its lines, mechanics, clock entries and estimates
+"""What moves `updated_at`: every change of an object, its lines, mechanics, clock entries and estimates
 moves the object's own; a stock movement moves its part's; an order's lines move the order's. Through the API, each
 change at a moment of its own (time-machine). Decision: docs/decisions/0024-incremental-sync.md."""
 
