@@ -358,7 +358,7 @@ class ShopAutoSchema(AutoSchema):
                 parameter["schema"]["pattern"] = "^[^\\x00]*$"  # a NUL character is a 400
                 parameter["schema"]["maxLength"] = ShopSearchFilter.MAX_LENGTH
             elif parameter["name"] == getattr(filters.OrderingFilter, "ordering_param", "ordering") and (
-                "enum" not in parameter["schema"]  # SyncFilter's own `updated_at` / `-updated_at` says what it takes
+                getattr(self.view, "ordering_fields", None)  # else SyncFilter's own `updated_at` says what it takes
             ):
                 fields = ", ".join(getattr(self.view, "ordering_fields", ()))
                 parameter["description"] = (
