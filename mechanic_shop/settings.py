@@ -101,8 +101,6 @@ MIDDLEWARE = [
     # Refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE with a 413, and reads what a response left unread, so the
     # client sees the answer instead of a reset connection (mechanic_shop/api/middleware.py).
     "mechanic_shop.api.middleware.RequestBodyMiddleware",
-    # RateLimit-Policy and RateLimit on every answer a throttle counted (mechanic_shop/api/middleware.py).
-    "mechanic_shop.api.middleware.RateLimitHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -112,8 +110,9 @@ MIDDLEWARE = [
     "mechanic_shop.core.actors.CurrentRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # 304 for a GET whose If-None-Match matches the API answer's ETag: after cache_page stored the 200, so never cached.
-    "mechanic_shop.api.conditional.NotModifiedMiddleware",
+    # RateLimit-Policy and RateLimit on every answer a throttle counted, and 304 for a GET whose If-None-Match matches
+    # the answer's ETag: after cache_page stored the 200, so a 304 is never cached (mechanic_shop/api/middleware.py).
+    "mechanic_shop.api.middleware.ResponseHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "mechanic_shop.urls"

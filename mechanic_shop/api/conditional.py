@@ -3,8 +3,9 @@
 - Every 200 answer to GET/HEAD, PUT, PATCH and a POST on one object carries `ETag`: a strong validator, the quoted
   sha256 of the rendered body (so it changes whenever the representation does, Accept included). It is set in a
   post-render callback the viewset adds (`add_etag`), before cache_page's own, so a cached page keeps its ETag.
-- `NotModifiedMiddleware` answers a GET/HEAD whose `If-None-Match` matches that ETag (weak comparison, or `*`) with
-  304 and no body. It runs after cache_page has stored the 200, so a 304 is never cached.
+- `not_modified` (run by ResponseHeadersMiddleware, mechanic_shop/api/middleware.py) answers a GET/HEAD whose
+  `If-None-Match` matches that ETag (weak comparison, or `*`) with 304 and no body. It runs after cache_page has
+  stored the 200, so a 304 is never cached.
 - `check_if_match`: a PUT, PATCH, DELETE or POST on one object with `If-Match` locks the object's row, renders its
   representation exactly as GET would, and compares strongly; no match → 412 and nothing changes. The viewset runs
   the check and the change in one transaction (`needs_transaction`), so no writer can slip in between.
@@ -152,13 +153,3 @@ def not_modified(request: "HttpRequest", response: "HttpResponseBase") -> "HttpR
 
 def _weak(tag: str) -> str:
     return tag.removeprefix("W/")
-
-
-class NotModifiedMiddleware:
-    """304 for a conditional GET/HEAD of an API answer whose ETag matches; outside cache_page, so never cached."""
-
-    def __init__(self, get_response: "Callable[[HttpRequest], HttpResponseBase]") -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: "HttpRequest") -> "HttpResponseBase":
-        return not_modified(request, self.get_response(request))

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.utils.cache import patch_vary_headers
 
+from mechanic_shop.api.conditional import not_modified
 from mechanic_shop.api.throttling import USAGE_ATTRIBUTE, rate_limit_headers
 
 if TYPE_CHECKING:
@@ -117,15 +118,20 @@ class ShopCorsMiddleware(CorsMiddleware):
         return response
 
 
-class RateLimitHeadersMiddleware:
-    """`RateLimit-Policy` and `RateLimit` on every answer a throttle counted, 2xx and 429 alike, from the counts the
-    throttles noted on the request (mechanic_shop/api/throttling.py). Answers no throttle counted carry neither."""
+class ResponseHeadersMiddleware:
+    """What the API's habits add to a finished answer, in one pass (one middleware, not two: it runs on every request).
+
+    - `RateLimit-Policy` and `RateLimit` on every answer a throttle counted, 2xx and 429 alike, from the counts the
+      throttles noted on the request (mechanic_shop/api/throttling.py); answers no throttle counted carry neither.
+    - `304` for a GET/HEAD whose `If-None-Match` matches the answer's ETag (mechanic_shop/api/conditional.py). Last
+      in MIDDLEWARE, outside every view, so cache_page has stored the `200` by then and a `304` is never cached.
+    """
 
     def __init__(self, get_response: Callable[["HttpRequest"], "HttpResponseBase"]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: "HttpRequest") -> "HttpResponseBase":
-        response = self.get_response(request)
+        response = not_modified(request, self.get_response(request))
         usages = request.__dict__.get(USAGE_ATTRIBUTE)
         if usages:
             for name, value in rate_limit_headers(usages).items():

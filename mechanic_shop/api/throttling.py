@@ -10,7 +10,7 @@ Rates come from settings.THROTTLE_RATES on each request and settings.THROTTLE_EN
 If the cache is down (Redis outage with IGNORE_EXCEPTIONS), counting fails open: requests are served.
 
 Each count is also kept on the request, so the answer can tell the client where it stands: `RateLimit-Policy` and
-`RateLimit` (the IETF draft "RateLimit header fields for HTTP"), added by RateLimitHeadersMiddleware from the very
+`RateLimit` (the IETF draft "RateLimit header fields for HTTP"), added by ResponseHeadersMiddleware from the very
 numbers the INCR returned, with no second trip to the cache. A counter the cache could not give adds nothing.
 
 The counters have a cache alias of their own (settings.CACHES["throttle"]), never the one cached pages go to: a flood
@@ -18,10 +18,10 @@ of distinct list URLs must not push the login counters out (docs/decisions/0016-
 drained-bodies.md; how Redis must be set up: docs/operations.md, "Redis: keeping the rate-limit counters").
 """
 
+import functools
 import math
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import caches
@@ -76,10 +76,9 @@ class ShopRateThrottle(BaseThrottle):
         return None if self.wait_seconds is None else max(1, math.ceil(self.wait_seconds))
 
 
-@dataclass(frozen=True, slots=True)
-class Usage:
+class Usage(NamedTuple):
     """One counter as a request left it: `remaining` requests of `limit` in a window of `window` seconds, which
-    ends in `resets_in` seconds."""
+    ends in `resets_in` seconds. (A named tuple: made twice on every request, and cheaper than a dataclass.)"""
 
     scope: str
     limit: int
@@ -103,16 +102,33 @@ def rate_limit_headers(usages: "list[Usage]") -> dict[str, str]:
     """`RateLimit-Policy` (every counter the request was counted in) and `RateLimit` (the one closest to its limit:
     fewest requests left; of those, the one that resets last). Policies are named by their window; two counters
     with the same window (a per-IP login counter beside the hourly one, say) are told apart by their scope."""
-    windows = [usage.window for usage in usages]
-    names = [
-        _WINDOW_NAMES.get(usage.window, f"{usage.window}s")
-        if windows.count(usage.window) == 1
-        else f"{usage.scope}-{_WINDOW_NAMES.get(usage.window, f'{usage.window}s')}"
-        for usage in usages
-    ]
-    policy = ", ".join(f'"{name}";q={usage.limit};w={usage.window}' for name, usage in zip(names, usages, strict=True))
-    name, closest = min(zip(names, usages, strict=True), key=lambda pair: (pair[1].remaining, -pair[1].resets_in))
-    return {"RateLimit-Policy": policy, "RateLimit": f'"{name}";r={closest.remaining};t={closest.resets_in}'}
+    policy, names = _policy(tuple((usage.scope, usage.limit, usage.window) for usage in usages))
+    nearest = 0
+    for index in range(1, len(usages)):
+        usage, best = usages[index], usages[nearest]
+        if (usage.remaining, -usage.resets_in) < (best.remaining, -best.resets_in):
+            nearest = index
+    closest = usages[nearest]
+    return {
+        "RateLimit-Policy": policy,
+        "RateLimit": f'"{names[nearest]}";r={closest.remaining};t={closest.resets_in}',
+    }
+
+
+@functools.lru_cache(maxsize=64)
+def _policy(counters: tuple[tuple[str, int, int], ...]) -> tuple[str, tuple[str, ...]]:
+    """The policy header and each counter's name, for a set of counters (the same few sets on every request)."""
+    windows = [window for _, _, window in counters]
+    names = tuple(
+        _WINDOW_NAMES.get(window, f"{window}s")
+        if windows.count(window) == 1
+        else f"{scope}-{_WINDOW_NAMES.get(window, f'{window}s')}"
+        for scope, _, window in counters
+    )
+    policy = ", ".join(
+        f'"{name}";q={limit};w={window}' for name, (_, limit, window) in zip(names, counters, strict=True)
+    )
+    return policy, names
 
 
 def _count(key: str, timeout: int) -> int | None:
