@@ -287,12 +287,16 @@ def test_a_request_whose_key_was_taken_over_undoes_its_work(admin_client_api, mo
     assert IdempotencyKey.objects.get().status is None
 
 
-def test_a_replayed_answer_on_one_object_keeps_its_etag_and_wins_over_a_stale_if_match(admin_client_api):
+@pytest.fixture
+def order(admin_client_api):
+    """A draft purchase order: `POST /purchase-orders/{id}/order` answers it with 200 (an action on one object)."""
     acme = Supplier.objects.create(name="Acme")
     part = Part.objects.create(name="Filter", price="4.00")
-    order = admin_client_api.post(
-        "/purchase-orders", {"supplier_id": acme.pk, "lines": [{"part_id": part.pk, "quantity": 2}]}, format="json"
-    ).json()
+    body = {"supplier_id": acme.pk, "lines": [{"part_id": part.pk, "quantity": 2}]}
+    return admin_client_api.post("/purchase-orders", body, format="json").json()
+
+
+def test_a_replayed_answer_on_one_object_keeps_its_etag_and_wins_over_a_stale_if_match(admin_client_api, order):
     url = f"/purchase-orders/{order['id']}/order"
     read = admin_client_api.get(f"/purchase-orders/{order['id']}")
     first = post(admin_client_api, url, None, key="send-it", HTTP_IF_MATCH=read["ETag"])
@@ -309,12 +313,7 @@ def test_a_replayed_answer_on_one_object_keeps_its_etag_and_wins_over_a_stale_if
     assert admin_client_api.post(url, HTTP_IF_MATCH=read["ETag"]).status_code == 412
 
 
-def test_a_key_and_a_stale_if_match_store_the_412(admin_client_api):
-    acme = Supplier.objects.create(name="Acme")
-    part = Part.objects.create(name="Filter", price="4.00")
-    order = admin_client_api.post(
-        "/purchase-orders", {"supplier_id": acme.pk, "lines": [{"part_id": part.pk, "quantity": 2}]}, format="json"
-    ).json()
+def test_a_key_and_a_stale_if_match_store_the_412(admin_client_api, order):
     url = f"/purchase-orders/{order['id']}/order"
     refused = post(admin_client_api, url, None, key="stale", HTTP_IF_MATCH='"not-the-current-one"')
     assert refused.status_code == 412
