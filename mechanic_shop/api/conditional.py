@@ -60,11 +60,14 @@ def add_etag_when_rendered(response: "HttpResponseBase") -> None:
 
 
 def wants_etag(request: "Request", view: "APIView", response: "HttpResponseBase") -> bool:
-    """200 to GET/HEAD (one object or a list), PUT, PATCH, and a POST on one object (an action answering it)."""
+    """200 to GET/HEAD (one object or a list), PUT, PATCH, and a POST or DELETE on one object (an action answering
+    it: removing a labor line answers the ticket)."""
     if response.status_code != status.HTTP_200_OK:
         return False
     method = request.method
-    return method in ("GET", "HEAD", "PUT", "PATCH") or (method == "POST" and bool(getattr(view, "detail", False)))
+    if method in ("GET", "HEAD", "PUT", "PATCH"):
+        return True
+    return method in ("POST", "DELETE") and bool(getattr(view, "detail", False))
 
 
 def parse_if_match(value: str) -> list[str] | None:

@@ -338,9 +338,9 @@ class ShopAutoSchema(AutoSchema):
     def _has_etag(self, code: str) -> bool:
         if code != "200" or not isinstance(self.view, ShopViewSetMixin):
             return False
-        return self.method in ("GET", "PUT", "PATCH") or (
-            self.method == "POST" and bool(getattr(self.view, "detail", False))
-        )
+        if self.method in ("GET", "PUT", "PATCH"):
+            return True
+        return self.method in ("POST", "DELETE") and bool(getattr(self.view, "detail", False))
 
     def _get_filter_parameters(self) -> list[dict[str, Any]]:
         parameters: list[dict[str, Any]] = super()._get_filter_parameters()

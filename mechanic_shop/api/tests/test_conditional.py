@@ -302,6 +302,11 @@ def test_add_part_with_if_match_compares_with_the_ticket(admin_client_api, make_
     assert etag_of(changed) == etag_of(admin_client_api.get(url))
     assert admin_client_api.delete(change, HTTP_IF_MATCH=current).status_code == 412
     assert admin_client_api.get(url).json()["labor_lines"][0]["hours"] == "2.00"
+    # Removing the line answers the ticket with 200: that answer carries the ETag the next GET gives.
+    removed = admin_client_api.delete(change, HTTP_IF_MATCH=etag_of(changed))
+    assert removed.status_code == 200
+    assert removed.json()["labor_lines"] == []
+    assert etag_of(removed) == etag_of(admin_client_api.get(url))
 
 
 def test_head_answers_the_etag_and_304(admin_client_api, make_mechanic):
