@@ -5,25 +5,10 @@ historical model, migrates forward with Django's MigrationExecutor and checks th
 the latest state again afterwards.
 """
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-
 from inventory.management.commands.check_stock import ledger_problems
 
 BEFORE = [("inventory", "0003_ledger_suppliers_purchase_orders")]
 AFTER = [("inventory", "0004_initial_stock_movements")]
-
-
-@pytest.fixture
-def migrate(transactional_db):
-    def to(targets):
-        MigrationExecutor(connection).migrate(targets)
-        return MigrationExecutor(connection).loader.project_state(targets).apps
-
-    yield to
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def test_every_part_gets_its_initial_movement(migrate):

@@ -11,7 +11,6 @@ from datetime import UTC
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
 BEFORE = [("tickets", "0002_ticket_vehicle_and_mileage")]
@@ -22,20 +21,6 @@ HONDA = "1HGCM82633A004352"  # North American, valid check digit
 VW = "WVWZZZ1JZXW000001"  # German: no check digit required
 WRONG_DIGIT = "1HGCM82634A004352"  # North American, wrong check digit
 MALFORMED = "1HGCM82633A00435I"  # an I, which the VIN rule refuses: a ticket stored before the rule
-
-
-@pytest.fixture
-def migrate(transactional_db):
-    """migrate(targets) moves the test database to `targets` and returns the historical apps of that state."""
-
-    def to(targets):
-        executor = MigrationExecutor(connection)
-        executor.migrate(targets)
-        return MigrationExecutor(connection).loader.project_state(targets).apps
-
-    yield to
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def at(day: str, hour: int = 9) -> datetime.datetime:

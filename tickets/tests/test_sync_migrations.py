@@ -6,27 +6,12 @@ As in test_migrations.py: back to the state before, rows made with the historica
 import datetime
 from datetime import UTC
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-
 BEFORE = [("tickets", "0008_status_since_and_stage_durations"), ("events", "0001_initial")]
 AFTER = [("tickets", "0009_updated_at_and_sync_indexes"), ("events", "0002_delivery_updated_at_and_sync_indexes")]
 
 
 def moment(hour: int) -> datetime.datetime:
     return datetime.datetime(2025, 6, 1, hour, tzinfo=UTC)
-
-
-@pytest.fixture
-def migrate(transactional_db):
-    def to(targets):
-        MigrationExecutor(connection).migrate(targets)
-        return MigrationExecutor(connection).loader.project_state(targets).apps
-
-    yield to
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def test_updated_at_is_backfilled_from_the_last_known_change(migrate):
