@@ -102,13 +102,15 @@ MIDDLEWARE = [
     # client sees the answer instead of a reset connection (mechanic_shop/api/middleware.py).
     "mechanic_shop.api.middleware.RequestBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session, user and messages middleware, run only for the admin, the customer's pages and callers that
+    # send a session cookie: an API call with a token never pays for them (mechanic_shop/api/middleware.py).
+    "mechanic_shop.api.middleware.ShopSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "mechanic_shop.api.middleware.ShopAuthenticationMiddleware",
     # Keeps the request at hand for the events its changes write: who the actor is (mechanic_shop/core/actors.py).
     "mechanic_shop.core.actors.CurrentRequestMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "mechanic_shop.api.middleware.ShopMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # RateLimit-Policy and RateLimit on every answer a throttle counted, and 304 for a GET whose If-None-Match matches
     # the answer's ETag: after cache_page stored the 200, so a 304 is never cached (mechanic_shop/api/middleware.py).
