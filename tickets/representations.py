@@ -16,7 +16,7 @@ from django.db.models import Sum
 
 from mechanic_shop.api.fields import iso_timestamp
 from tickets.clock import clocked_hours
-from tickets.links import NO_APPROVAL, approval_summaries, tracking_url
+from tickets.links import NO_APPROVAL, approval_summaries, tracking_urls
 from tickets.models import LaborLine, ServiceTicket, TicketMechanic, TicketPart, TimeEntry
 
 TICKET_COLUMNS = (
@@ -98,6 +98,7 @@ def ticket_representations(rows: Iterable[dict], request=None) -> list[dict]:
     labor = _labor(ids)
     clocked = _clocked_seconds(ids)
     approvals = approval_summaries(ids)
+    tracking_url = tracking_urls(request)
 
     result = []
     for row in rows:
@@ -144,7 +145,7 @@ def ticket_representations(rows: Iterable[dict], request=None) -> list[dict]:
                 "approval_required": row["approval_required"],
                 "approval_status": approval_status,
                 "approved_total": None if approved_total is None else _money(approved_total),
-                "tracking_url": tracking_url(row["id"], row["tracking_version"], request),
+                "tracking_url": tracking_url(row["id"], row["tracking_version"]),
                 "status_since": iso_timestamp(row["status_since"]),
                 "stage_durations": row["stage_durations"],
             }
