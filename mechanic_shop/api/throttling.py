@@ -51,18 +51,18 @@ class ShopRateThrottle(BaseThrottle):
     def allow_request(self, request: "Request", view: "APIView | None") -> bool:
         if not settings.THROTTLE_ENABLED:
             return True
-        rate = self.get_rate()
-        ident = self.get_ident_key(request) if rate else None
-        if ident is None:
+        counter = self.counter(request)
+        if counter is None:
             return True
-        # parse_rate never reads `self`, so no throttle is built to call it; a non-empty rate gives two ints (the
-        # stubs say int | None, for no rate).
-        limit: int
-        duration: int
-        limit, duration = SimpleRateThrottle.parse_rate(None, rate)  # type: ignore[arg-type, assignment]
-        now = time.time()
+        limit, duration, name = counter
+        # Counted already in the request's one trip to Redis (api/prefetch.py), or now.
+        counted = _take_counted(request, name)
+        if counted is None:
+            now = time.time()
+            count = _count(f"{name}:{int(now // duration)}", timeout=duration + 1)
+        else:
+            now, count = counted
         window = int(now // duration)
-        count = _count(f"throttle:{self.scope}:{ident}:{window}", timeout=duration + 1)
         if count is None:
             return True
         resets_in = (window + 1) * duration - now
@@ -71,6 +71,20 @@ class ShopRateThrottle(BaseThrottle):
             return True
         self.wait_seconds = resets_in
         return False
+
+    def counter(self, request: "Request") -> tuple[int, int, str] | None:
+        """(limit, window in seconds, counter name) for the request; None if this class does not count it. The
+        counter's key is the name and the window's number (`<name>:<int(now // window)>`)."""
+        rate = self.get_rate()
+        ident = self.get_ident_key(request) if rate else None
+        if ident is None:
+            return None
+        # parse_rate never reads `self`, so no throttle is built to call it; a non-empty rate gives two ints (the
+        # stubs say int | None, for no rate).
+        limit: int
+        duration: int
+        limit, duration = SimpleRateThrottle.parse_rate(None, rate)  # type: ignore[arg-type, assignment]
+        return limit, duration, f"throttle:{self.scope}:{ident}"
 
     def wait(self) -> float | None:
         return None if self.wait_seconds is None else max(1, math.ceil(self.wait_seconds))
@@ -129,6 +143,33 @@ def _policy(counters: tuple[tuple[str, int, int], ...]) -> tuple[str, tuple[str,
         f'"{name}";q={limit};w={window}' for name, (_, limit, window) in zip(names, counters, strict=True)
     )
     return policy, names
+
+
+COUNTED_ATTRIBUTE = "_shop_counted"
+
+
+# name → one (the time its window was taken at, the count or None if the cache could not count, the cache key) per
+# throttle that checks the counter, in the order they check.
+Counted = dict[str, list[tuple[float, int | None, str]]]
+
+
+def keep_counted(request: Any, counted: Counted) -> None:
+    """Counters already incremented for this request (api/prefetch.py)."""
+    getattr(request, "_request", request).__dict__[COUNTED_ATTRIBUTE] = counted
+
+
+def take_all_counted(request: Any) -> Counted:
+    """The counters incremented ahead that no throttle has checked (api/prefetch.py gives them back)."""
+    return getattr(request, "_request", request).__dict__.pop(COUNTED_ATTRIBUTE, None) or {}
+
+
+def _take_counted(request: Any, name: str) -> tuple[float, int | None] | None:
+    # Each taken once: a check beyond those counted ahead counts again, as it always did.
+    counted = getattr(request, "_request", request).__dict__.get(COUNTED_ATTRIBUTE)
+    if not counted or not counted.get(name):
+        return None
+    now, count, _key = counted[name].pop(0)
+    return now, count
 
 
 def _count(key: str, timeout: int) -> int | None:

@@ -1,0 +1,144 @@
+"""One trip to Redis for what every request reads and counts (docs/decisions/0028-one-trip-to-redis-per-request.md).
+
+A staff request used to go to Redis once per thing it needed: each rate-limit counter (INCR), its permission set
+with the permission generation, and a list's generation. Each is a network round trip, and together they were most
+of a cached page's time. Right after authentication (ShopViewSetMixin.perform_authentication) `read_ahead` sends
+them all in one pipeline and keeps the answers on the request, where the throttles (api/throttling.py) and the
+generation reads (core/prefetch.py, core/generations.py) take them instead of asking Redis again:
+
+- each counter the request's throttles will check: `SET key 0 EX ttl NX` (the window's expiry, set exactly once,
+  by whichever request opens the window) then `INCR key` — atomic in Redis, so limits stay exact across workers
+  and servers; keys as django-redis makes them (`cache.make_key`), values raw integers as it stores them;
+- the keys the layers above ask for every authenticated user (the permission generation and set:
+  accounts/backends.py), decoded with django-redis's own decode (pickled values, raw integers);
+- the generations the view names for its action (`prefetch_generations`, e.g. the customer list's).
+
+Only when the default cache is django-redis; with the local-memory caches (no REDIS_URL) nothing changes. If the
+throttle cache is another Redis server (THROTTLE_REDIS_URL), its counters go in a second pipeline: two trips.
+If Redis cannot be reached, the request fails open as the IGNORE_EXCEPTIONS caches do: no limit counted, generations
+read as a constant, permissions computed from the database — and no further try within the request.
+
+A request refused by its permissions (401, 403) never reached its throttles, so was never counted: `give_back`
+(ShopViewSetMixin.permission_denied) takes back what was counted ahead for it, in one more trip on that path only.
+"""
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.cache import caches
+from redis.exceptions import RedisError
+
+from mechanic_shop.api.throttling import THROTTLE_CACHE, Counted, ShopRateThrottle, keep_counted, take_all_counted
+from mechanic_shop.core import prefetch
+from mechanic_shop.core.actors import current_request
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+logger = logging.getLogger("mechanic_shop.cache")
+
+
+def _redis_client(alias: str) -> Any:
+    """django-redis's client of the cache `alias`, or None for any other backend."""
+    client = getattr(caches[alias], "client", None)
+    return client if client is not None and hasattr(client, "get_client") else None
+
+
+def read_ahead(view: "APIView", request: "Request") -> None:
+    """Read and count, in one trip, what this request will ask Redis for; keep the answers on the request."""
+    django_request = request._request
+    if current_request.get() is not django_request:  # answers are found through the request being served
+        return
+    default = _redis_client("default")
+    if default is None:
+        return
+    keys = list(getattr(view, "prefetch_generations", {}).get(getattr(view, "action", None), ()))
+    user = request.user
+    if user is not None and user.is_authenticated and user.is_active:
+        for user_keys in prefetch.USER_KEYS:
+            keys.extend(user_keys(user))
+    counters = _counters(view, request)
+    if not keys and not counters:
+        return
+    cache = caches["default"]
+    now = time.time()
+    counter_keys = [caches[THROTTLE_CACHE].make_key(f"{name}:{int(now // window)}") for _, window, name in counters]
+    throttle = default if _same_server() else _redis_client(THROTTLE_CACHE)
+    found: Sequence[Any] = ()
+    counts: Sequence[Any] = ()
+    try:
+        pipe = default.get_client(write=True).pipeline(transaction=True)
+        for key in keys:
+            pipe.get(cache.make_key(key))
+        if throttle is default:
+            _count_in(pipe, counters, counter_keys)
+        found = pipe.execute()
+        found, counts = found[: len(keys)], found[len(keys) + 1 :: 2]
+    except (RedisError, OSError) as exc:
+        logger.warning("Redis unreachable, request served without it: %s", exc)
+        found = [prefetch.UNREACHABLE] * len(keys)
+        counts = [None] * len(counters)
+    if throttle is not default and throttle is not None and counters:
+        # THROTTLE_REDIS_URL names another server: a second trip.
+        try:
+            pipe = throttle.get_client(write=True).pipeline(transaction=True)
+            _count_in(pipe, counters, counter_keys)
+            counts = pipe.execute()[1::2]
+        except (RedisError, OSError) as exc:
+            logger.warning("Redis (throttle) unreachable, request served without it: %s", exc)
+            counts = [None] * len(counters)
+    prefetch.keep(
+        django_request,
+        {
+            key: value if value is None or value is prefetch.UNREACHABLE else default.decode(value)
+            for key, value in zip(keys, found, strict=True)
+        },
+    )
+    if throttle is not None:
+        counted: Counted = {}
+        for (_, _, name), count, key in zip(counters, counts, counter_keys, strict=True):
+            counted.setdefault(name, []).append((now, None if count is None else int(count), key))
+        keep_counted(django_request, counted)
+
+
+def give_back(request: "Request") -> None:
+    """Undo the counts taken ahead that no throttle checked: a request refused before its throttles ran (401, 403)
+    is not counted, as without the trip ahead. One more trip, on refusals only."""
+    keys = [key for entries in take_all_counted(request).values() for _, count, key in entries if count is not None]
+    client = _redis_client(THROTTLE_CACHE) if keys else None
+    if client is None:
+        return
+    try:
+        pipe = client.get_client(write=True).pipeline(transaction=False)
+        for key in keys:
+            pipe.decr(key)
+        pipe.execute()
+    except (RedisError, OSError) as exc:
+        logger.warning("Redis unreachable, counts not given back: %s", exc)
+
+
+def _counters(view: "APIView", request: "Request") -> list[tuple[int, int, str]]:
+    """(limit, window, name) of each counter the view's throttles will check for this request."""
+    if not settings.THROTTLE_ENABLED:
+        return []
+    counters = []
+    for throttle in view.get_throttles():
+        counter = throttle.counter(request) if isinstance(throttle, ShopRateThrottle) else None
+        if counter is not None:
+            counters.append(counter)
+    return counters
+
+
+def _same_server() -> bool:
+    return bool(settings.CACHES[THROTTLE_CACHE]["LOCATION"] == settings.CACHES["default"]["LOCATION"])
+
+
+def _count_in(pipe: Any, counters: list[tuple[int, int, str]], keys: list[str]) -> None:
+    # SET NX gives a new window's counter its expiry exactly once; INCR answers the count (Redis >= 2.6.12).
+    for (_, window, _), key in zip(counters, keys, strict=True):
+        pipe.set(key, 0, ex=window + 1, nx=True)
+        pipe.incr(key)
