@@ -161,3 +161,21 @@ def test_counts_are_exact_under_concurrency(make_staff, throttle_rates, customer
     assert counter_value(f"throttle:user_short:user-{user.pk}") == threads * each
     # Every request saw a count of its own: no two increments were lost into one.
     assert len(set(remaining)) == threads * each
+
+
+def test_a_failed_trip_fails_open(viewer, customer, monkeypatch, caplog):
+    from redis.client import Pipeline
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def down(self, *args, **kwargs):
+        raise RedisConnectionError("connection refused")
+
+    monkeypatch.setattr(Pipeline, "execute", down)
+
+    response = viewer.get(PAGE)
+
+    # Served from the database: the permission set computed, no limit counted (no headers), nothing retried.
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [customer.pk]
+    assert "RateLimit" not in response.headers
+    assert "Redis unreachable" in caplog.text

@@ -28,6 +28,8 @@ from django.http import HttpResponse
 from django.utils.cache import has_vary_header, patch_vary_headers
 from django.utils.http import http_date
 
+from mechanic_shop.api import conditional
+
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponseBase
     from django.template.response import SimpleTemplateResponse
@@ -94,6 +96,9 @@ def shared_cache_page(*, key_prefix: Callable[[], str], timeout: Callable[[], in
 
             def store(rendered: "HttpResponseBase") -> None:
                 if seconds and _may_store(rendered):
+                    # The ETag the viewset would add next (api/conditional.py), stored with the page: a hit then
+                    # carries it without hashing the body again.
+                    conditional.add_etag(rendered)
                     cache.set(key, _stored(rendered), timeout=seconds)
 
             # Stored once rendered; what leaves for the client then gets the never-cache headers (on a rendered

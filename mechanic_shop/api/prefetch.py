@@ -23,7 +23,6 @@ A request refused by its permissions (401, 403) never reached its throttles, so 
 """
 
 import logging
-import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +30,14 @@ from django.conf import settings
 from django.core.cache import caches
 from redis.exceptions import RedisError
 
-from mechanic_shop.api.throttling import THROTTLE_CACHE, Counted, ShopRateThrottle, keep_counted, take_all_counted
+from mechanic_shop.api.throttling import (
+    THROTTLE_CACHE,
+    Counted,
+    ShopRateThrottle,
+    clock,
+    keep_counted,
+    take_all_counted,
+)
 from mechanic_shop.core import prefetch
 from mechanic_shop.core.actors import current_request
 
@@ -65,7 +71,7 @@ def read_ahead(view: "APIView", request: "Request") -> None:
     if not keys and not counters:
         return
     cache = caches["default"]
-    now = time.time()
+    now = clock()
     counter_keys = [caches[THROTTLE_CACHE].make_key(f"{name}:{int(now // window)}") for _, window, name in counters]
     throttle = default if _same_server() else _redis_client(THROTTLE_CACHE)
     found: Sequence[Any] = ()

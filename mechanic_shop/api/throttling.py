@@ -3,8 +3,10 @@
 DRF's SimpleRateThrottle keeps a list of every request's timestamp and writes it back with get-then-set: each
 request costs O(requests in the window) and two workers counting at once lose counts. Here each window is one
 integer that the cache increments atomically (INCR in Redis), so a limit holds across every worker and server
-and a request costs one cache round trip. A window allows at most N requests; at its boundary a client may fit
-up to 2N into one window's length, which is fine for over-use protection (throttles are not a security control).
+and a request costs one cache round trip per counter — with Redis, none of its own: api/prefetch.py counts every
+counter of the request in the one pipeline it sends after authentication, and allow_request takes those counts. A
+window allows at most N requests; at its boundary a client may fit up to 2N into one window's length, which is fine
+for over-use protection (throttles are not a security control).
 
 Rates come from settings.THROTTLE_RATES on each request and settings.THROTTLE_ENABLED switches every class off.
 If the cache is down (Redis outage with IGNORE_EXCEPTIONS), counting fails open: requests are served.
@@ -58,7 +60,7 @@ class ShopRateThrottle(BaseThrottle):
         # Counted already in the request's one trip to Redis (api/prefetch.py), or now.
         counted = _take_counted(request, name)
         if counted is None:
-            now = time.time()
+            now = clock()
             count = _count(f"{name}:{int(now // duration)}", timeout=duration + 1)
         else:
             now, count = counted
@@ -88,6 +90,11 @@ class ShopRateThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return None if self.wait_seconds is None else max(1, math.ceil(self.wait_seconds))
+
+
+def clock() -> float:
+    """The time windows are taken at (here and in api/prefetch.py; tests set it)."""
+    return time.time()
 
 
 class Usage(NamedTuple):
