@@ -1,6 +1,6 @@
 """The cached customer list in two trips to Redis (docs/decisions/0028-one-trip-to-redis-per-request.md).
 
-A round trip is one command or one pipeline sent on a connection: counted by wrapping redis-py's
+A round trip is one command (or pipeline) sent on a connection: counted by wrapping redis-py's
 `AbstractConnection.send_packed_command` (send_command goes through it; a pipeline sends all its commands at once).
 These need a real Redis: they run where REDIS_URL is set (CI's MariaDB + Redis run).
 """
@@ -65,8 +65,8 @@ def test_a_cached_page_is_two_round_trips(viewer, customer, round_trips):
 
     assert response.status_code == 200
     assert response.json()["results"][0]["name"] == customer.name
-    # One pipeline (MULTI ... EXEC: permission set and generation, list generation, two counters), one GET.
-    assert round_trips == ["MULTI", "GET"]
+    # One script call (permission set and generation, list generation, two counters), one GET.
+    assert round_trips == ["EVALSHA", "GET"]
     assert response["RateLimit-Policy"] == '"minute";q=1000;w=60, "day";q=100000;w=86400'
     assert response["RateLimit"].startswith('"minute";r=998;')
     assert response["Age"] == "0"
@@ -82,8 +82,8 @@ def test_a_miss_is_three_round_trips(viewer, customer, round_trips):
     response = viewer.get(PAGE)
 
     assert response.status_code == 200
-    # The pipeline, the page's GET (a miss), the page's SET; the list itself comes from the database.
-    assert round_trips == ["MULTI", "GET", "SET"]
+    # The script call, the page's GET (a miss), the page's SET; the list itself comes from the database.
+    assert round_trips == ["EVALSHA", "GET", "SET"]
 
 
 def test_a_customer_write_is_seen_at_the_next_request(viewer, customer):
@@ -105,13 +105,13 @@ def test_a_revoked_permission_acts_at_the_next_request_and_the_refusal_is_not_co
     user = make_staff("customers.view_customer")
     client = client_with_token(user, ROLE_STAFF)
     assert client.get(PAGE).status_code == 200
-    assert client.get(PAGE).status_code == 200  # a hit: the permission set came from the pipeline
+    assert client.get(PAGE).status_code == 200  # a hit: the permission set came from the script call
     assert counter_value(f"throttle:user_short:user-{user.pk}") == 2
 
     user.user_permissions.remove(Permission.objects.get(codename="view_customer"))
 
     assert client.get(PAGE).status_code == 403
-    # Counted ahead in the pipeline, then given back: a refused request is not counted.
+    # Counted ahead in the script call, then given back: a refused request is not counted.
     assert counter_value(f"throttle:user_short:user-{user.pk}") == 2
 
 
@@ -164,13 +164,13 @@ def test_counts_are_exact_under_concurrency(make_staff, throttle_rates, customer
 
 
 def test_a_failed_trip_fails_open(viewer, customer, monkeypatch, caplog):
-    from redis.client import Pipeline
+    from redis.commands.core import Script
     from redis.exceptions import ConnectionError as RedisConnectionError
 
     def down(self, *args, **kwargs):
         raise RedisConnectionError("connection refused")
 
-    monkeypatch.setattr(Pipeline, "execute", down)
+    monkeypatch.setattr(Script, "__call__", down)
 
     response = viewer.get(PAGE)
 
@@ -179,3 +179,21 @@ def test_a_failed_trip_fails_open(viewer, customer, monkeypatch, caplog):
     assert [row["id"] for row in response.json()["results"]] == [customer.pk]
     assert "RateLimit" not in response.headers
     assert "Redis unreachable" in caplog.text
+
+
+def test_counters_on_a_redis_of_their_own_take_one_more_trip(settings, viewer, customer, round_trips):
+    # THROTTLE_REDIS_URL naming another server (here: another database of the same one, another LOCATION).
+    location = settings.CACHES["default"]["LOCATION"]
+    other = location.rsplit("/", 1)[0] + "/" + str((int(location.rsplit("/", 1)[1] or 0) + 1) % 16)
+    settings.CACHES = {**settings.CACHES, "throttle": {**settings.CACHES["throttle"], "LOCATION": other}}
+    caches[THROTTLE_CACHE].clear()
+    try:
+        assert viewer.get(PAGE).status_code == 200
+        round_trips.clear()
+        response = viewer.get(PAGE)
+        assert response.status_code == 200
+        # The script call to the page Redis, the counters' call to theirs, the page's GET.
+        assert round_trips == ["EVALSHA", "EVALSHA", "GET"]
+        assert response["RateLimit"].startswith('"minute";r=998;')
+    finally:
+        caches[THROTTLE_CACHE].clear()

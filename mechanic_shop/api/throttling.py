@@ -4,7 +4,7 @@ DRF's SimpleRateThrottle keeps a list of every request's timestamp and writes it
 request costs O(requests in the window) and two workers counting at once lose counts. Here each window is one
 integer that the cache increments atomically (INCR in Redis), so a limit holds across every worker and server
 and a request costs one cache round trip per counter — with Redis, none of its own: api/prefetch.py counts every
-counter of the request in the one pipeline it sends after authentication, and allow_request takes those counts. A
+counter of the request in the one script call it makes after authentication; allow_request takes those counts. A
 window allows at most N requests; at its boundary a client may fit up to 2N into one window's length, which is fine
 for over-use protection (throttles are not a security control).
 

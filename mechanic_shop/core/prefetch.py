@@ -2,7 +2,7 @@
 
 With Redis, each cache read is a network round trip, and a request read the same few keys one by one: its
 permission set and the permission generation, a list's generation. `mechanic_shop/api/prefetch.py` reads them
-all (and counts the rate limits) in one pipelined trip right after authentication and keeps the answers on the
+all (and counts the rate limits) in one trip (a Lua script) right after authentication and keeps the answers on the
 request; the readers (core/generations.py, and through it accounts/backends.py) ask `answer()` first and go to the
 cache only for a key that was not read ahead. Nothing is kept beyond the request, so a revoked permission or a
 list write still acts at the next request: every request reads the generations again, only in one trip.
