@@ -9,7 +9,8 @@ Redis again:
 
 - each counter the request's throttles will check: `SET key 0 EX ttl NX` (the window's expiry, set exactly once,
   by whichever request opens the window) then `INCR key` — atomic in Redis (a script runs whole), so limits stay
-  exact across workers and servers; keys as django-redis makes them (`cache.make_key`), values raw integers as it stores them;
+  exact across workers and servers; keys as django-redis makes them (`cache.make_key`), values raw integers as
+  it stores them;
 - the keys the layers above ask for every authenticated user (the permission generation and set:
   accounts/backends.py), decoded with django-redis's own decode (pickled values, raw integers);
 - the generations the view names for its action (`prefetch_generations`, e.g. the customer list's).
