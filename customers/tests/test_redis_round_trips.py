@@ -197,3 +197,10 @@ def test_counters_on_a_redis_of_their_own_take_one_more_trip(settings, viewer, c
         assert response["RateLimit"].startswith('"minute";r=998;')
     finally:
         caches[THROTTLE_CACHE].clear()
+
+
+def test_an_anonymous_refusal_costs_no_trip(anon_client, throttle_rates, round_trips):
+    throttle_rates(anon_short="100/hour", anon_long="1000/day")
+    response = anon_client.get(PAGE)
+    assert response.status_code == 401
+    assert round_trips == []  # as before: refused before the throttles, nothing to read ahead

@@ -15,7 +15,8 @@ Redis again:
   accounts/backends.py), decoded with django-redis's own decode (pickled values, raw integers);
 - the generations the view names for its action (`prefetch_generations`, e.g. the customer list's).
 
-Only when the default cache is django-redis; with the local-memory caches (no REDIS_URL) nothing changes. If the
+Only for an authenticated caller, and only when the default cache is django-redis; with the local-memory caches
+(no REDIS_URL) nothing changes, and anonymous requests count after their permissions as before. If the
 throttle cache is another Redis server (THROTTLE_REDIS_URL), its counters go in a second call to it: two trips.
 If Redis cannot be reached, the request fails open as the IGNORE_EXCEPTIONS caches do: no limit counted, generations
 read as a constant, permissions computed from the database — and no further try within the request.
@@ -65,14 +66,15 @@ def read_ahead(view: "APIView", request: "Request") -> None:
     default = _redis_client("default")
     if default is None:
         return
-    keys = list(getattr(view, "prefetch_generations", {}).get(getattr(view, "action", None), ()))
     user = request.user
-    if user is not None and user.is_authenticated and user.is_active:
-        for user_keys in prefetch.USER_KEYS:
-            keys.extend(user_keys(user))
-    counters = _counters(view, request)
-    if not keys and not counters:
+    if user is None or not user.is_authenticated or not user.is_active:
+        # An anonymous caller: its counters are counted by the throttles as before, after the permissions — so a
+        # refused anonymous request (401) still costs no trip at all.
         return
+    keys = list(getattr(view, "prefetch_generations", {}).get(getattr(view, "action", None), ()))
+    for user_keys in prefetch.USER_KEYS:
+        keys.extend(user_keys(user))
+    counters = _counters(view, request)
     cache = caches["default"]
     now = clock()
     counter_keys = [caches[THROTTLE_CACHE].make_key(f"{name}:{int(now // window)}") for _, window, name in counters]
