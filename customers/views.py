@@ -17,6 +17,7 @@ from customers.serializers import (
     VehicleSerializer,
 )
 from customers.services import (
+    LIST_GENERATION_KEY,
     customer_authenticate,
     customer_create,
     customer_delete,
@@ -48,6 +49,8 @@ class CustomerViewSet(BearerChallengeMixin, ShopModelViewSet):
     search_fields = ["name", "email", "phone_number"]
     ordering_fields = ["id", "name", "created_at", "updated_at"]
     ordering = ["id"]
+    # Read in the request's one trip to Redis (mechanic_shop/api/prefetch.py): the cached list's key needs it.
+    prefetch_generations = {"list": (LIST_GENERATION_KEY,)}
 
     def _is_own_record_route(self) -> bool:
         """/customers/me, whatever the method: OPTIONS too, whose action is DRF's "metadata"."""

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from mechanic_shop.core import prefetch
 from mechanic_shop.core.generations import bump_generation, generation_and_cached
 
 if TYPE_CHECKING:
@@ -26,6 +27,18 @@ if TYPE_CHECKING:
 GENERATION_KEY = "auth:perms:generation"
 # Bounds how long a revoked permission could survive if a bump were ever lost (a Redis blip).
 TIMEOUT = 60
+
+
+def permission_set_key(user_pk: Any) -> str:
+    return f"auth:perms:{user_pk}"
+
+
+def _keys_to_read_ahead(user: "AuthUser") -> tuple[str, str]:
+    # With Redis, both are read in the request's one trip after authentication (core/prefetch.py).
+    return GENERATION_KEY, permission_set_key(user.pk)
+
+
+prefetch.USER_KEYS.append(_keys_to_read_ahead)
 
 
 def permissions_changed(**kwargs: Any) -> None:
@@ -39,7 +52,7 @@ class CachedPermissionsBackend(ModelBackend):
             return set()
         if not hasattr(user_obj, "_perm_cache"):
             # The entry remembers the generation it was computed under: one from an older generation is recomputed.
-            key = f"auth:perms:{user_obj.pk}"
+            key = permission_set_key(user_obj.pk)
             generation, entry = generation_and_cached(GENERATION_KEY, key)
             if entry is not None and entry[0] == generation:
                 perms = entry[1]

@@ -3,8 +3,10 @@
 DRF's SimpleRateThrottle keeps a list of every request's timestamp and writes it back with get-then-set: each
 request costs O(requests in the window) and two workers counting at once lose counts. Here each window is one
 integer that the cache increments atomically (INCR in Redis), so a limit holds across every worker and server
-and a request costs one cache round trip. A window allows at most N requests; at its boundary a client may fit
-up to 2N into one window's length, which is fine for over-use protection (throttles are not a security control).
+and a request costs one cache round trip per counter — with Redis, none of its own: api/prefetch.py counts every
+counter of the request in the one script call it makes after authentication; allow_request takes those counts. A
+window allows at most N requests; at its boundary a client may fit up to 2N into one window's length, which is fine
+for over-use protection (throttles are not a security control).
 
 Rates come from settings.THROTTLE_RATES on each request and settings.THROTTLE_ENABLED switches every class off.
 If the cache is down (Redis outage with IGNORE_EXCEPTIONS), counting fails open: requests are served.
@@ -51,18 +53,18 @@ class ShopRateThrottle(BaseThrottle):
     def allow_request(self, request: "Request", view: "APIView | None") -> bool:
         if not settings.THROTTLE_ENABLED:
             return True
-        rate = self.get_rate()
-        ident = self.get_ident_key(request) if rate else None
-        if ident is None:
+        counter = self.counter(request)
+        if counter is None:
             return True
-        # parse_rate never reads `self`, so no throttle is built to call it; a non-empty rate gives two ints (the
-        # stubs say int | None, for no rate).
-        limit: int
-        duration: int
-        limit, duration = SimpleRateThrottle.parse_rate(None, rate)  # type: ignore[arg-type, assignment]
-        now = time.time()
+        limit, duration, name = counter
+        # Counted already in the request's one trip to Redis (api/prefetch.py), or now.
+        counted = _take_counted(request, name)
+        if counted is None:
+            now = clock()
+            count = _count(f"{name}:{int(now // duration)}", timeout=duration + 1)
+        else:
+            now, count = counted
         window = int(now // duration)
-        count = _count(f"throttle:{self.scope}:{ident}:{window}", timeout=duration + 1)
         if count is None:
             return True
         resets_in = (window + 1) * duration - now
@@ -72,8 +74,27 @@ class ShopRateThrottle(BaseThrottle):
         self.wait_seconds = resets_in
         return False
 
+    def counter(self, request: "Request") -> tuple[int, int, str] | None:
+        """(limit, window in seconds, counter name) for the request; None if this class does not count it. The
+        counter's key is the name and the window's number (`<name>:<int(now // window)>`)."""
+        rate = self.get_rate()
+        ident = self.get_ident_key(request) if rate else None
+        if ident is None:
+            return None
+        # parse_rate never reads `self`, so no throttle is built to call it; a non-empty rate gives two ints (the
+        # stubs say int | None, for no rate).
+        limit: int
+        duration: int
+        limit, duration = SimpleRateThrottle.parse_rate(None, rate)  # type: ignore[arg-type, assignment]
+        return limit, duration, f"throttle:{self.scope}:{ident}"
+
     def wait(self) -> float | None:
         return None if self.wait_seconds is None else max(1, math.ceil(self.wait_seconds))
+
+
+def clock() -> float:
+    """The time windows are taken at (here and in api/prefetch.py; tests set it)."""
+    return time.time()
 
 
 class Usage(NamedTuple):
@@ -129,6 +150,33 @@ def _policy(counters: tuple[tuple[str, int, int], ...]) -> tuple[str, tuple[str,
         f'"{name}";q={limit};w={window}' for name, (_, limit, window) in zip(names, counters, strict=True)
     )
     return policy, names
+
+
+COUNTED_ATTRIBUTE = "_shop_counted"
+
+
+# name → one (the time its window was taken at, the count or None if the cache could not count, the cache key) per
+# throttle that checks the counter, in the order they check.
+Counted = dict[str, list[tuple[float, int | None, str]]]
+
+
+def keep_counted(request: Any, counted: Counted) -> None:
+    """Counters already incremented for this request (api/prefetch.py)."""
+    getattr(request, "_request", request).__dict__[COUNTED_ATTRIBUTE] = counted
+
+
+def take_all_counted(request: Any) -> Counted:
+    """The counters incremented ahead that no throttle has checked (api/prefetch.py gives them back)."""
+    return getattr(request, "_request", request).__dict__.pop(COUNTED_ATTRIBUTE, None) or {}
+
+
+def _take_counted(request: Any, name: str) -> tuple[float, int | None] | None:
+    # Each taken once: a check beyond those counted ahead counts again, as it always did.
+    counted = getattr(request, "_request", request).__dict__.get(COUNTED_ATTRIBUTE)
+    if not counted or not counted.get(name):
+        return None
+    now, count, _key = counted[name].pop(0)
+    return now, count
 
 
 def _count(key: str, timeout: int) -> int | None:

@@ -7,12 +7,12 @@ another content type answers 415 and malformed JSON 400 instead of being silentl
 an ETag, and a write with If-Match is checked under the row lock the change then holds (api/conditional.py).
 """
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from django.db import transaction
 from rest_framework import mixins, viewsets
 
-from mechanic_shop.api import conditional
+from mechanic_shop.api import conditional, prefetch
 from mechanic_shop.api.parsers import has_body
 from mechanic_shop.idempotency import keys as idempotency
 
@@ -44,6 +44,15 @@ class ShopViewSetMixin(_ViewBase):
     lookup_value_regex = ID_PATTERN
     # Whether a POST honours Idempotency-Key (mechanic_shop/idempotency/keys.py); authentication's actions say no.
     idempotency_keys = True
+
+    def perform_authentication(self, request: "Request") -> None:
+        super().perform_authentication(request)
+        # With Redis: the permission set, generations and rate-limit counts in one trip (api/prefetch.py).
+        prefetch.read_ahead(self, request)
+
+    def permission_denied(self, request: "Request", message: str | None = None, code: str | None = None) -> NoReturn:
+        prefetch.give_back(request)  # refused before the throttles ran: not counted (api/prefetch.py)
+        super().permission_denied(request, message, code)
 
     def initial(self, request: "Request", *args: Any, **kwargs: Any) -> None:
         # After authentication, permissions and throttles, like any parsing.

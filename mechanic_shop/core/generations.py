@@ -27,6 +27,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 
+from mechanic_shop.core import prefetch
+
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
@@ -38,10 +40,14 @@ def in_process_cache() -> bool:
 
 class _SharedCacheStore:
     """Generations as integers in the shared cache. If the cache is down, a constant: whatever is keyed on it then
-    misses anyway."""
+    misses anyway. A number read ahead for the request (core/prefetch.py) is used without another trip."""
 
     def current(self, key: str) -> int:
-        generation = cache.get(key)
+        generation = prefetch.answer(key)
+        if generation is prefetch.UNREACHABLE:
+            return 0
+        if generation is prefetch.MISSING:
+            generation = cache.get(key)
         if generation is None:
             # A new (or evicted) generation starts from the clock, never from a number an older entry may carry.
             cache.add(key, time.time_ns() // 1000, timeout=None)
@@ -55,6 +61,9 @@ class _SharedCacheStore:
             cache.add(key, time.time_ns() // 1000, timeout=None)
 
     def current_and_cached(self, generation_key: str, key: str) -> tuple[int, Any]:
+        cached = prefetch.answer(key)
+        if cached is not prefetch.MISSING and prefetch.answer(generation_key) is not prefetch.MISSING:
+            return self.current(generation_key), (None if cached is prefetch.UNREACHABLE else cached)
         found = cache.get_many([generation_key, key])
         generation = found.get(generation_key)
         return (self.current(generation_key) if generation is None else generation), found.get(key)
@@ -120,6 +129,7 @@ def generation_and_cached(generation_key: str, key: str) -> tuple[int, Any]:
 def bump_generation(key: str) -> None:
     """Retire everything cached under the current generation at `key`, now and again on commit."""
     store = _store()
+    prefetch.forget(key)
     store.bump(key)
     transaction.on_commit(lambda: store.bump(key))
 
