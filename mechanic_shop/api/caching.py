@@ -51,7 +51,8 @@ def keep_out_of_client_caches(response: "HttpResponseBase") -> None:
 def page_key(prefix: str, request: "HttpRequest") -> str:
     """The page's key: the prefix (with its generation), the absolute URL with its query string (pagination links
     in the body carry the host) and Accept; never the caller."""
-    varies = f"{request.build_absolute_uri()}\n{request.headers.get('Accept', '')}"
+    # META, not request.headers: the latter is built from the whole WSGI environ on first use.
+    varies = f"{request.build_absolute_uri()}\n{request.META.get('HTTP_ACCEPT', '')}"
     return f"page:{prefix}:{hashlib.md5(varies.encode(), usedforsecurity=False).hexdigest()}"
 
 
