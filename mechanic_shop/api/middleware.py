@@ -167,7 +167,7 @@ class _ForBrowsersOnly(MiddlewareMixin):
 
     An API call without a session cookie would get an empty session, an anonymous user and an empty message store,
     and then use none of them: DRF authenticates it from its token and sets the user on the request itself. Making
-    those three cost about 15% of `GET /` and 5% of a detail (CPU instructions, docs/decisions/0027). Subclasses,
+    those three cost about a tenth of `GET /` and 5% of a detail (CPU instructions, docs/decisions/0027). Subclasses,
     they still satisfy the admin's checks that the middleware is installed."""
 
     def __call__(self, request: "HttpRequest") -> "HttpResponseBase":
