@@ -29,9 +29,14 @@ class StaffModelPermissions(DjangoModelPermissions):
     }
 
     def has_permission(self, request: "Request", view: "APIView") -> bool:
-        if not is_staff_caller(request):
-            return False
-        return super().has_permission(request, view)
+        # Asked again for the same request when it is one side of an OR: DRF's OR checks has_permission again
+        # before every object permission. The answer cannot change within a request, so it is kept on the view
+        # (an instance per request), by class, since StaffChangePermissions asks another question of the same view.
+        answers: dict[type, bool] = view.__dict__.setdefault("_shop_model_permissions", {})
+        answer = answers.get(type(self))
+        if answer is None:
+            answer = answers[type(self)] = is_staff_caller(request) and super().has_permission(request, view)
+        return answer
 
     def _queryset(self, view: "APIView") -> "QuerySet[Any]":
         # Only the model matters here: the class attribute names it without building the scoped queryset.

@@ -10,10 +10,13 @@ an ETag, and a write with If-Match is checked under the row lock the change then
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from django.db import transaction
+from django.http import Http404
 from rest_framework import mixins, viewsets
+from rest_framework.generics import get_object_or_404
 
 from mechanic_shop.api import conditional, prefetch
 from mechanic_shop.api.parsers import has_body
+from mechanic_shop.core.prepared import PreparedLookup, prepare
 from mechanic_shop.idempotency import keys as idempotency
 
 if TYPE_CHECKING:
@@ -70,13 +73,52 @@ class ShopViewSetMixin(_ViewBase):
         else:
             self.check_if_match()
 
+    def _by_id_alone(self) -> bool:
+        """One object by its id, with no query string: no filter backend can change what is found."""
+        return self.action in SINGLE_OBJECT_ACTIONS and not self.request.META.get("QUERY_STRING")  # type: ignore[attr-defined]
+
     def filter_queryset(self, queryset: "QuerySet[Any]") -> "QuerySet[Any]":
         # One object by its id with no query string: the filter backends could only add a default ordering, which a
         # lookup by id does not need. They cost about 4% of a detail request, so they are skipped then (decision 0027).
         # Any query string takes DRF's path, where a filter that excludes the object still answers 404.
-        if self.action in SINGLE_OBJECT_ACTIONS and not self.request.META.get("QUERY_STRING"):  # type: ignore[attr-defined]
+        if self._by_id_alone():
             return queryset
         return super().filter_queryset(queryset)  # type: ignore[misc, no-any-return]
+
+    # --- One object by its id, its SQL built once (mechanic_shop/core/prepared.py, decision 0029) -------------------
+
+    # By viewset class and database: the prepared lookup of the class's own queryset, or None if it cannot be one.
+    _prepared: "dict[tuple[type, str], PreparedLookup[Any] | None]" = {}
+
+    def get_queryset(self) -> "QuerySet[Any]":
+        queryset = super().get_queryset()  # type: ignore[misc]
+        # Remembered so get_object can tell whether the view's own get_queryset returned it as it was.
+        self._class_queryset = queryset
+        return queryset  # type: ignore[no-any-return]
+
+    def get_object(self) -> Any:
+        """DRF's get_object, but a lookup by id alone of the class's queryset, untouched by the view's get_queryset,
+        runs a statement prepared once per class and connection instead of building the same SQL again."""
+        if not (self._by_id_alone() and self.lookup_field in ("pk", "id") and "queryset" not in self.__dict__):  # type: ignore[attr-defined]
+            return super().get_object()  # type: ignore[misc]
+        queryset = self.get_queryset()
+        lookup = None
+        # Otherwise the view narrowed or extended it (a customer's own rows, an annotation): the shape is its own.
+        if queryset is self.__dict__.get("_class_queryset"):
+            key = (type(self), queryset.db)
+            lookup = self._prepared.get(key)
+            if lookup is None and key not in self._prepared or lookup is not None and not lookup.usable():
+                lookup = self._prepared[key] = prepare(queryset)
+        id_in_path = self.kwargs[self.lookup_url_kwarg or self.lookup_field]  # type: ignore[attr-defined]
+        if lookup is None:
+            # The rest of DRF's get_object, on the queryset already at hand.
+            obj = get_object_or_404(self.filter_queryset(queryset), pk=id_in_path)
+        else:
+            obj = lookup.get(int(id_in_path))
+            if obj is None:
+                raise Http404(f"No {queryset.model._meta.object_name} matches the given query.")
+        self.check_object_permissions(self.request, obj)
+        return obj
 
     # --- ETag and conditional requests (mechanic_shop/api/conditional.py) ------------------------------------------
 
@@ -97,7 +139,7 @@ class ShopViewSetMixin(_ViewBase):
         change will lock, in the change's order (VehicleViewSet, PublicEstimateViewSet)."""
         lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)  # type: ignore[attr-defined]
         if lookup is not None and self.lookup_field in ("pk", "id"):  # type: ignore[attr-defined]
-            model = self.get_queryset().model  # type: ignore[attr-defined]
+            model = self.get_queryset().model
             list(model._base_manager.select_for_update().filter(pk=lookup).values_list("pk"))
 
     def finalize_response(self, request: "Request", response: "Response", *args: Any, **kwargs: Any) -> "Response":
