@@ -3,8 +3,8 @@ from django.contrib.admin import apps as admin_apps
 
 
 class MechanicShopConfig(AppConfig):
-    """The project package as an app: the accounts' signals (cached permission sets, password changes) and the
-    deployment checks."""
+    """The project package as an app: the accounts' signals (cached permission sets, password changes), the
+    deployment checks, and Django's per-request receivers that would do nothing here left out (core/receivers.py)."""
 
     name = "mechanic_shop"
     verbose_name = "Mechanic Shop"
@@ -12,6 +12,9 @@ class MechanicShopConfig(AppConfig):
     def ready(self):
         from mechanic_shop import checks  # noqa: F401  (registers the deployment checks)
         from mechanic_shop.accounts import backends, signals  # noqa: F401  (connects their signals)
+        from mechanic_shop.core.receivers import drop_idle_receivers
+
+        drop_idle_receivers()
 
 
 class ShopAdminConfig(admin_apps.AdminConfig):
