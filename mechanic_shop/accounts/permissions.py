@@ -30,12 +30,14 @@ class StaffModelPermissions(DjangoModelPermissions):
 
     def has_permission(self, request: "Request", view: "APIView") -> bool:
         # Asked again for the same request when it is one side of an OR: DRF's OR checks has_permission again
-        # before every object permission. The answer cannot change within a request, so it is kept on the view
-        # (an instance per request), by class, since StaffChangePermissions asks another question of the same view.
-        answers: dict[type, bool] = view.__dict__.setdefault("_shop_model_permissions", {})
-        answer = answers.get(type(self))
+        # before every object permission. The answer is kept on the view (an instance per request) by class, since
+        # StaffChangePermissions asks another question of the same view, and by method: OPTIONS asks the same view
+        # about PUT and POST to describe only the actions the caller may take.
+        answers: dict[tuple[type, str | None], bool] = view.__dict__.setdefault("_shop_model_permissions", {})
+        key = (type(self), request.method)
+        answer = answers.get(key)
         if answer is None:
-            answer = answers[type(self)] = is_staff_caller(request) and super().has_permission(request, view)
+            answer = answers[key] = is_staff_caller(request) and super().has_permission(request, view)
         return answer
 
     def _queryset(self, view: "APIView") -> "QuerySet[Any]":
