@@ -110,7 +110,8 @@ class ShopViewSetMixin(_ViewBase):
             if lookup is None and key not in self._prepared or lookup is not None and not lookup.usable():
                 lookup = self._prepared[key] = prepare(queryset)
         id_in_path = self.kwargs[self.lookup_url_kwarg or self.lookup_field]  # type: ignore[attr-defined]
-        if lookup is None:
+        # (The router lets only digits through; with a looser lookup_value_regex the rest gets DRF's 404.)
+        if lookup is None or not (id_in_path.isascii() and id_in_path.isdigit()):
             # The rest of DRF's get_object, on the queryset already at hand.
             obj = get_object_or_404(self.filter_queryset(queryset), pk=id_in_path)
         else:

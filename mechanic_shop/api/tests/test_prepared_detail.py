@@ -93,3 +93,19 @@ def test_a_queryset_that_cannot_be_prepared_falls_back(staff_client, customer, s
     assert response.json()["id"] == customer.pk
     assert spy == []
     assert viewsets.ShopViewSetMixin._prepared == {(CustomerViewSet, "default"): None}  # not tried again
+
+
+@pytest.mark.django_db
+def test_an_id_that_is_not_digits_is_a_404_not_an_error(make_staff, customer, spy):
+    # The router never lets one through; a viewset with a looser lookup_value_regex must still answer 404.
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    from mechanic_shop.accounts.authentication import ROLE_STAFF
+
+    request = APIRequestFactory().get("/customers/x")
+    force_authenticate(request, user=make_staff("customers.view_customer"), token={"role": ROLE_STAFF})
+    view = CustomerViewSet.as_view({"get": "retrieve"})
+    for not_an_id in ("12a", "²"):
+        response = view(request, pk=not_an_id)
+        assert response.status_code == 404
+    assert spy == []
