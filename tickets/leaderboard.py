@@ -7,6 +7,12 @@ ranking is computed from their columns in the same statement, so each aggregate 
 named in the SELECT, the ranking and the WHERE ran up to three times per mechanic, and the paginator's count ran it
 all again). The result is one row per mechanic with clocked time: a shop's few dozen, paginated in memory.
 
+The endpoint reads it through `cached_efficiency_leaderboard`: kept in the cache per range until a ticket is
+completed or a mechanic changes. Nothing else can change it: a completed ticket never changes status again, is never
+deleted, and its labor lines and time entries are closed to every change (tickets/services.py), so only completing a
+ticket adds to the sums, and only a mechanic's own row (name, active) changes what is shown beside them
+(docs/decisions/0030-efficiency-leaderboard-kept-until-a-ticket-completes.md).
+
 Both sums are integers (whole seconds, as `TimeEntry.seconds` stores them, and hundredths of an hour), so the
 ranking is integer arithmetic on every database. The efficiency is ranked at the two decimals it is shown with
 (rounded half up), so mechanics showing the same efficiency are ordered by id, as the clients see them.
@@ -15,17 +21,28 @@ ranking is integer arithmetic on every database. The efficiency is ranked at the
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import BigIntegerField, F, Sum
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
+from mechanic_shop.core.generations import bump_generation, current_generation, in_own_transaction
 from mechanics.models import Mechanic
 from tickets.clock import SECONDS_PER_HOUR, clocked_hours
 from tickets.models import LaborLine, ServiceTicket, TimeEntry
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
 HUNDREDTH = Decimal("0.01")
+# Bumped when a ticket is completed (tickets/services.py) and when a mechanic is saved or deleted (tickets/apps.py).
+GENERATION_KEY = "leaderboard:efficiency:generation"
+# Bounds how long a result could stay wrong if a bump were ever lost (a Redis blip, rows loaded behind the services'
+# back), as for the cached ticket count; a miss costs one query (0.5 s over 50,000 completed tickets on SQLite).
+CACHE_TIMEOUT = 60
 
 
 @dataclass(frozen=True)
@@ -62,14 +79,17 @@ def _completed_between(prefix: str, after: date | None, before: date | None) -> 
     return lookups
 
 
-def _per_mechanic(queryset, total) -> tuple[str, tuple]:
+def _per_mechanic(queryset: "QuerySet[Any]", total: Sum) -> tuple[str, tuple[Any, ...]]:
     """`SELECT mechanic_id, <total> AS total … GROUP BY mechanic_id` as SQL and parameters, compiled by Django (so
     its expressions are right for the database in use)."""
     grouped = queryset.order_by().values("mechanic_id").annotate(total=total).values_list("mechanic_id", "total")
-    return grouped.query.sql_with_params()
+    sql, params = grouped.query.sql_with_params()
+    return sql, tuple(params)
 
 
-def efficiency_leaderboard(*, completed_after: date | None = None, completed_before: date | None = None) -> list:
+def efficiency_leaderboard(
+    *, completed_after: date | None = None, completed_before: date | None = None
+) -> list[Standing]:
     """Active mechanics with clocked time on tickets completed in the range, highest efficiency first, ties by id:
     a list of Standing, from one query."""
     in_range = _completed_between("ticket__", completed_after, completed_before)
@@ -102,3 +122,26 @@ def efficiency_leaderboard(*, completed_after: date | None = None, completed_bef
         Standing(id=pk, name=name, clocked_seconds=int(clocked), billed_cents=int(billed), efficiency_pct=int(pct))
         for pk, name, clocked, billed, pct in rows
     ]
+
+
+def cached_efficiency_leaderboard(
+    *, completed_after: date | None = None, completed_before: date | None = None
+) -> list[Standing]:
+    """`efficiency_leaderboard` for the range, kept in the cache until `leaderboard_changed()` (read afresh inside a
+    transaction, which may have completed a ticket and may yet roll back)."""
+    if in_own_transaction():
+        return efficiency_leaderboard(completed_after=completed_after, completed_before=completed_before)
+    key = f"leaderboard:efficiency:{current_generation(GENERATION_KEY)}:{completed_after}:{completed_before}"
+    rows = cache.get(key)
+    if rows is None:
+        standings = efficiency_leaderboard(completed_after=completed_after, completed_before=completed_before)
+        # Plain tuples in the cache, not the dataclass: a stored entry never depends on this module's classes.
+        rows = [(s.id, s.name, s.clocked_seconds, s.billed_cents, s.efficiency_pct) for s in standings]
+        cache.set(key, rows, timeout=CACHE_TIMEOUT)
+    return [Standing(*row) for row in rows]
+
+
+def leaderboard_changed(**_: object) -> None:
+    """Retire every cached leaderboard (now and when the transaction commits): a ticket was completed, or a mechanic
+    was saved or deleted. Also a receiver for the mechanic's post_save and post_delete."""
+    bump_generation(GENERATION_KEY)

@@ -37,6 +37,7 @@ from mechanic_shop.core.exceptions import Conflict
 from mechanic_shop.core.generations import bump_generation, cached_count, count_generation_key
 from mechanic_shop.events.services import record_event
 from mechanics.models import Mechanic
+from tickets.leaderboard import leaderboard_changed
 from tickets.models import MAX_MILEAGE, Estimate, LaborLine, ServiceTicket, TicketMechanic, TicketPart, TimeEntry
 from tickets.notifications import notify_status_changed
 
@@ -333,6 +334,8 @@ def _apply_status(ticket: ServiceTicket, status: str, by: Any = None) -> None:
         ticket.completed_at = closed_at
         mechanic_ids = list(ticket.mechanic_links.values_list("mechanic_id", flat=True))
         Mechanic.objects.filter(pk__in=mechanic_ids).update(completed_ticket_count=F("completed_ticket_count") + 1)
+        # Its clocked time and labor lines now count on the efficiency leaderboard, and never change again.
+        leaderboard_changed()
     elif status == Status.CANCELLED:
         _return_parts(ticket, by)
     now = closed_at or timezone.now()

@@ -25,7 +25,7 @@ from tickets.estimate_serializers import EstimateSerializer, estimate_json
 from tickets.estimate_views import estimates_with_lines
 from tickets.estimates import estimate_create, tracking_link_renew
 from tickets.filters import ServiceTicketFilterSet
-from tickets.leaderboard import efficiency_leaderboard
+from tickets.leaderboard import cached_efficiency_leaderboard
 from tickets.models import ServiceTicket, TimeEntry
 from tickets.representations import ticket_representation, ticket_representations, ticket_rows
 from tickets.serializers import (
@@ -507,6 +507,7 @@ class EfficiencyLeaderboardViewSet(mixins.ListModelMixin, ShopGenericViewSet):
     def list(self, request, *args, **kwargs):
         params = EfficiencyRangeSerializer(data=request.query_params.dict())  # `?completed_after=` → 400 too
         params.is_valid(raise_exception=True)
-        # One query for every ranked mechanic (a shop's few dozen), paginated in memory: no count query.
-        page = self.paginate_queryset(efficiency_leaderboard(**params.validated_data))
+        # One query for every ranked mechanic (a shop's few dozen), paginated in memory: no count query. Kept in the
+        # cache until a ticket is completed or a mechanic changes.
+        page = self.paginate_queryset(cached_efficiency_leaderboard(**params.validated_data))
         return self.get_paginated_response([standing.as_row() for standing in page])

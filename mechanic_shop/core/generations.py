@@ -134,6 +134,13 @@ def bump_generation(key: str) -> None:
     transaction.on_commit(lambda: store.bump(key))
 
 
+def in_own_transaction() -> bool:
+    """Whether the code runs inside a transaction of its own (an atomic block other than the one a test case wraps
+    every test in). What is read there may include writes that roll back, and a rollback bumps no generation: so such
+    reads neither come from the cache nor go into it."""
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
 # Bounds how long a count could stay wrong if a bump were ever lost (a Redis blip): a minute, for one COUNT(*).
 COUNT_TIMEOUT = 60
 

@@ -4,9 +4,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
+from mechanic_shop.core.generations import current_generation
+from tickets.leaderboard import GENERATION_KEY, efficiency_leaderboard
 from tickets.models import LaborLine, ServiceTicket, TimeEntry
+from tickets.services import clock_in, clock_out, ticket_add_labor_line, ticket_set_status
 
 pytestmark = pytest.mark.django_db
 BOARD = reverse("mechanic-efficiency-list")
@@ -150,3 +155,70 @@ def test_needs_the_mechanics_view_permission(anon_client, staff_client, customer
     response = staff_client("mechanics.view_mechanic").get(BOARD)
     assert response.status_code == 200
     assert response.json()["count"] == 3
+
+
+def fresh(**params):
+    """The board as the database has it now, shaped as the endpoint shows it."""
+    return [standing.as_row() for standing in efficiency_leaderboard(**params)]
+
+
+def test_kept_until_a_ticket_completes(admin_client_api, shop, customer, make_ticket, django_assert_num_queries):
+    first = admin_client_api.get(BOARD).json()
+    with django_assert_num_queries(1):  # the token's user: the board comes from the cache
+        assert admin_client_api.get(BOARD).json() == first
+    # Work on a ticket still open changes nothing on the board, so it keeps the cached one.
+    cid = shop["cid"]
+    working = make_ticket(customer, mechanics=[cid], status="in_progress")
+    clock_in(ticket=working, mechanic=cid)
+    TimeEntry.objects.filter(ticket=working).update(started_at=timezone.now() - timedelta(hours=4))
+    clock_out(ticket=working, mechanic=cid)
+    ticket_add_labor_line(ticket=working, description="Brakes", hours=Decimal("6.00"), rate=Decimal("90.00"),
+                          mechanic_id=cid.pk)  # fmt: skip
+    with django_assert_num_queries(1):
+        assert admin_client_api.get(BOARD).json() == first
+    assert first["results"] == fresh()
+    # Completing it counts Cid's 6 billed hours for 4 clocked at the next request.
+    detail = reverse("serviceticket-detail", args=[working.pk])
+    assert admin_client_api.patch(detail, {"status": "completed"}, format="json").status_code == 200
+    with django_assert_num_queries(2):
+        results = admin_client_api.get(BOARD).json()["results"]
+    assert results == fresh()
+    assert results[1] == row(cid, "8.00", "6.00", "1.33")
+
+
+def test_a_completion_that_rolls_back_leaves_the_board_as_it_was(admin_client_api, shop, customer, make_ticket):
+    first = admin_client_api.get(BOARD).json()["results"]
+    working = make_ticket(customer, mechanics=[shop["cid"]], status="in_progress")
+    clock(working, shop["cid"], 600)
+
+    @transaction.atomic
+    def complete_then_fail():
+        ticket_set_status(ticket=working, status="completed")
+        assert admin_client_api.get(BOARD).json()["results"] == fresh()  # seen inside the transaction
+        raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError, match="rolled back"):
+        complete_then_fail()
+    assert admin_client_api.get(BOARD).json()["results"] == first == fresh()
+
+
+def test_a_mechanic_renamed_deactivated_or_deleted_shows_at_once(admin_client_api, shop, make_mechanic):
+    admin_client_api.get(BOARD)
+    mechanic = reverse("mechanic-detail", args=[shop["ann"].pk])
+    assert admin_client_api.patch(mechanic, {"name": "Annie"}, format="json").status_code == 200
+    results = admin_client_api.get(BOARD).json()["results"]
+    assert results[0]["name"] == "Annie"
+    assert results == fresh()
+    assert admin_client_api.patch(mechanic, {"is_active": False}, format="json").status_code == 200
+    assert [r["id"] for r in admin_client_api.get(BOARD).json()["results"]] == [shop["cid"].pk, shop["bob"].pk]
+    # A mechanic never on the board can be deleted; it retires the cached board all the same.
+    generation = current_generation(GENERATION_KEY)
+    make_mechanic().delete()
+    assert current_generation(GENERATION_KEY) > generation
+
+
+def test_each_range_is_kept_apart(admin_client_api, shop):
+    whole = admin_client_api.get(BOARD).json()
+    later = admin_client_api.get(BOARD, {"completed_after": "2026-03-11"}).json()
+    assert (whole["count"], later["count"]) == (3, 0)
+    assert admin_client_api.get(BOARD).json() == whole

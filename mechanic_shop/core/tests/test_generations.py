@@ -5,8 +5,10 @@ generation numbers in files (mechanic_shop/core/generations.py) carry the change
 """
 
 import pytest
+from django.db import connection, transaction
 from django.urls import reverse
 
+from mechanic_shop.core.generations import in_own_transaction
 from mechanic_shop.testing.live import run_in_another_process
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,3 +57,20 @@ def test_tickets_made_by_another_process_are_counted_and_listed(settings, admin_
     body = admin_client_api.get(url, {"page_size": 100}).json()
     assert body["count"] == 4
     assert len(body["results"]) == 4
+
+
+def test_a_transaction_of_our_own_is_told_apart():
+    assert not in_own_transaction()  # autocommit (this module's tests run outside any test-case transaction)
+    with transaction.atomic():
+        assert in_own_transaction()
+        with transaction.atomic():
+            assert in_own_transaction()
+    assert not in_own_transaction()
+
+
+@pytest.mark.django_db
+def test_the_transaction_a_test_case_wraps_around_a_test_is_not_ours():
+    assert connection.in_atomic_block
+    assert not in_own_transaction()
+    with transaction.atomic():
+        assert in_own_transaction()

@@ -35,6 +35,7 @@ from customers.vins import check_digit, decode_vin
 from inventory.models import Part, PurchaseOrder, PurchaseOrderLine, StockMovement, Supplier
 from mechanic_shop.core.generations import bump_generation
 from mechanics.models import Mechanic
+from tickets.leaderboard import leaderboard_changed
 from tickets.models import Estimate, EstimateLine, LaborLine, ServiceTicket, TicketMechanic, TicketPart, TimeEntry
 from tickets.services import ALL_TICKETS_COUNT_KEY
 
@@ -193,6 +194,7 @@ class Command(BaseCommand):
             counts = self._seed(rng, opts, demo_logins, demo_login_id)
         customer_list_cache_invalidate()
         bump_generation(ALL_TICKETS_COUNT_KEY)
+        leaderboard_changed()
         elapsed = time.monotonic() - started
         logins = (
             f"; demo logins: staff {DEMO_STAFF_USERNAME!r}, customer {DEMO_CUSTOMER_EMAIL}, password {DEMO_PASSWORD!r}"
