@@ -7,6 +7,9 @@ ticket's tracking token signs its id and `tracking_version`, which a new link in
 matching. A token that does not verify, or names nothing, is None here and a 404 to the caller.
 """
 
+import base64
+import hashlib
+import hmac
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -14,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core import signing
 from django.utils import timezone
+from django.utils.encoding import force_bytes
 
 from mechanic_shop.core.actors import current_request
 from tickets.models import Estimate
@@ -77,13 +81,23 @@ def tracking_url(ticket_id: int, version: int, request: "HttpRequest | None" = N
 
 
 def tracking_urls(request: "HttpRequest | None" = None) -> Callable[[int, int], str]:
-    """`tracking_url` for many tickets of one request (a page of them): the signer and the start of the URL are made
-    once, not per ticket (they were 7% of building a page of 100 tickets)."""
+    """`tracking_url` for many tickets of one request (a page of them): the signing key and the start of the URL are
+    made once, not per ticket.
+
+    Each token is exactly `Signer(salt=TRACKING_SALT).sign_object([ticket_id, version])` (a test compares them over
+    many ids and versions), built without the Signer's per-call work: it derives its HMAC key from the salt and
+    SECRET_KEY again for every signature, and serializes the pair through the JSON encoder. That was a tenth of a
+    page of 100 tickets; here the key is derived once and each token is two base64 encodings and one HMAC."""
     signer = signing.Signer(salt=TRACKING_SALT)
-    start = public_url("/track/", request)
+    # As django.utils.crypto.salted_hmac derives it for Signer.signature (SHA-256, the Signer's default).
+    key = hashlib.sha256(force_bytes(signer.salt + "signer") + force_bytes(signer.key)).digest()
+    start, sep = public_url("/track/", request), signer.sep
 
     def url(ticket_id: int, version: int) -> str:
-        return start + signer.sign_object([ticket_id, version])
+        # The JSON of two integers, compact as Django's JSONSerializer writes it; base64 without padding.
+        value = base64.urlsafe_b64encode(b"[%d,%d]" % (ticket_id, version)).rstrip(b"=")
+        signature = base64.urlsafe_b64encode(hmac.digest(key, value, "sha256")).rstrip(b"=")
+        return start + value.decode() + sep + signature.decode()
 
     return url
 
