@@ -105,7 +105,8 @@ def main() -> int:
     env.setdefault("DEBUG", "false")
     env.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvw")
     env.setdefault("JWT_SIGNING_KEY", "bench-only-jwt-key-0123456789-abcdefghijklmnopqrstuv")
-    env.setdefault("ALLOWED_HOSTS", "testserver")
+    # The requests are made for Django's test host, whatever hosts the shell's ALLOWED_HOSTS already names.
+    env["ALLOWED_HOSTS"] = ",".join([*filter(None, env.get("ALLOWED_HOSTS", "").split(",")), "testserver"])
     env.setdefault("THROTTLE_USER_RATES", "100000000/hour,100000000/hour")
     env.setdefault("LOG_LEVEL", "WARNING")
     env["PYTHONHASHSEED"] = "0"  # the same string hashing in every run
