@@ -90,7 +90,7 @@ def tracking_urls(request: "HttpRequest | None" = None) -> Callable[[int, int], 
     page of 100 tickets; here the key is derived once and each token is two base64 encodings and one HMAC."""
     signer = signing.Signer(salt=TRACKING_SALT)
     # As django.utils.crypto.salted_hmac derives it for Signer.signature (SHA-256, the Signer's default).
-    key = hashlib.sha256(force_bytes(signer.salt + "signer") + force_bytes(signer.key)).digest()
+    key = hashlib.sha256(force_bytes(TRACKING_SALT + "signer") + force_bytes(signer.key)).digest()
     start, sep = public_url("/track/", request), signer.sep
 
     def url(ticket_id: int, version: int) -> str:
