@@ -11,7 +11,9 @@ The endpoint reads it through `cached_efficiency_leaderboard`: kept in the cache
 completed or a mechanic changes. Nothing else can change it: a completed ticket never changes status again, is never
 deleted, and its labor lines and time entries are closed to every change (tickets/services.py), so only completing a
 ticket adds to the sums, and only a mechanic's own row (name, active) changes what is shown beside them
-(docs/decisions/0030-efficiency-leaderboard-kept-until-a-ticket-completes.md).
+(docs/decisions/0030-efficiency-leaderboard-kept-until-a-ticket-completes.md). Rows written behind the services' and
+the models' backs (`loaddata`, SQL, a data migration, a queryset `update()` of mechanics) bump nothing: call
+`leaderboard_changed()` after them, or the board can be a minute late.
 
 Both sums are integers (whole seconds, as `TimeEntry.seconds` stores them, and hundredths of an hour), so the
 ranking is integer arithmetic on every database. The efficiency is ranked at the two decimals it is shown with
@@ -131,7 +133,8 @@ def cached_efficiency_leaderboard(
     transaction, which may have completed a ticket and may yet roll back)."""
     if in_own_transaction():
         return efficiency_leaderboard(completed_after=completed_after, completed_before=completed_before)
-    key = f"leaderboard:efficiency:{current_generation(GENERATION_KEY)}:{completed_after}:{completed_before}"
+    # `v1`: the shape of the stored rows; change it with Standing's fields, so a rolling deploy never reads the other's.
+    key = f"leaderboard:efficiency:v1:{current_generation(GENERATION_KEY)}:{completed_after}:{completed_before}"
     rows = cache.get(key)
     if rows is None:
         standings = efficiency_leaderboard(completed_after=completed_after, completed_before=completed_before)

@@ -94,6 +94,8 @@ def tracking_urls(request: "HttpRequest | None" = None) -> Callable[[int, int], 
     start, sep = public_url("/track/", request), signer.sep
 
     def url(ticket_id: int, version: int) -> str:
+        if type(ticket_id) is not int or type(version) is not int:  # noqa: E721 - a bool or a float is not JSON's int
+            return start + signer.sign_object([ticket_id, version])
         # The JSON of two integers, compact as Django's JSONSerializer writes it; base64 without padding.
         value = base64.urlsafe_b64encode(b"[%d,%d]" % (ticket_id, version)).rstrip(b"=")
         signature = base64.urlsafe_b64encode(hmac.digest(key, value, "sha256")).rstrip(b"=")

@@ -25,6 +25,7 @@ from tickets.estimate_serializers import EstimateSerializer, estimate_json
 from tickets.estimate_views import estimates_with_lines
 from tickets.estimates import estimate_create, tracking_link_renew
 from tickets.filters import ServiceTicketFilterSet
+from tickets.leaderboard import GENERATION_KEY as LEADERBOARD_GENERATION_KEY
 from tickets.leaderboard import cached_efficiency_leaderboard
 from tickets.models import ServiceTicket, TimeEntry
 from tickets.representations import ticket_representation, ticket_representations, ticket_rows
@@ -503,6 +504,8 @@ class EfficiencyLeaderboardViewSet(mixins.ListModelMixin, ShopGenericViewSet):
     serializer_class = EfficiencyEntrySerializer
     permission_classes = [StaffModelPermissions]
     filter_backends = []
+    # Read in the request's one trip to Redis (mechanic_shop/api/prefetch.py): the cached board's key needs it.
+    prefetch_generations = {"list": (LEADERBOARD_GENERATION_KEY,)}
 
     def list(self, request, *args, **kwargs):
         params = EfficiencyRangeSerializer(data=request.query_params.dict())  # `?completed_after=` → 400 too

@@ -40,3 +40,11 @@ def test_another_key_gives_another_token():
 def test_on_the_public_base_url():
     with override_settings(PUBLIC_BASE_URL="https://shop.example.com"):
         assert tracking_urls()(5, 3) == "https://shop.example.com/track/" + tracking_token(5, 3)
+
+
+def test_what_is_not_an_int_is_signed_by_the_signer_itself():
+    with override_settings(PUBLIC_BASE_URL=""):
+        url = tracking_urls()
+        for pair in ((True, 1), (5, False), (5.0, 1)):
+            assert url(*pair) == "/track/" + signing.Signer(salt=TRACKING_SALT).sign_object(list(pair))
+        assert url(5, True) != url(5, 1)  # [5,true] is not [5,1]
