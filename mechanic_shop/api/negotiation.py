@@ -4,8 +4,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.settings import api_settings
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
     from rest_framework.renderers import BaseRenderer
     from rest_framework.request import Request
 
@@ -26,14 +28,19 @@ class ShopContentNegotiation(DefaultContentNegotiation):
     def select_renderer(  # type: ignore[override]
         self, request: "Request", renderers: Sequence["BaseRenderer"], format_suffix: str | None = None
     ) -> tuple["BaseRenderer", str]:
-        if (
-            len(renderers) == 1
-            and format_suffix is None
-            and request.META.get("HTTP_ACCEPT", "*/*") in PLAIN_ACCEPTS
-            # The raw query string, not query_params, which a cached page never needs parsed. Any mention of the
-            # override parameter takes the full path.
-            and f"{self.settings.URL_FORMAT_OVERRIDE}=" not in request.META.get("QUERY_STRING", "")
-        ):
+        if format_suffix is None and plain_json_accepted(request, len(renderers)):
             renderer = renderers[0]
             return renderer, renderer.media_type
         return cast("tuple[BaseRenderer, str]", super().select_renderer(request, renderers, format_suffix))
+
+
+def plain_json_accepted(request: "HttpRequest | Request", renderers: int) -> bool:
+    """Whether DRF's negotiation would pick the only renderer of a view with `renderers` of them without looking
+    further: one renderer, a plain Accept (or none) and no format override in the query string."""
+    return (
+        renderers == 1
+        and request.META.get("HTTP_ACCEPT", "*/*") in PLAIN_ACCEPTS
+        # The raw query string, not query_params, which a cached page never needs parsed. Any mention of the override
+        # parameter takes the full path.
+        and f"{api_settings.URL_FORMAT_OVERRIDE}=" not in request.META.get("QUERY_STRING", "")
+    )

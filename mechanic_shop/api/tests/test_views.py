@@ -30,3 +30,44 @@ def test_health_names_a_database_that_is_down(anon_client, monkeypatch):
     response = anon_client.get("/health")
     assert response.status_code == 503
     assert response.json()["database"] == "down"
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "application/json", "application/json, text/plain, */*"])
+def test_a_plain_get_of_the_root_is_the_drf_views_answer_without_drf(rf, accept):
+    from django.http import HttpResponse
+
+    from mechanic_shop.api.views import _root, root
+
+    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+    fast, drf = root(rf.get("/", **headers)), _root(rf.get("/", **headers))
+    drf.render()
+    assert type(fast) is HttpResponse  # not DRF's Response: the plain path was taken
+    assert (fast.status_code, dict(fast.headers), fast.content) == (drf.status_code, dict(drf.headers), drf.content)
+    assert fast.content == b'{"status":"ok"}'
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "query", "status"),
+    [
+        ("options", {}, "", 200),
+        ("post", {}, "", 405),
+        ("head", {}, "", 405),
+        ("get", {"HTTP_ACCEPT": "text/html"}, "", 406),
+        ("get", {}, "format=json", 200),
+    ],
+)
+def test_everything_else_at_the_root_goes_to_the_drf_view(anon_client, method, headers, query, status):
+    from rest_framework.response import Response
+
+    response = getattr(anon_client, method)("/" + (f"?{query}" if query else ""), **headers)
+    assert response.status_code == status
+    assert isinstance(response, Response)
+    assert set(response["Allow"].split(", ")) == {"GET", "OPTIONS"}
+
+
+def test_the_root_keeps_the_drf_views_schema_and_csrf_exemption(anon_client):
+    from mechanic_shop.api.views import root
+
+    assert root.csrf_exempt is True
+    operation = anon_client.get("/api/schema", HTTP_ACCEPT="application/json").json()["paths"]["/"]["get"]
+    assert operation["summary"] == "Check that the API answers"
