@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 
 from mechanic_shop.core.actors import current_request
+from mechanic_shop.core.prepared import PreparedRows
 from tickets.models import Estimate
 
 if TYPE_CHECKING:
@@ -105,6 +106,18 @@ def tracking_urls(request: "HttpRequest | None" = None) -> Callable[[int, int], 
 
 
 NO_APPROVAL: tuple[str, Decimal | None] = ("none", None)
+# The estimates that may still ask something of the customer, per ticket, oldest first (SQL built once per page size:
+# mechanic_shop/core/prepared.py).
+ESTIMATE_ROWS = PreparedRows(
+    lambda: (
+        Estimate.objects.filter(
+            status__in=[Estimate.Status.PENDING, Estimate.Status.APPROVED, Estimate.Status.DECLINED]
+        )
+        .order_by("ticket_id", "created_at", "id")
+        .values_list("ticket_id", "status", "expires_at", "approved_total")
+    ),
+    "ticket_id",
+)
 
 
 def approval_summaries(ticket_ids: Iterable[int]) -> dict[int, tuple[str, Decimal | None]]:
@@ -115,14 +128,7 @@ def approval_summaries(ticket_ids: Iterable[int]) -> dict[int, tuple[str, Decima
     estimate's, or None."""
     now = timezone.now()
     summaries: dict[int, tuple[str, Decimal | None]] = {}
-    for ticket_id, status, expires_at, approved_total in (
-        Estimate.objects.filter(
-            ticket_id__in=list(ticket_ids),
-            status__in=[Estimate.Status.PENDING, Estimate.Status.APPROVED, Estimate.Status.DECLINED],
-        )
-        .order_by("ticket_id", "created_at", "id")
-        .values_list("ticket_id", "status", "expires_at", "approved_total")
-    ):
+    for ticket_id, status, expires_at, approved_total in ESTIMATE_ROWS.rows(ticket_ids):
         _, total = summaries.get(ticket_id, NO_APPROVAL)
         if status == Estimate.Status.PENDING and expires_at <= now:
             continue

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from mechanic_shop.api.fields import iso_timestamp
+from mechanic_shop.core.prepared import PreparedRows
 from tickets.clock import clocked_hours
 from tickets.links import NO_APPROVAL, approval_summaries, tracking_urls
 from tickets.models import LaborLine, ServiceTicket, TicketMechanic, TicketPart, TimeEntry
@@ -46,6 +47,37 @@ def _money(value: Decimal) -> str:
     return str(value.quantize(CENT))
 
 
+# The page's related rows, each one query for every ticket of the page, with SQL built once per page size
+# (mechanic_shop/core/prepared.py).
+MECHANIC_ROWS = PreparedRows(
+    lambda: TicketMechanic.objects.order_by("mechanic_id").values_list("ticket_id", "mechanic_id", "mechanic__name"),
+    "ticket_id",
+)
+PART_ROWS = PreparedRows(
+    lambda: TicketPart.objects.order_by("id").values_list(
+        "ticket_id", "part_id", "part__name", "quantity", "unit_price"
+    ),
+    "ticket_id",
+)
+LABOR_ROWS = PreparedRows(
+    lambda: LaborLine.objects.order_by("id").values_list(
+        "ticket_id", "id", "description", "hours", "rate", "mechanic_id"
+    ),
+    "ticket_id",
+)
+# The tickets' clocked seconds (their ended entries), summed in the database.
+CLOCKED_ROWS = PreparedRows(
+    lambda: (
+        TimeEntry.objects.filter(ended_at__isnull=False)
+        .order_by()
+        .values("ticket_id")
+        .annotate(total=Sum("seconds"))
+        .values_list("ticket_id", "total")
+    ),
+    "ticket_id",
+)
+
+
 def ticket_rows(queryset):
     """The columns a representation needs, as a lazy values() queryset: paginate it before it runs."""
     return queryset.values(*TICKET_COLUMNS)
@@ -54,11 +86,7 @@ def ticket_rows(queryset):
 def _labor(ids: list[int]) -> dict[int, tuple[list[dict], Decimal, Decimal]]:
     """Each ticket's labor lines as JSON, the lines' total and their hours: one query for all the tickets."""
     labor: dict[int, tuple[list[dict], Decimal, Decimal]] = defaultdict(lambda: ([], Decimal("0.00"), Decimal("0.00")))
-    for ticket_id, line_id, description, hours, rate, mechanic_id in (
-        LaborLine.objects.filter(ticket_id__in=ids)
-        .order_by("id")
-        .values_list("ticket_id", "id", "description", "hours", "rate", "mechanic_id")
-    ):
+    for ticket_id, line_id, description, hours, rate, mechanic_id in LABOR_ROWS.rows(ids):
         lines, total, billed = labor[ticket_id]
         line_total = (hours * rate).quantize(CENT)
         lines.append(
@@ -82,18 +110,10 @@ def ticket_representations(rows: Iterable[dict], request=None) -> list[dict]:
     rows = list(rows)
     ids = [row["id"] for row in rows]
     mechanics = defaultdict(list)
-    for ticket_id, mechanic_id, name in (
-        TicketMechanic.objects.filter(ticket_id__in=ids)
-        .order_by("mechanic_id")
-        .values_list("ticket_id", "mechanic_id", "mechanic__name")
-    ):
+    for ticket_id, mechanic_id, name in MECHANIC_ROWS.rows(ids):
         mechanics[ticket_id].append({"id": mechanic_id, "name": name})
     lines = defaultdict(list)
-    for ticket_id, part_id, name, quantity, unit_price in (
-        TicketPart.objects.filter(ticket_id__in=ids)
-        .order_by("id")
-        .values_list("ticket_id", "part_id", "part__name", "quantity", "unit_price")
-    ):
+    for ticket_id, part_id, name, quantity, unit_price in PART_ROWS.rows(ids):
         lines[ticket_id].append((part_id, name, quantity, unit_price))
     labor = _labor(ids)
     clocked = _clocked_seconds(ids)
@@ -155,13 +175,7 @@ def ticket_representations(rows: Iterable[dict], request=None) -> list[dict]:
 
 def _clocked_seconds(ids: list[int]) -> dict[int, int]:
     """The tickets' clocked seconds (their ended entries), summed in the database: one query for the whole page."""
-    return dict(
-        TimeEntry.objects.filter(ticket_id__in=ids, ended_at__isnull=False)
-        .order_by()
-        .values("ticket_id")
-        .annotate(total=Sum("seconds"))
-        .values_list("ticket_id", "total")
-    )
+    return dict(CLOCKED_ROWS.rows(ids))
 
 
 def ticket_representation(ticket: ServiceTicket, *, reread: bool = True, request=None) -> dict:

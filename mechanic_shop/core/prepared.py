@@ -12,12 +12,13 @@ two compilations with different ids. Anything else (no rows possible, a queryset
 `prepare` answer None, and the caller uses the ORM as usual.
 """
 
+from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import AutoField, BigAutoField, IntegerField, Model, QuerySet, prefetch_related_objects
-from django.db.models.query import MAX_GET_RESULTS, get_related_populators
+from django.db.models.query import MAX_GET_RESULTS, ValuesListIterable, get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 
 _M = TypeVar("_M", bound=Model)
@@ -104,3 +105,84 @@ def prepare(queryset: "QuerySet[_M]") -> "PreparedLookup[_M] | None":
     ):
         return None
     return PreparedLookup(queryset, compiler, sql, params, changed[0])
+
+
+# Where the ids of a PreparedRows statement start: far below any id a table holds, one block per compilation.
+_IN_PROBES = (-7_100_000_000_000, -7_200_000_000_000)
+
+
+class PreparedRows:
+    """The rows of `make_queryset().filter(<field>__in=ids)`, a `values_list()` queryset, with its SQL built once per
+    number of ids and database connection instead of on every call.
+
+    For the few related queries a page of tickets makes (its mechanics, part lines, labor lines, clocked time and
+    estimates): building their querysets and SQL was a third of a page of ten tickets, and it depends only on how
+    many ids there are (docs/decisions/0032-a-pages-related-rows-without-rebuilding-their-sql.md). Rows come back as
+    `values_list` gives them: tuples, in the queryset's order, through the backend's and the fields' converters.
+
+    For each number of ids it compiles the statement twice with different ids, and uses it only if the two SQL texts
+    are the same and the parameters differ exactly at the ids, in their order; otherwise, and for a queryset that is
+    not a plain `values_list`, `rows` runs the ORM as usual.
+    """
+
+    def __init__(self, make_queryset: "Callable[[], QuerySet[Any]]", field: str):
+        self.make_queryset = make_queryset
+        self.lookup = f"{field}__in"
+        # ids → (connection, compiler, sql, params, slots, converters), or None where it cannot be prepared.
+        self._compiled: dict[int, tuple[Any, ...] | None] = {}
+        self._alias: str | None = None  # the database the queryset reads from (no router here picks by the call)
+
+    def rows(self, ids: "Iterable[int]") -> list[tuple[Any, ...]]:
+        # As the `__in` lookup does: each id once, in the order first given.
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return []
+        count = len(ids)
+        # The queryset is made only to compile it (once per number of ids and connection) or to run it by the ORM.
+        if self._alias is None or count not in self._compiled or self._other_connection(self._compiled[count]):
+            queryset = self.make_queryset()
+            self._alias = queryset.db
+            self._compiled[count] = self._compile(queryset, count)
+        compiled = self._compiled[count]
+        if compiled is None:
+            return list(self.make_queryset().filter(**{self.lookup: ids}))
+        connection, compiler, sql, params, slots, converters = compiled
+        params = list(params)
+        for slot, pk in zip(slots, ids, strict=True):
+            params[slot] = pk
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if compiler.has_extra_select:
+            rows = [row[: compiler.col_count] for row in rows]
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        return [tuple(row) for row in rows]
+
+    def _other_connection(self, compiled: tuple[Any, ...] | None) -> bool:
+        """Whether it was compiled on another connection than the one this thread uses now (one per thread)."""
+        return compiled is not None and compiled[0] is not connections[self._alias or DEFAULT_DB_ALIAS]
+
+    def _compile(self, queryset: "QuerySet[Any]", count: int) -> tuple[Any, ...] | None:
+        if queryset._iterable_class is not ValuesListIterable:
+            return None
+        compiled = []
+        for start in _IN_PROBES:
+            probes = [start - index for index in range(count)]
+            compiler = queryset.filter(**{self.lookup: probes}).query.get_compiler(using=queryset.db)
+            try:
+                sql, params = compiler.as_sql()
+            except EmptyResultSet:
+                return None
+            compiled.append((compiler, sql, list(params), probes))
+        (compiler, sql, params, probes), (_, other_sql, other_params, other_probes) = compiled
+        slots = [i for i, (one, two) in enumerate(zip(params, other_params, strict=False)) if one != two]
+        if (
+            other_sql != sql
+            or len(params) != len(other_params)
+            or [params[i] for i in slots] != probes
+            or [other_params[i] for i in slots] != other_probes
+        ):
+            return None
+        converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+        return compiler.connection, compiler, sql, params, slots, converters

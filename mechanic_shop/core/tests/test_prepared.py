@@ -103,3 +103,90 @@ def test_it_is_only_usable_on_the_connection_it_was_built_on():
     thread.start()
     thread.join()
     assert seen == [False]  # another thread has its own connection: prepare again there
+
+
+# --- PreparedRows: a values_list queryset filtered by a list of ids ---------------------------------------------
+
+
+@pytest.fixture
+def worked_tickets(make_ticket, make_mechanic):
+    """Three tickets with mechanics, part lines, labor lines, clocked time and an estimate each."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tickets.estimates import estimate_create
+    from tickets.models import TimeEntry
+    from tickets.services import ticket_add_labor_line
+
+    mechanics = [make_mechanic() for _ in range(3)]
+    tickets = []
+    for index in range(3):
+        part = baker.make(Part, quantity_in_stock=50, price=Decimal("12.34"))
+        ticket = make_ticket(mechanics=mechanics[: index + 1], parts=[(part, index + 1)], status="in_progress")
+        ticket_add_labor_line(ticket=ticket, description="Work", hours=Decimal("1.25"), rate=Decimal("80.00"),
+                              mechanic_id=mechanics[0].pk)  # fmt: skip
+        started = timezone.now() - timedelta(hours=2)
+        entry = TimeEntry(ticket=ticket, mechanic=mechanics[0], started_at=started)
+        entry.end(started + timedelta(minutes=37 * (index + 1)))
+        entry.save()
+        estimate_create(ticket=ticket)
+        tickets.append(ticket)
+    return tickets
+
+
+def _prepared_rows():
+    from tickets.links import ESTIMATE_ROWS
+    from tickets.representations import CLOCKED_ROWS, LABOR_ROWS, MECHANIC_ROWS, PART_ROWS
+
+    return [MECHANIC_ROWS, PART_ROWS, LABOR_ROWS, CLOCKED_ROWS, ESTIMATE_ROWS]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("index", range(5))
+def test_rows_are_the_ones_the_orm_gives(worked_tickets, index):
+    prepared = _prepared_rows()[index]
+    ids = [ticket.pk for ticket in worked_tickets]
+    for chosen in ([ids[0]], ids, ids[::-1], [ids[1], ids[1], ids[2]], [ids[0], 10**9], [10**9]):
+        expected = list(prepared.make_queryset().filter(ticket_id__in=chosen))
+        with CaptureQueriesContext(connection) as queries:
+            rows = prepared.rows(chosen)
+        assert rows == expected
+        assert [type(value) for row in rows for value in row] == [type(value) for row in expected for value in row]
+        assert len(queries) == 1
+    assert any(prepared.rows(ids))  # the fixture gave every query rows to compare
+
+
+@pytest.mark.django_db
+def test_the_sql_is_built_once_per_number_of_ids(worked_tickets, monkeypatch):
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from mechanic_shop.core.prepared import PreparedRows
+    from tickets.models import TicketPart
+
+    prepared = PreparedRows(lambda: TicketPart.objects.order_by("id").values_list("ticket_id", "quantity"), "ticket_id")
+    ids = [ticket.pk for ticket in worked_tickets]
+    built = []
+    as_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **k: built.append(1) or as_sql(self, *a, **k))
+    prepared.rows(ids[:2])
+    assert len(built) == 2  # two compilations, to find where the ids go
+    prepared.rows(ids[1:])
+    prepared.rows(ids[::-1][:2])
+    assert len(built) == 2  # the same number of ids: built already
+    prepared.rows(ids)
+    assert len(built) == 4
+    with CaptureQueriesContext(connection) as queries:
+        assert prepared.rows([]) == []
+    assert len(queries) == 0
+
+
+@pytest.mark.django_db
+def test_what_is_not_a_values_list_goes_through_the_orm(worked_tickets):
+    from mechanic_shop.core.prepared import PreparedRows
+    from tickets.models import TicketPart
+
+    prepared = PreparedRows(lambda: TicketPart.objects.order_by("id"), "ticket_id")
+    ids = [ticket.pk for ticket in worked_tickets]
+    assert prepared.rows(ids) == list(TicketPart.objects.filter(ticket_id__in=ids).order_by("id"))
+    assert prepared._compiled == {3: None}
