@@ -12,11 +12,12 @@ two compilations with different ids. Anything else (no rows possible, a queryset
 `prepare` answer None, and the caller uses the ORM as usual.
 """
 
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import connections
 from django.db.models import AutoField, BigAutoField, IntegerField, Model, QuerySet, prefetch_related_objects
 from django.db.models.query import MAX_GET_RESULTS, ValuesListIterable, get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
@@ -128,22 +129,30 @@ class PreparedRows:
     def __init__(self, make_queryset: "Callable[[], QuerySet[Any]]", field: str):
         self.make_queryset = make_queryset
         self.lookup = f"{field}__in"
-        # ids → (connection, compiler, sql, params, slots, converters), or None where it cannot be prepared.
-        self._compiled: dict[int, tuple[Any, ...] | None] = {}
-        self._alias: str | None = None  # the database the queryset reads from (no router here picks by the call)
+        # Per thread, as its connection is: ids → (connection, compiler, sql, params, slots, converters), or None
+        # where it cannot be prepared.
+        self._local = threading.local()
+
+    def _compiled(self) -> dict[int, tuple[Any, ...] | None]:
+        compiled: dict[int, tuple[Any, ...] | None] | None = getattr(self._local, "compiled", None)
+        if compiled is None:
+            compiled = self._local.compiled = {}
+        return compiled
 
     def rows(self, ids: "Iterable[int]") -> list[tuple[Any, ...]]:
+        """The rows for `ids`: integers read from the database (anything else goes through the ORM, which converts
+        it as its `__in` lookup does)."""
         # As the `__in` lookup does: each id once, in the order first given.
         ids = list(dict.fromkeys(ids))
         if not ids:
             return []
-        count = len(ids)
+        if any(type(pk) is not int for pk in ids):
+            return list(self.make_queryset().filter(**{self.lookup: ids}))
+        count, by_count = len(ids), self._compiled()
+        compiled = by_count.get(count)
         # The queryset is made only to compile it (once per number of ids and connection) or to run it by the ORM.
-        if self._alias is None or count not in self._compiled or self._other_connection(self._compiled[count]):
-            queryset = self.make_queryset()
-            self._alias = queryset.db
-            self._compiled[count] = self._compile(queryset, count)
-        compiled = self._compiled[count]
+        if count not in by_count or (compiled is not None and compiled[0] is not connections[compiled[0].alias]):
+            compiled = by_count[count] = self._compile(self.make_queryset(), count)
         if compiled is None:
             return list(self.make_queryset().filter(**{self.lookup: ids}))
         connection, compiler, sql, params, slots, converters = compiled
@@ -158,10 +167,6 @@ class PreparedRows:
         if converters:
             rows = compiler.apply_converters(rows, converters)
         return [tuple(row) for row in rows]
-
-    def _other_connection(self, compiled: tuple[Any, ...] | None) -> bool:
-        """Whether it was compiled on another connection than the one this thread uses now (one per thread)."""
-        return compiled is not None and compiled[0] is not connections[self._alias or DEFAULT_DB_ALIAS]
 
     def _compile(self, queryset: "QuerySet[Any]", count: int) -> tuple[Any, ...] | None:
         if queryset._iterable_class is not ValuesListIterable:

@@ -189,4 +189,39 @@ def test_what_is_not_a_values_list_goes_through_the_orm(worked_tickets):
     prepared = PreparedRows(lambda: TicketPart.objects.order_by("id"), "ticket_id")
     ids = [ticket.pk for ticket in worked_tickets]
     assert prepared.rows(ids) == list(TicketPart.objects.filter(ticket_id__in=ids).order_by("id"))
-    assert prepared._compiled == {3: None}
+    assert prepared._compiled() == {3: None}
+
+
+@pytest.mark.django_db
+def test_ids_that_are_not_ints_are_converted_by_the_orm(worked_tickets):
+    from tickets.representations import PART_ROWS
+
+    ids = [ticket.pk for ticket in worked_tickets]
+    as_given = [str(ids[0]), float(ids[1])]
+    assert PART_ROWS.rows(as_given) == PART_ROWS.rows(ids[:2]) != []
+    with pytest.raises(ValueError, match="expected a number"):
+        PART_ROWS.rows(["abc"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_runs_its_own_statement_on_its_own_connection():
+    from mechanic_shop.core.prepared import PreparedRows
+    from tickets.models import TicketPart
+
+    prepared = PreparedRows(lambda: TicketPart.objects.order_by("id").values_list("ticket_id", "quantity"), "ticket_id")
+    assert prepared.rows([1, 2]) == []
+    mine = prepared._compiled()[2]
+    seen = []
+
+    def other_thread():
+        try:
+            seen.append(prepared.rows([1, 2]))
+            seen.append(prepared._compiled()[2][0] is not mine[0])
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+    assert seen == [[], True]  # compiled again there, for that thread's connection
+    assert prepared._compiled()[2] is mine  # and this thread's statement untouched
