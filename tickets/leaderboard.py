@@ -29,6 +29,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import BigIntegerField, F, Sum
 from django.db.models.functions import Cast, Round
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from mechanic_shop.core.generations import bump_generation, current_generation, in_own_transaction
@@ -148,3 +149,9 @@ def leaderboard_changed(**_: object) -> None:
     """Retire every cached leaderboard (now and when the transaction commits): a ticket was completed, or a mechanic
     was saved or deleted. Also a receiver for the mechanic's post_save and post_delete."""
     bump_generation(GENERATION_KEY)
+
+
+def connect_receivers() -> None:
+    """A mechanic's save or delete, from the API, the admin or the shell, calls `leaderboard_changed`."""
+    post_save.connect(leaderboard_changed, sender=Mechanic, dispatch_uid="tickets.leaderboard_mechanic_saved")
+    post_delete.connect(leaderboard_changed, sender=Mechanic, dispatch_uid="tickets.leaderboard_mechanic_deleted")
