@@ -1,8 +1,7 @@
 """The cached customer list in two trips to Redis (docs/decisions/0028-one-trip-to-redis-per-request.md).
 
-A round trip is one command (or pipeline) sent on a connection: counted by wrapping redis-py's
-`AbstractConnection.send_packed_command` (send_command goes through it; a pipeline sends all its commands at once).
-These need a real Redis: they run where REDIS_URL is set (CI's MariaDB + Redis run).
+Round trips are counted by the `round_trips` fixture (mechanic_shop/testing/redis.py). These need a real Redis:
+they run where REDIS_URL is set (CI's MariaDB + Redis run).
 """
 
 import os
@@ -12,7 +11,6 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.cache import caches
 from django.urls import reverse
-from redis.connection import AbstractConnection
 
 from customers.models import Customer
 from mechanic_shop.api.throttling import THROTTLE_CACHE
@@ -25,21 +23,6 @@ pytestmark = [
 
 LIST = reverse("customer-list")
 PAGE = f"{LIST}?page=1&per_page=10"
-
-
-@pytest.fixture
-def round_trips(monkeypatch):
-    """A list that gets one entry per round trip to Redis (the first word of the first command sent)."""
-    trips: list[str] = []
-    send = AbstractConnection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        first = command if isinstance(command, bytes) else b"".join(command[:1])
-        trips.append(first.split(b"\r\n")[2].decode() if first.startswith(b"*") else "?")
-        return send(self, command, check_health)
-
-    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
-    return trips
 
 
 @pytest.fixture

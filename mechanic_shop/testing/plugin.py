@@ -11,8 +11,8 @@ The project has one settings module, read from the environment; what tests chang
 - on SQLite, the test database as a file, one per test process (`sqlite_test_path`), so that a server a test starts
   (another process) sees it and two runs side by side do not share it.
 
-It also registers the shared fixtures (clients.py, factories.py, live.py, browser.py, migrations.py) once Django
-is set up.
+It also registers the shared fixtures (clients.py, factories.py, live.py, browser.py, migrations.py, redis.py) once
+Django is set up.
 """
 
 import os
@@ -37,6 +37,7 @@ FIXTURE_MODULES = (
     "mechanic_shop.testing.live",
     "mechanic_shop.testing.browser",
     "mechanic_shop.testing.migrations",
+    "mechanic_shop.testing.redis",
 )
 
 
