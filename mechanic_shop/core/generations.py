@@ -153,8 +153,11 @@ def cached_count(name: str, queryset: "QuerySet[Any]") -> int:
     """`queryset.count()`, kept in the cache until bump_generation(count_generation_key(name)).
 
     For a total that only changes on a few known writes (every ticket: create and delete), where COUNT(*) itself
-    is the cost (docs/decisions/0007-cached-ticket-count.md).
+    is the cost (docs/decisions/0007-cached-ticket-count.md). Counted afresh inside a transaction of our own, as the
+    efficiency leaderboard is read (`in_own_transaction`): what it sees may roll back.
     """
+    if in_own_transaction():
+        return queryset.count()
     key = f"count:{name}:{current_generation(count_generation_key(name))}"
     count: int | None = cache.get(key)
     if count is None:

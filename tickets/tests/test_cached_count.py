@@ -95,3 +95,21 @@ def test_admin_add_and_delete_update_the_total(admin_client_api, customer, clien
     response = client.post(reverse("admin:tickets_serviceticket_delete", args=[ticket.pk]), {"post": "yes"})
     assert response.status_code == 302
     assert listed_count(admin_client_api)[0] == 0
+
+
+def test_a_count_read_in_a_transaction_that_rolls_back_is_not_kept(admin_client_api, make_ticket, customer):
+    from django.db import transaction
+
+    make_ticket(customer)
+    assert listed_count(admin_client_api) == (1, 1)
+
+    @transaction.atomic
+    def create_then_fail():
+        make_ticket(customer, description="Rolled back")
+        assert listed_count(admin_client_api) == (2, 1)  # seen inside the transaction, counted for real
+        raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError, match="rolled back"):
+        create_then_fail()
+    assert ServiceTicket.objects.count() == 1
+    assert listed_count(admin_client_api)[0] == 1
