@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
     responses=inline_serializer("Status", {"status": serializers.CharField()}),
     tags=["status"],
 )
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 @authentication_classes([])
 @permission_classes([AllowAny])
 @throttle_classes([])
@@ -105,7 +105,7 @@ def _cache_answers(alias: str) -> bool:
     },
     tags=["status"],
 )
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 @authentication_classes([])
 @permission_classes([AllowAny])
 @throttle_classes([])  # load balancers poll this; it must never be rate limited

@@ -51,7 +51,7 @@ def test_a_plain_get_of_the_root_is_the_drf_views_answer_without_drf(rf, accept)
     [
         ("options", {}, "", 200),
         ("post", {}, "", 405),
-        ("head", {}, "", 405),
+        ("head", {}, "", 200),
         ("get", {"HTTP_ACCEPT": "text/html"}, "", 406),
         ("get", {}, "format=json", 200),
     ],
@@ -62,7 +62,7 @@ def test_everything_else_at_the_root_goes_to_the_drf_view(anon_client, method, h
     response = getattr(anon_client, method)("/" + (f"?{query}" if query else ""), **headers)
     assert response.status_code == status
     assert isinstance(response, Response)
-    assert set(response["Allow"].split(", ")) == {"GET", "OPTIONS"}
+    assert set(response["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
 
 
 def test_the_root_keeps_the_drf_views_schema_and_csrf_exemption(anon_client):
@@ -71,3 +71,12 @@ def test_the_root_keeps_the_drf_views_schema_and_csrf_exemption(anon_client):
     assert root.csrf_exempt is True
     operation = anon_client.get("/api/schema", HTTP_ACCEPT="application/json").json()["paths"]["/"]["get"]
     assert operation["summary"] == "Check that the API answers"
+
+
+@pytest.mark.parametrize("path", ["/", "/health"])
+def test_head_answers_like_get_without_a_body(anon_client, path):
+    # What a load balancer's HEAD health check sees: the GET's status and headers, no body.
+    get, head = anon_client.get(path), anon_client.head(path)
+    assert (head.status_code, head["Content-Type"]) == (get.status_code, get["Content-Type"])
+    assert (head.status_code, head["Content-Type"]) == (200, "application/json")
+    assert head.content == b""
