@@ -78,3 +78,36 @@ def test_the_proxys_x_forwarded_proto_is_trusted_when_the_settings_say_so(live_s
     # The other headers gunicorn would trust by default still are not.
     for headers in [{}, {"X-Forwarded-Ssl": "on"}, {"X-Forwarded-Protocol": "ssl"}]:
         assert _get(url, headers)[0] == 301, headers
+
+
+def _run(code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=django_settings.BASE_DIR,
+        env={"PATH": "/usr/bin:/bin", "DEBUG": "true"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_loading_the_wsgi_module_imports_every_view_before_gunicorn_forks():
+    # gunicorn's master loads mechanic_shop.wsgi once (preload_app): the URLconf and the views behind it must be
+    # loaded by then, or each new worker imports them on its first request while requests wait behind it.
+    code = (
+        "import sys; import mechanic_shop.wsgi; "
+        "print(all(m in sys.modules for m in ('mechanic_shop.urls', 'customers.views', 'tickets.views')))"
+    )
+    assert _run(code) == "True"
+
+
+def test_each_worker_is_forked_with_the_masters_objects_frozen():
+    # What the master holds when it forks is out of the workers' garbage collections (and their shutdown's).
+    code = (
+        "import gc, runpy; import mechanic_shop.wsgi; c = runpy.run_path('gunicorn.conf.py'); "
+        "before = gc.get_freeze_count(); c['pre_fork'](None, None); "
+        "print(before == 0 and gc.get_freeze_count() > 10000)"
+    )
+    assert _run(code) == "True"
