@@ -10,9 +10,13 @@ ServiceTicketSerializer stays the definition of the shape: it validates input an
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import UTC, date
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import CharField, Sum
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from mechanic_shop.api.fields import iso_timestamp
 from mechanic_shop.core.prepared import PreparedRows
@@ -40,11 +44,48 @@ TICKET_COLUMNS = (
     "status_since",
     "stage_durations",
 )
+# Dates and timestamps a page of many tickets reads as the database's own text instead of date and datetime objects
+# (decision 0034). Turning each stored text into an aware datetime (Django's converters) and that back into ISO 8601
+# text was an eighth of a page of 100 tickets; a date's text is already its JSON, a timestamp's only needs its "T" and
+# "Z" (_timestamp). The six text columns cost a fixed price to build into the query (about 1.5 M instructions) and
+# save about 0.1 M a row, so a page takes them from TEXT_DATES_FROM_ROWS rows on; below, the objects are cheaper.
+DATE_COLUMNS = ("service_date", "pickup_date")
+TIMESTAMP_COLUMNS = ("created_at", "updated_at", "completed_at", "status_since")
+TEXT_DATES_FROM_ROWS = 25
+_AS_TEXT = {f"{column}_text": Cast(column, CharField()) for column in DATE_COLUMNS + TIMESTAMP_COLUMNS}
+_DATE_NAMES = DATE_COLUMNS + TIMESTAMP_COLUMNS
+_OTHER_COLUMNS = tuple(column for column in TICKET_COLUMNS if column not in DATE_COLUMNS + TIMESTAMP_COLUMNS)
 CENT = Decimal("0.01")
 
 
 def _money(value: Decimal) -> str:
     return str(value.quantize(CENT))
+
+
+def _timestamp(value) -> str | None:
+    """A timestamp column as DRF renders it here (iso_timestamp: ISO 8601 in UTC with "Z"), from the database's text
+    or from a datetime. Stored timestamps are UTC without an offset: `YYYY-MM-DD HH:MM:SS` with `.ffffff` when there
+    are microseconds (SQLite, as Django writes them), or always (MariaDB's DATETIME(6)); isoformat leaves out zero
+    microseconds, so `.000000` goes. Any other text goes through the datetime path, so it cannot come out different.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if len(value) == 26 and value[10] == " " and value[19] == ".":
+            if value.endswith(".000000"):
+                return f"{value[:10]}T{value[11:19]}Z"
+            return f"{value[:10]}T{value[11:]}Z"
+        if len(value) == 19 and value[10] == " ":
+            return f"{value[:10]}T{value[11:]}Z"
+        value = _parse_stored_timestamp(value)
+    return iso_timestamp(value)
+
+
+def _parse_stored_timestamp(text: str):
+    parsed = parse_datetime(text)
+    if parsed is None:
+        raise ValueError(f"Not a timestamp: {text!r}")
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
 
 
 # The page's related rows, each one query for every ticket of the page, with SQL built once per page size
@@ -78,8 +119,12 @@ CLOCKED_ROWS = PreparedRows(
 )
 
 
-def ticket_rows(queryset):
-    """The columns a representation needs, as a lazy values() queryset: paginate it before it runs."""
+def ticket_rows(queryset, *, dates_as_text: bool = False):
+    """The columns a representation needs, as a lazy values() queryset: paginate it before it runs. With
+    `dates_as_text` (a page of TEXT_DATES_FROM_ROWS or more), dates and timestamps come as the database's text, under
+    `<column>_text`."""
+    if dates_as_text:
+        return queryset.values(*_OTHER_COLUMNS, **_AS_TEXT)
     return queryset.values(*TICKET_COLUMNS)
 
 
@@ -109,6 +154,13 @@ def ticket_representations(rows: Iterable[dict], request=None) -> list[dict]:
     (tickets/links.py)."""
     rows = list(rows)
     ids = [row["id"] for row in rows]
+    # Dates and timestamps as objects under their own names, or as text under `<name>_text` (ticket_rows'
+    # dates_as_text): the names to read and the function that makes each one's JSON, chosen once for the page.
+    service_date, pickup_date, created_at, updated_at, completed_at, status_since = _DATE_NAMES
+    day, stamp = date.isoformat, iso_timestamp
+    if rows and "created_at_text" in rows[0]:
+        service_date, pickup_date, created_at, updated_at, completed_at, status_since = _AS_TEXT
+        day, stamp = str, _timestamp  # a date's text, `YYYY-MM-DD`, is what date.isoformat gives
     mechanics = defaultdict(list)
     for ticket_id, mechanic_id, name in MECHANIC_ROWS.rows(ids):
         mechanics[ticket_id].append({"id": mechanic_id, "name": name})
@@ -143,13 +195,13 @@ def ticket_representations(rows: Iterable[dict], request=None) -> list[dict]:
                 "id": row["id"],
                 "vin": row["vin"],
                 "vehicle_id": row["vehicle_id"],
-                "service_date": row["service_date"].isoformat(),
+                "service_date": day(row[service_date]),
                 "mileage_in": row["mileage_in"],
                 "mileage_out": row["mileage_out"],
                 "description": row["description"],
                 "customer_id": row["customer_id"],
                 "status": row["status"],
-                "pickup_date": row["pickup_date"].isoformat() if row["pickup_date"] else None,
+                "pickup_date": None if row[pickup_date] is None else day(row[pickup_date]),
                 "labor_cost": _money(row["labor_cost"]),
                 "mechanics": mechanics[row["id"]],
                 "parts": parts,
@@ -159,14 +211,14 @@ def ticket_representations(rows: Iterable[dict], request=None) -> list[dict]:
                 "billed_hours": _money(billed_hours),
                 "total_cost": _money(labor_total + parts_total),
                 "clocked_hours": _money(clocked_hours(clocked.get(row["id"]))),
-                "created_at": iso_timestamp(row["created_at"]),
-                "updated_at": iso_timestamp(row["updated_at"]),
-                "completed_at": iso_timestamp(row["completed_at"]),
+                "created_at": stamp(row[created_at]),
+                "updated_at": stamp(row[updated_at]),
+                "completed_at": stamp(row[completed_at]),
                 "approval_required": row["approval_required"],
                 "approval_status": approval_status,
                 "approved_total": None if approved_total is None else _money(approved_total),
                 "tracking_url": tracking_url(row["id"], row["tracking_version"]),
-                "status_since": iso_timestamp(row["status_since"]),
+                "status_since": stamp(row[status_since]),
                 "stage_durations": row["stage_durations"],
             }
         )

@@ -28,7 +28,12 @@ from tickets.filters import ServiceTicketFilterSet
 from tickets.leaderboard import GENERATION_KEY as LEADERBOARD_GENERATION_KEY
 from tickets.leaderboard import cached_efficiency_leaderboard
 from tickets.models import ServiceTicket, TimeEntry
-from tickets.representations import ticket_representation, ticket_representations, ticket_rows
+from tickets.representations import (
+    TEXT_DATES_FROM_ROWS,
+    ticket_representation,
+    ticket_representations,
+    ticket_rows,
+)
 from tickets.serializers import (
     AddPartSerializer,
     EfficiencyEntrySerializer,
@@ -75,7 +80,9 @@ class TicketListMixin:
     """Lists tickets through tickets.representations: a constant number of queries per page."""
 
     def list(self, request, *args, **kwargs):
-        rows = ticket_rows(self.filter_queryset(self.get_queryset()))
+        # A page of many tickets reads its dates as text (tickets/representations.py, decision 0034).
+        dates_as_text = (self.paginator.get_page_size(request) or 0) >= TEXT_DATES_FROM_ROWS
+        rows = ticket_rows(self.filter_queryset(self.get_queryset()), dates_as_text=dates_as_text)
         rows.count_hint = self.count_hint(request)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(ticket_representations(page, request))
