@@ -47,7 +47,7 @@ TICKET_COLUMNS = (
 # Dates and timestamps a page of many tickets reads as the database's own text instead of date and datetime objects
 # (decision 0034). Turning each stored text into an aware datetime (Django's converters) and that back into ISO 8601
 # text was an eighth of a page of 100 tickets; a date's text is already its JSON, a timestamp's only needs its "T" and
-# "Z" (_timestamp). The six text columns cost a fixed price to build into the query (about 1.5 M instructions) and
+# "Z" (_timestamp). The six text columns cost a fixed price to build into the query (about 1.4 M instructions) and
 # save about 0.1 M a row, so a page takes them from TEXT_DATES_FROM_ROWS rows on; below, the objects are cheaper.
 DATE_COLUMNS = ("service_date", "pickup_date")
 TIMESTAMP_COLUMNS = ("created_at", "updated_at", "completed_at", "status_since")
