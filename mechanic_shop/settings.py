@@ -197,10 +197,11 @@ if REDIS_URL:
     DJANGO_REDIS_LOGGER = "mechanic_shop.cache"
 else:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "mechanic-shop"},
+        # Django's LocMemCache without the memcached key warnings it computes on every call (core/caches.py).
+        "default": {"BACKEND": "mechanic_shop.core.caches.ShopLocMemCache", "LOCATION": "mechanic-shop"},
         # A counter is a few hundred bytes: room for every client of a busy development day.
         "throttle": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "BACKEND": "mechanic_shop.core.caches.ShopLocMemCache",
             "LOCATION": "mechanic-shop-throttle",
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         },

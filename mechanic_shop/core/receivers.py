@@ -21,7 +21,11 @@ from django.core.signals import request_finished, request_started
 from django.db import reset_queries
 
 # Cache backends whose close() does nothing (django-redis: unless CLOSE_CONNECTION, below).
-_IDLE_CLOSE = ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
+_IDLE_CLOSE = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "mechanic_shop.core.caches.ShopLocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
 _REDIS = "django_redis.cache.RedisCache"
 
 
