@@ -30,14 +30,18 @@ docs_patterns = [
     re_path(r"^api/redoc/?$", docs.RedocView.as_view(url_name="schema"), name="redoc"),
 ]
 
+# Django tries a path against each pattern in turn, and each failed try costs about 7,000 CPU instructions: the API's
+# routes come right after the two that load balancers call, before the admin's, the tokens' and the docs' (whose first
+# path segments no API route uses: test_urls.py holds them apart), so a customer's detail is tried against 5 patterns
+# instead of 15 (decision 0035).
 urlpatterns = [
-    path("admin/login/", admin_login, name="admin-login-throttled"),
-    path("admin/", admin.site.urls),
     re_path(r"^$", views.root, name="root"),
     re_path(r"^health/?$", views.health, name="health"),
+    *api.urls,
+    path("admin/login/", admin_login, name="admin-login-throttled"),
+    path("admin/", admin.site.urls),
     *auth_patterns,
     *docs_patterns,
-    *api.urls,
     *ticket_pages,
 ]
 
