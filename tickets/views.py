@@ -80,9 +80,10 @@ class TicketListMixin:
     """Lists tickets through tickets.representations: a constant number of queries per page."""
 
     def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())  # a bad filter is the 400, before a bad page size
         # A page of many tickets reads its dates as text (tickets/representations.py, decision 0034).
         dates_as_text = (self.paginator.get_page_size(request) or 0) >= TEXT_DATES_FROM_ROWS
-        rows = ticket_rows(self.filter_queryset(self.get_queryset()), dates_as_text=dates_as_text)
+        rows = ticket_rows(queryset, dates_as_text=dates_as_text)
         rows.count_hint = self.count_hint(request)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(ticket_representations(page, request))

@@ -181,3 +181,18 @@ def test_any_stored_timestamp_text_gives_what_its_datetime_gives(text):
 def test_text_that_is_no_timestamp_is_an_error_not_a_wrong_answer():
     with pytest.raises(ValueError, match="Not a timestamp"):
         _timestamp("yesterday")
+
+
+def test_a_bad_filter_is_still_the_400_before_a_bad_page_size(tickets, admin_client_api):
+    url = reverse("serviceticket-list")
+    response = admin_client_api.get(url, {"status": "nonsense", "page_size": "many"})
+    assert response.status_code == 400
+    assert set(response.json()) == {"status"}
+    response = admin_client_api.get(url, {"page_size": "many"})
+    assert response.status_code == 400
+    assert response.json() == {"page_size": ["Send a whole number from 1 to 100."]}
+    assert admin_client_api.get(url, {"page_size": "0"}).status_code == 400
+    # Past the maximum is served as the maximum, with the dates read as text.
+    response = admin_client_api.get(url, {"page_size": "5000"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == len(tickets)
