@@ -18,7 +18,7 @@ from customers import vins
 from customers.models import Customer, Vehicle
 from customers.vins import decode_vin
 from mechanic_shop.core.exceptions import Conflict
-from mechanic_shop.core.generations import bump_generation, current_generation
+from mechanic_shop.core.generations import bump_generation
 from mechanic_shop.core.integrity import check_unique, unique_violation_as
 from mechanic_shop.core.validators import vin_validator
 
@@ -26,13 +26,9 @@ if TYPE_CHECKING:
     # The user model get_user_model() gives (AUTH_USER_MODEL is Django's own), as a name annotations can use.
     from django.contrib.auth.models import User as AuthUser
 
+# The customer list's cached pages are fresh while this generation stands (every customer change bumps it).
 LIST_GENERATION_KEY = "customers:list:generation"
 User = get_user_model()
-
-
-def customer_list_cache_prefix() -> str:
-    """The cache_page key prefix of the customer list; it changes whenever a customer changes."""
-    return f"customers-list-{current_generation(LIST_GENERATION_KEY)}"
 
 
 def customer_list_cache_invalidate() -> None:

@@ -21,7 +21,6 @@ from customers.services import (
     customer_authenticate,
     customer_create,
     customer_delete,
-    customer_list_cache_prefix,
     customer_update,
     vehicle_create,
     vehicle_delete,
@@ -49,8 +48,6 @@ class CustomerViewSet(BearerChallengeMixin, ShopModelViewSet):
     search_fields = ["name", "email", "phone_number"]
     ordering_fields = ["id", "name", "created_at", "updated_at"]
     ordering = ["id"]
-    # Read in the request's one trip to Redis (mechanic_shop/api/prefetch.py): the cached list's key needs it.
-    prefetch_generations = {"list": (LIST_GENERATION_KEY,)}
 
     def _is_own_record_route(self) -> bool:
         """/customers/me, whatever the method: OPTIONS too, whose action is DRF's "metadata"."""
@@ -96,7 +93,11 @@ class CustomerViewSet(BearerChallengeMixin, ShopModelViewSet):
         customer_delete(customer=instance)
 
     @method_decorator(
-        shared_cache_page(key_prefix=customer_list_cache_prefix, timeout=lambda: settings.CUSTOMER_LIST_CACHE_SECONDS)
+        shared_cache_page(
+            name="customers-list",
+            generation_key=LIST_GENERATION_KEY,
+            timeout=lambda: settings.CUSTOMER_LIST_CACHE_SECONDS,
+        )
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)

@@ -1,4 +1,4 @@
-"""The cached customer list in two trips to Redis (docs/decisions/0028-one-trip-to-redis-per-request.md).
+"""The cached customer list in two trips to Redis (docs/decisions/0028-one-trip-to-redis-per-request.md and 0036).
 
 Round trips are counted by the `round_trips` fixture (mechanic_shop/testing/redis.py). These need a real Redis:
 they run where REDIS_URL is set (CI's MariaDB + Redis run).
@@ -48,8 +48,9 @@ def test_a_cached_page_is_two_round_trips(viewer, customer, round_trips):
 
     assert response.status_code == 200
     assert response.json()["results"][0]["name"] == customer.name
-    # One script call (permission set and generation, list generation, two counters), one GET.
-    assert round_trips == ["EVALSHA", "GET"]
+    # The page with the list's generation (one MGET, before authentication), then one script call (the permission
+    # set and its generation, two counters).
+    assert round_trips == ["MGET", "EVALSHA"]
     assert response["RateLimit-Policy"] == '"minute";q=1000;w=60, "day";q=100000;w=86400'
     assert response["RateLimit"].startswith('"minute";r=998;')
     assert response["Age"] == "0"
@@ -65,8 +66,9 @@ def test_a_miss_is_three_round_trips(viewer, customer, round_trips):
     response = viewer.get(PAGE)
 
     assert response.status_code == 200
-    # The script call, the page's GET (a miss), the page's SET; the list itself comes from the database.
-    assert round_trips == ["EVALSHA", "GET", "SET"]
+    # The page's MGET (a miss, handed on to the view), the script call, the page's SET; the list itself comes from
+    # the database.
+    assert round_trips == ["MGET", "EVALSHA", "SET"]
 
 
 def test_a_customer_write_is_seen_at_the_next_request(viewer, customer):
@@ -175,8 +177,8 @@ def test_counters_on_a_redis_of_their_own_take_one_more_trip(settings, viewer, c
         round_trips.clear()
         response = viewer.get(PAGE)
         assert response.status_code == 200
-        # The script call to the page Redis, the counters' call to theirs, the page's GET.
-        assert round_trips == ["EVALSHA", "EVALSHA", "GET"]
+        # The page's MGET, the script call to the page Redis, the counters' call to theirs.
+        assert round_trips == ["MGET", "EVALSHA", "EVALSHA"]
         assert response["RateLimit"].startswith('"minute";r=998;')
     finally:
         caches[THROTTLE_CACHE].clear()

@@ -25,6 +25,7 @@ A request refused by its permissions (401, 403) never reached its throttles, so 
 (ShopViewSetMixin.permission_denied) takes back what was counted ahead for it, in one more trip on that path only.
 """
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -46,7 +47,9 @@ from mechanic_shop.core import prefetch
 from mechanic_shop.core.actors import current_request
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
     from rest_framework.request import Request
+    from rest_framework.throttling import BaseThrottle
     from rest_framework.views import APIView
 
 logger = logging.getLogger("mechanic_shop.cache")
@@ -58,9 +61,10 @@ def _redis_client(alias: str) -> Any:
     return client if client is not None and hasattr(client, "get_client") else None
 
 
-def read_ahead(view: "APIView", request: "Request") -> None:
-    """Read and count, in one trip, what this request will ask Redis for; keep the answers on the request."""
-    django_request = request._request
+def read_ahead(view: "APIView", request: "Request | HttpRequest") -> None:
+    """Read and count, in one trip, what this request will ask Redis for; keep the answers on the request (DRF's
+    or, before DRF, the Django request: api/caching.py)."""
+    django_request: HttpRequest = getattr(request, "_request", request)
     if current_request.get() is not django_request:  # answers are found through the request being served
         return
     default = _redis_client("default")
@@ -77,7 +81,8 @@ def read_ahead(view: "APIView", request: "Request") -> None:
     counters = _counters(view, request)
     cache = caches["default"]
     now = clock()
-    counter_keys = [caches[THROTTLE_CACHE].make_key(f"{name}:{int(now // window)}") for _, window, name in counters]
+    names = [f"{name}:{int(now // window)}" for _, window, name in counters]
+    counter_keys = [caches[THROTTLE_CACHE].make_key(name) for name in names]
     throttle = default if _same_server() else _redis_client(THROTTLE_CACHE)
     here = counters if throttle is default else []
     found: Sequence[Any] = ()
@@ -105,37 +110,55 @@ def read_ahead(view: "APIView", request: "Request") -> None:
     )
     if throttle is not None:
         counted: Counted = {}
-        for (_, _, name), count, key in zip(counters, counts, counter_keys, strict=True):
+        for (_, _, name), count, key in zip(counters, counts, names, strict=True):
             counted.setdefault(name, []).append((now, None if count is None else int(count), key))
         keep_counted(django_request, counted)
 
 
-def give_back(request: "Request") -> None:
+def give_back(request: "Request | HttpRequest") -> None:
     """Undo the counts taken ahead that no throttle checked: a request refused before its throttles ran (401, 403)
     is not counted, as without the trip ahead. One more trip, on refusals only."""
-    keys = [key for entries in take_all_counted(request).values() for _, count, key in entries if count is not None]
-    client = _redis_client(THROTTLE_CACHE) if keys else None
+    give_back_keys(
+        [key for entries in take_all_counted(request).values() for _, count, key in entries if count is not None]
+    )
+
+
+def give_back_keys(keys: list[str]) -> None:
+    """Take one back from the counter at each of `keys` (the throttle cache's keys, one per count to undo)."""
+    if not keys:
+        return
+    client = _redis_client(THROTTLE_CACHE)
     if client is None:
+        cache = caches[THROTTLE_CACHE]
+        for key in keys:
+            # ValueError: the window ended and its counter went with it, so there is nothing to give back.
+            with contextlib.suppress(ValueError):
+                cache.decr(key)
         return
     try:
         pipe = client.get_client(write=True).pipeline(transaction=False)
         for key in keys:
-            pipe.decr(key)
+            pipe.decr(caches[THROTTLE_CACHE].make_key(key))
         pipe.execute()
     except (RedisError, OSError) as exc:
         logger.warning("Redis unreachable, counts not given back: %s", exc)
 
 
-def _counters(view: "APIView", request: "Request") -> list[tuple[int, int, str]]:
-    """(limit, window, name) of each counter the view's throttles will check for this request."""
+def counters_of(throttles: "Sequence[BaseThrottle]", request: "Request | HttpRequest") -> list[tuple[int, int, str]]:
+    """(limit, window, name) of each counter these throttles will check for this request."""
     if not settings.THROTTLE_ENABLED:
         return []
-    counters = []
-    for throttle in view.get_throttles():
-        counter = throttle.counter(request) if isinstance(throttle, ShopRateThrottle) else None
+    found = []
+    for throttle in throttles:
+        counter = throttle.counter(request) if isinstance(throttle, ShopRateThrottle) else None  # type: ignore[arg-type]
         if counter is not None:
-            counters.append(counter)
-    return counters
+            found.append(counter)
+    return found
+
+
+def _counters(view: "APIView", request: "Request | HttpRequest") -> list[tuple[int, int, str]]:
+    """(limit, window, name) of each counter the view's throttles will check for this request."""
+    return counters_of(view.get_throttles(), request)
 
 
 def _same_server() -> bool:

@@ -1,8 +1,10 @@
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import URLPattern
 from rest_framework.routers import SimpleRouter
 
+from mechanic_shop.api.caching import answer_hits_before_drf
 from mechanic_shop.api.viewsets import ShopViewSetMixin
 
 if TYPE_CHECKING:
@@ -12,7 +14,8 @@ if TYPE_CHECKING:
 class OptionalSlashRouter(SimpleRouter):
     """`/customers` and `/customers/` answer the same, with no redirect (a redirect would drop a POST body).
 
-    It registers only viewsets built on the API's base classes (mechanic_shop/api/viewsets.py).
+    It registers only viewsets built on the API's base classes (mechanic_shop/api/viewsets.py), and gives a list whose
+    page is cached (`shared_cache_page`) a view that answers its hits before DRF (`answer_hits_before_drf`).
     """
 
     def __init__(self) -> None:
@@ -26,3 +29,14 @@ class OptionalSlashRouter(SimpleRouter):
                 "ShopGenericViewSet or ShopReadOnlyViewSet)."
             )
         super().register(prefix, viewset, basename)
+
+    def get_urls(self) -> list[Any]:
+        urls = []
+        for url in super().get_urls():
+            if isinstance(url, URLPattern):
+                view = url.callback
+                page = getattr(getattr(getattr(view, "cls", None), "list", None), "shared_page", None)
+                if page is not None and getattr(view, "actions", {}).get("get") == "list":
+                    url = URLPattern(url.pattern, answer_hits_before_drf(view, page), url.default_args, url.name)
+            urls.append(url)
+        return urls

@@ -170,6 +170,36 @@ def take_all_counted(request: Any) -> Counted:
     return getattr(request, "_request", request).__dict__.pop(COUNTED_ATTRIBUTE, None) or {}
 
 
+def has_counted(request: Any) -> bool:
+    """Whether the request's counters were counted ahead (api/prefetch.py, or `count_ahead`)."""
+    return COUNTED_ATTRIBUTE in getattr(request, "_request", request).__dict__
+
+
+def count_ahead(request: Any, counters: "list[tuple[int, int, str]]") -> None:
+    """Count each of `counters` ((limit, window, name), as `ShopRateThrottle.counter` gives them) now, and keep the
+    counts for the throttles to take, as the trip to Redis does: whoever counted them can give them back."""
+    now = clock()
+    counted: Counted = {}
+    for _, window, name in counters:
+        key = f"{name}:{int(now // window)}"
+        counted.setdefault(name, []).append((now, _count(key, timeout=window + 1), key))
+    keep_counted(request, counted)
+
+
+def counted_keys(request: Any) -> list[str]:
+    """The keys of the counters counted ahead for the request (each as often as it was counted), left on it."""
+    counted: Counted = getattr(request, "_request", request).__dict__.get(COUNTED_ATTRIBUTE) or {}
+    return [key for entries in counted.values() for _, count, key in entries if count is not None]
+
+
+def forget(request: Any) -> None:
+    """Drop what the throttles noted and what was counted ahead for the request: it is handed on to be counted
+    again (api/caching.py gives the counts back first)."""
+    target = getattr(request, "_request", request)
+    target.__dict__.pop(USAGE_ATTRIBUTE, None)
+    target.__dict__.pop(COUNTED_ATTRIBUTE, None)
+
+
 def _take_counted(request: Any, name: str) -> tuple[float, int | None] | None:
     # Each taken once: a check beyond those counted ahead counts again, as it always did.
     counted = getattr(request, "_request", request).__dict__.get(COUNTED_ATTRIBUTE)
