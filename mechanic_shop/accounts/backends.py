@@ -7,6 +7,7 @@ permission and group tables bumps (signals below), so a revoked permission appli
 every worker. `is_active` and `is_superuser` are still read from the user row loaded on every request.
 """
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -17,7 +18,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from mechanic_shop.core import prefetch
-from mechanic_shop.core.generations import bump_generation, generation_and_cached
+from mechanic_shop.core.generations import bump_generation, current_generation, generation_and_cached
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -46,22 +47,44 @@ def permissions_changed(**kwargs: Any) -> None:
     bump_generation(GENERATION_KEY)
 
 
+# The sets this process used lately, by user id: (generation, the set, until when it may be used), so a request whose
+# generation has not moved skips the cache read and the unpickling (a quarter of a permission check, measured). The
+# generation is still read on every request, and an entry lives no longer than the shared one: the same promises.
+_RECENT: dict[Any, tuple[int, frozenset[str], float]] = {}
+RECENT_MAX = 1024
+
+
+def forget_recent_permission_sets() -> None:
+    """Drop this process's copies (tests: a rolled-back test's user ids come back with other permissions)."""
+    _RECENT.clear()
+
+
 class CachedPermissionsBackend(ModelBackend):
     def get_all_permissions(self, user_obj: "AuthUser | AnonymousUser", obj: "Model | None" = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            # The entry remembers the generation it was computed under: one from an older generation is recomputed.
-            key = permission_set_key(user_obj.pk)
-            generation, entry = generation_and_cached(GENERATION_KEY, key)
-            if entry is not None and entry[0] == generation:
-                perms = entry[1]
-            else:
-                perms = super().get_all_permissions(user_obj)
-                cache.set(key, (generation, perms), timeout=TIMEOUT)
             # ModelBackend's own cache attribute on the user, which the stubs do not declare.
-            user_obj._perm_cache = perms  # type: ignore[attr-defined]
+            user_obj._perm_cache = set(self._permissions(user_obj.pk, user_obj))  # type: ignore[attr-defined]
         return user_obj._perm_cache  # type: ignore[attr-defined, no-any-return]
+
+    def _permissions(self, pk: Any, user_obj: "AuthUser | AnonymousUser") -> frozenset[str]:
+        recent = _RECENT.get(pk)
+        if recent is not None and recent[0] == current_generation(GENERATION_KEY) and time.time() < recent[2]:
+            return recent[1]
+        # The entry remembers the generation it was computed under (one from an older generation is recomputed) and
+        # when it expires, which the copy kept in this process keeps too.
+        key = permission_set_key(pk)
+        generation, entry = generation_and_cached(GENERATION_KEY, key)
+        if entry is not None and entry[0] == generation and len(entry) == 3:
+            perms, expires = frozenset(entry[1]), entry[2]
+        else:
+            perms, expires = frozenset(super().get_all_permissions(user_obj)), time.time() + TIMEOUT
+            cache.set(key, (generation, set(perms), expires), timeout=TIMEOUT)
+        if len(_RECENT) >= RECENT_MAX:
+            _RECENT.clear()
+        _RECENT[pk] = (generation, perms, expires)
+        return perms
 
 
 User = get_user_model()

@@ -53,7 +53,13 @@ _PER_ANSWER_HEADERS = frozenset({"cache-control", "expires", "age"})
 
 def keep_out_of_client_caches(response: "HttpResponseBase") -> None:
     response.headers["Cache-Control"] = NEVER_CACHE
-    response.headers["Expires"] = http_date()
+    response.headers["Expires"] = _now_as_http_date(int(time.time()))
+
+
+@functools.lru_cache(maxsize=1)
+def _now_as_http_date(second: int) -> str:
+    # Formatting the date is a sixth of a cached page's own work; it changes once a second.
+    return http_date(second)
 
 
 class SharedPage(NamedTuple):

@@ -30,10 +30,12 @@ from django.core.cache import caches
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 if TYPE_CHECKING:
+    from django.core.cache.backends.base import BaseCache
     from rest_framework.request import Request
     from rest_framework.views import APIView
 
 THROTTLE_CACHE = "throttle"
+_UNKNOWN = object()
 
 
 class ShopRateThrottle(BaseThrottle):
@@ -41,6 +43,9 @@ class ShopRateThrottle(BaseThrottle):
 
     def __init__(self) -> None:
         self.wait_seconds: float | None = None
+        # The counter, once worked out: a throttle is made for one request (DRF's get_throttles), and its counter is
+        # asked for twice, by the count taken ahead and by allow_request.
+        self._counter: tuple[int, int, str] | None | object = _UNKNOWN
 
     def get_rate(self) -> str | None:
         return settings.THROTTLE_RATES.get(self.scope)
@@ -77,6 +82,11 @@ class ShopRateThrottle(BaseThrottle):
     def counter(self, request: "Request") -> tuple[int, int, str] | None:
         """(limit, window in seconds, counter name) for the request; None if this class does not count it. The
         counter's key is the name and the window's number (`<name>:<int(now // window)>`)."""
+        if self._counter is _UNKNOWN:
+            self._counter = self._work_out_counter(request)
+        return self._counter  # type: ignore[return-value]
+
+    def _work_out_counter(self, request: "Request") -> tuple[int, int, str] | None:
         rate = self.get_rate()
         ident = self.get_ident_key(request) if rate else None
         if ident is None:
@@ -179,10 +189,11 @@ def count_ahead(request: Any, counters: "list[tuple[int, int, str]]") -> None:
     """Count each of `counters` ((limit, window, name), as `ShopRateThrottle.counter` gives them) now, and keep the
     counts for the throttles to take, as the trip to Redis does: whoever counted them can give them back."""
     now = clock()
+    cache = caches[THROTTLE_CACHE]
     counted: Counted = {}
     for _, window, name in counters:
         key = f"{name}:{int(now // window)}"
-        counted.setdefault(name, []).append((now, _count(key, timeout=window + 1), key))
+        counted.setdefault(name, []).append((now, _count(key, timeout=window + 1, cache=cache), key))
     keep_counted(request, counted)
 
 
@@ -209,9 +220,10 @@ def _take_counted(request: Any, name: str) -> tuple[float, int | None] | None:
     return now, count
 
 
-def _count(key: str, timeout: int) -> int | None:
+def _count(key: str, timeout: int, cache: "BaseCache | None" = None) -> int | None:
     """Add one to the counter at `key` and return it; None if the cache cannot count (fail open)."""
-    cache = caches[THROTTLE_CACHE]
+    if cache is None:
+        cache = caches[THROTTLE_CACHE]
     try:
         return cache.incr(key)
     except ValueError:  # no counter yet in this window

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from mechanic_shop.core import prefetch
 
@@ -76,7 +76,9 @@ class _FileStore:
     _files: dict[tuple[Any, ...], str] = {}
 
     def _file(self, key: str) -> str:
-        db = connection.settings_dict
+        # The default database's settings (the dict its connection holds), without asking for the connection itself:
+        # `connection` is looked up in a context-local store on every use, twice a request here (decision 0036).
+        db = connections.settings[DEFAULT_DB_ALIAS]
         identity = (db["ENGINE"], db.get("HOST"), db.get("PORT"), db["NAME"], key)
         path = self._files.get(identity)
         if path is None:

@@ -92,11 +92,13 @@ class SettingsFixtures:
     def _fresh_cache(cls):
         from django.core.cache import caches
 
+        from mechanic_shop.accounts.backends import forget_recent_permission_sets
         from mechanic_shop.events.services import forget_webhooks
 
         for alias in caches:
             caches[alias].clear()
         forget_webhooks()  # a test's webhooks roll back with it, without the bump a delete makes
+        forget_recent_permission_sets()  # and its users' ids come back in the next test, with other permissions
         yield
         for alias in caches:
             caches[alias].clear()

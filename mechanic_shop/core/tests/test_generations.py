@@ -74,3 +74,11 @@ def test_the_transaction_a_test_case_wraps_around_a_test_is_not_ours():
     assert not in_own_transaction()
     with transaction.atomic():
         assert in_own_transaction()
+
+
+def test_the_file_store_reads_the_settings_the_connection_holds():
+    # _FileStore names its files after the default database's settings, read without asking for the connection
+    # (a context-local lookup): the two must be one dict, the test database's name included.
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    assert connections.settings[DEFAULT_DB_ALIAS] is connection.settings_dict
