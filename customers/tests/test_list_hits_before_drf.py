@@ -105,7 +105,8 @@ def test_a_refused_caller_gets_drfs_answer_and_is_not_counted(viewer, customer, 
 
     assert refused.status_code == 403
     assert "RateLimit" not in refused
-    assert counter("user_short", customer.user, 60) is None
+    # No counter (local memory), or one given back to 0 (Redis counts in its trip ahead, then gives back).
+    assert not counter("user_short", customer.user, 60)
 
 
 def test_no_token_and_a_bad_token_get_drfs_401(viewer, customer, anon_client):
