@@ -45,6 +45,7 @@ from mechanic_shop.api.throttling import (
 )
 from mechanic_shop.core import prefetch
 from mechanic_shop.core.actors import current_request
+from mechanic_shop.core.generations import in_process_cache
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -66,6 +67,9 @@ def read_ahead(view: "APIView", request: "Request | HttpRequest") -> None:
     or, before DRF, the Django request: api/caching.py)."""
     django_request: HttpRequest = getattr(request, "_request", request)
     if current_request.get() is not django_request:  # answers are found through the request being served
+        return
+    # The local-memory caches, told from the settings: asking for the cache object is a context-local lookup.
+    if in_process_cache():
         return
     default = _redis_client("default")
     if default is None:
