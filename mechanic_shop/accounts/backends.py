@@ -4,7 +4,9 @@ Every staff request checks model permissions; ModelBackend answers that with two
 user's own permissions and its groups'; docs/decisions/0003-cached-permission-sets.md). The set is cached per user
 under a generation number that any change to users' groups or permissions, groups' permissions, or the
 permission and group tables bumps (signals below), so a revoked permission applies at the next request on
-every worker. `is_active` and `is_superuser` are still read from the user row loaded on every request.
+every worker. `is_active` and `is_superuser` are still read from the user row loaded on every request. Each process
+also keeps the set it last used per user, with the entry's generation and expiry, so an unchanged generation skips
+the cache read (docs/decisions/0036-a-cached-page-answered-before-drf.md).
 """
 
 import time
