@@ -124,7 +124,9 @@ def _from_stored(stored: _Stored) -> HttpResponse:
 
 def shared_cache_page(*, name: str, generation_key: str, timeout: Callable[[], int]) -> Callable[["_View"], "_View"]:
     """The page cached as `name`, fresh until the generation at `generation_key` is bumped, for `timeout()` seconds.
-    On a viewset's `list`, the router's view for it also answers a hit before DRF (`answer_hits_before_drf`)."""
+    On a viewset's `list`, the router's view for it also answers a hit before DRF (`answer_hits_before_drf`), which
+    asks the viewset's `get_authenticators`, `get_permissions` and `get_throttles` — not overrides of `initial` or
+    the `check_*` methods: a list whose rules live there must not be cached this way."""
     page = SharedPage(name, generation_key, timeout)
 
     def decorator(view: "_View") -> "_View":
