@@ -3,9 +3,9 @@
 A staff request used to go to Redis once per thing it needed: each rate-limit counter (INCR), its permission set
 with the permission generation, and a list's generation. Each is a network round trip, and together they were most
 of a cached page's time. Right after authentication (ShopViewSetMixin.perform_authentication, or for a cached
-page's hit before DRF, api/caching.py) `read_ahead` sends them all in one Lua script call (EVALSHA) and keeps the answers on the request, where the throttles
-(api/throttling.py) and the generation reads (core/prefetch.py, core/generations.py) take them instead of asking
-Redis again:
+page's hit before DRF, api/caching.py) `read_ahead` sends them all in one Lua script call (EVALSHA) and keeps the
+answers on the request, where the throttles (api/throttling.py) and the generation reads (core/prefetch.py,
+core/generations.py) take them instead of asking Redis again:
 
 - each counter the request's throttles will check: `SET key 0 EX ttl NX` (the window's expiry, set exactly once,
   by whichever request opens the window) then `INCR key` — atomic in Redis (a script runs whole), so limits stay
