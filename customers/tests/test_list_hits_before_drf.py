@@ -10,7 +10,7 @@ from django.core.cache import caches
 from django.urls import reverse
 
 from customers.views import CustomerViewSet
-from mechanic_shop.accounts.authentication import ROLE_STAFF
+from mechanic_shop.accounts.authentication import ROLE_CUSTOMER, ROLE_STAFF
 from mechanic_shop.api import caching
 from mechanic_shop.api.throttling import THROTTLE_CACHE
 from mechanic_shop.testing.clients import client_with_token
@@ -118,6 +118,42 @@ def test_no_token_and_a_bad_token_get_drfs_401(viewer, customer, anon_client):
     assert bad.status_code == 401
     assert bad["WWW-Authenticate"].startswith("Bearer")
     assert bad.json()["code"] == "token_not_valid"
+
+
+def test_another_scheme_gets_drfs_401_saying_what_is_expected(viewer, customer, anon_client):
+    assert client_with_token(viewer, ROLE_STAFF).get(PAGE).status_code == 200
+    anon_client.credentials(HTTP_AUTHORIZATION="Basic ZGVtbzpkZW1v")
+
+    response = anon_client.get(PAGE)
+
+    assert response.status_code == 401
+    assert "Bearer" in response.json()["detail"]
+
+
+def test_a_deactivated_account_is_refused_on_a_hit(viewer, customer):
+    client = client_with_token(viewer, ROLE_STAFF)
+    assert [client.get(PAGE).status_code for _ in range(2)] == [200, 200]  # the second a hit
+
+    viewer.is_active = False
+    viewer.save(update_fields=["is_active"])
+
+    response = client.get(PAGE)
+    assert response.status_code == 401
+    assert response.json()["code"] == "user_inactive"
+
+
+def test_a_staff_account_with_a_customer_token_is_refused_on_a_hit(viewer, customer):
+    assert client_with_token(viewer, ROLE_STAFF).get(PAGE).status_code == 200
+
+    assert client_with_token(viewer, ROLE_CUSTOMER).get(PAGE).status_code == 403
+
+
+def test_a_bad_query_is_never_a_hit(viewer, customer):
+    client = client_with_token(viewer, ROLE_STAFF)
+    for _ in range(2):
+        assert client.get(f"{LIST}?page=99").status_code == 404
+        assert client.get(f"{LIST}?page_size=many").status_code == 400
+    assert client.get(f"{LIST}?page=1").status_code == 200
 
 
 def test_a_revoked_permission_acts_at_the_next_request(viewer, customer):

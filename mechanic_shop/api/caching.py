@@ -200,8 +200,11 @@ def _let_through(viewset: Any, request: "HttpRequest") -> bool:
     """What DRF's `initial` decides for the viewset, in its order: authentication (the first authenticator, the
     bearer token's), the one trip to Redis, permissions, throttles. False at the first refusal, with nothing left
     counted; the DRF view then answers it (401, 403, 429) exactly as it would have."""
+    authenticators = viewset.get_authenticators()
+    if not authenticators:
+        return False
     try:
-        authenticated = viewset.get_authenticators()[0].authenticate(request)
+        authenticated = authenticators[0].authenticate(request)
     except APIException:
         return False
     if authenticated is None:

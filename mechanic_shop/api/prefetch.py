@@ -40,6 +40,7 @@ from mechanic_shop.api.throttling import (
     Counted,
     ShopRateThrottle,
     clock,
+    counter_key,
     keep_counted,
     take_all_counted,
 )
@@ -82,10 +83,10 @@ def read_ahead(view: "APIView", request: "Request | HttpRequest") -> None:
     keys = list(getattr(view, "prefetch_generations", {}).get(getattr(view, "action", None), ()))
     for user_keys in prefetch.USER_KEYS:
         keys.extend(user_keys(user))
-    counters = _counters(view, request)
+    counters = counters_of(view.get_throttles(), request)
     cache = caches["default"]
     now = clock()
-    names = [f"{name}:{int(now // window)}" for _, window, name in counters]
+    names = [counter_key(name, now, window) for _, window, name in counters]
     counter_keys = [caches[THROTTLE_CACHE].make_key(name) for name in names]
     throttle = default if _same_server() else _redis_client(THROTTLE_CACHE)
     here = counters if throttle is default else []
@@ -158,11 +159,6 @@ def counters_of(throttles: "Sequence[BaseThrottle]", request: "Request | HttpReq
         if counter is not None:
             found.append(counter)
     return found
-
-
-def _counters(view: "APIView", request: "Request | HttpRequest") -> list[tuple[int, int, str]]:
-    """(limit, window, name) of each counter the view's throttles will check for this request."""
-    return counters_of(view.get_throttles(), request)
 
 
 def _same_server() -> bool:

@@ -66,7 +66,7 @@ class ShopRateThrottle(BaseThrottle):
         counted = _take_counted(request, name)
         if counted is None:
             now = clock()
-            count = _count(f"{name}:{int(now // duration)}", timeout=duration + 1)
+            count = _count(counter_key(name, now, duration), timeout=duration + 1)
         else:
             now, count = counted
         window = int(now // duration)
@@ -100,6 +100,11 @@ class ShopRateThrottle(BaseThrottle):
 
     def wait(self) -> float | None:
         return None if self.wait_seconds is None else max(1, math.ceil(self.wait_seconds))
+
+
+def counter_key(name: str, now: float, window: int) -> str:
+    """The throttle cache's key of the counter `name` in the window that holds `now` (here and in api/prefetch.py)."""
+    return f"{name}:{int(now // window)}"
 
 
 def clock() -> float:
@@ -192,7 +197,7 @@ def count_ahead(request: Any, counters: "list[tuple[int, int, str]]") -> None:
     cache = caches[THROTTLE_CACHE]
     counted: Counted = {}
     for _, window, name in counters:
-        key = f"{name}:{int(now // window)}"
+        key = counter_key(name, now, window)
         counted.setdefault(name, []).append((now, _count(key, timeout=window + 1, cache=cache), key))
     keep_counted(request, counted)
 
