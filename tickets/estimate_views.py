@@ -37,7 +37,8 @@ from tickets.estimate_serializers import (
     EstimateSerializer,
     PublicEstimateSerializer,
     decision_json,
-    estimate_json,
+    estimate_representations,
+    estimate_rows,
     public_estimate_json,
 )
 from tickets.estimates import estimate_approve, estimate_decline
@@ -102,10 +103,9 @@ class EstimateListViewSet(mixins.ListModelMixin, ShopGenericViewSet):
     def list(self, request, *args, **kwargs):
         params = EstimateListQuerySerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
-        estimates = filter_estimates(estimates_with_lines(), params.validated_data).order_by("-created_at", "-id")
-        estimates = self.filter_queryset(estimates)
-        page = self.paginate_queryset(estimates)
-        return self.get_paginated_response([estimate_json(estimate, request) for estimate in page])
+        estimates = filter_estimates(Estimate.objects.all(), params.validated_data).order_by("-created_at", "-id")
+        page = self.paginate_queryset(estimate_rows(self.filter_queryset(estimates)))
+        return self.get_paginated_response(estimate_representations(page, request))
 
 
 class PublicLinkMixin:

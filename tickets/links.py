@@ -74,7 +74,19 @@ def public_url(path: str, request: "HttpRequest | None" = None) -> str:
 
 
 def approval_url(estimate_id: int, request: "HttpRequest | None" = None) -> str:
-    return public_url(f"/approve/{estimate_token(estimate_id)}", request)
+    return approval_urls(request)(estimate_id)
+
+
+def approval_urls(request: "HttpRequest | None" = None) -> Callable[[int], str]:
+    """`approval_url` for many estimates of one request (a page of them), signed as `tracking_urls` signs."""
+    start, sign = public_url("/approve/", request), _signing(ESTIMATE_SALT)
+
+    def url(estimate_id: int) -> str:
+        if type(estimate_id) is not int:  # noqa: E721 - a bool or a float is not JSON's int
+            return start + estimate_token(estimate_id)
+        return start + sign(b"%d" % estimate_id)
+
+    return url
 
 
 def tracking_url(ticket_id: int, version: int, request: "HttpRequest | None" = None) -> str:
@@ -89,20 +101,31 @@ def tracking_urls(request: "HttpRequest | None" = None) -> Callable[[int, int], 
     many ids and versions), built without the Signer's per-call work: it derives its HMAC key from the salt and
     SECRET_KEY again for every signature, and serializes the pair through the JSON encoder. That was a tenth of a
     page of 100 tickets; here the key is derived once and each token is two base64 encodings and one HMAC."""
-    signer = signing.Signer(salt=TRACKING_SALT)
-    # As django.utils.crypto.salted_hmac derives it for Signer.signature (SHA-256, the Signer's default).
-    key = hashlib.sha256(force_bytes(TRACKING_SALT + "signer") + force_bytes(signer.key)).digest()
-    start, sep = public_url("/track/", request), signer.sep
+    start, sign = public_url("/track/", request), _signing(TRACKING_SALT)
 
     def url(ticket_id: int, version: int) -> str:
         if type(ticket_id) is not int or type(version) is not int:  # noqa: E721 - a bool or a float is not JSON's int
-            return start + signer.sign_object([ticket_id, version])
-        # The JSON of two integers, compact as Django's JSONSerializer writes it; base64 without padding.
-        value = base64.urlsafe_b64encode(b"[%d,%d]" % (ticket_id, version)).rstrip(b"=")
-        signature = base64.urlsafe_b64encode(hmac.digest(key, value, "sha256")).rstrip(b"=")
-        return start + value.decode() + sep + signature.decode()
+            return start + tracking_token(ticket_id, version)
+        # The JSON of two integers, compact as Django's JSONSerializer writes it.
+        return start + sign(b"[%d,%d]" % (ticket_id, version))
 
     return url
+
+
+def _signing(salt: str) -> Callable[[bytes], str]:
+    """What `Signer(salt=salt).sign_object` makes of a value already serialized to its compact JSON, with the HMAC
+    key derived once: base64 of the JSON without padding, the separator, the base64 of its HMAC-SHA256."""
+    signer = signing.Signer(salt=salt)
+    # As django.utils.crypto.salted_hmac derives it for Signer.signature (SHA-256, the Signer's default).
+    key = hashlib.sha256(force_bytes(salt + "signer") + force_bytes(signer.key)).digest()
+    sep = signer.sep
+
+    def sign(data: bytes) -> str:
+        value = base64.urlsafe_b64encode(data).rstrip(b"=")
+        signature = base64.urlsafe_b64encode(hmac.digest(key, value, "sha256")).rstrip(b"=")
+        return value.decode() + sep + signature.decode()
+
+    return sign
 
 
 NO_APPROVAL: tuple[str, Decimal | None] = ("none", None)

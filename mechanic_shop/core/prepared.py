@@ -118,7 +118,8 @@ class PreparedRows:
 
     For the few related queries a page of tickets makes (its mechanics, part lines, labor lines, clocked time and
     estimates): building their querysets and SQL was a third of a page of ten tickets, and it depends only on how
-    many ids there are (docs/decisions/0032-a-pages-related-rows-without-rebuilding-their-sql.md). Rows come back as
+    many ids there are (docs/decisions/0032-a-pages-related-rows-without-rebuilding-their-sql.md); the same holds for
+    a page of estimates' lines, and for a vehicle's owner read by its id (decision 0037). Rows come back as
     `values_list` gives them: tuples, in the queryset's order, through the backend's and the fields' converters.
 
     For each number of ids it compiles the statement twice with different ids, and uses it only if the two SQL texts

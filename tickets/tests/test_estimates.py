@@ -1,7 +1,7 @@
 """Estimates: made by staff, decided by the customer from a signed link without logging in; declined lines leave the
 ticket (parts back to stock through the ledger); approval-required tickets; the tracking link."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
@@ -412,3 +412,95 @@ def test_the_list_filters_by_ticket(admin_client_api, ticket, make_ticket, pads)
     response = admin_client_api.get("/estimates", {"ticket_id": str(ticket.pk)})
     assert [e["ticket_id"] for e in response.json()["results"]] == [ticket.pk]
     assert admin_client_api.get("/estimates", {"ticket_id": "x"}).status_code == 400
+
+
+def _as_the_model_reads_it(estimate: Estimate) -> dict:
+    """The shop's view of an estimate from the model instance (its properties and the Signer itself): what a page
+    built from rows must match."""
+
+    def money(value):
+        return None if value is None else str(value.quantize(Decimal("0.01")))
+
+    def stamp(value):
+        return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+    return {
+        "id": estimate.pk,
+        "ticket_id": estimate.ticket_id,
+        "lines": [
+            {
+                "id": line.pk,
+                "kind": line.kind,
+                "description": line.description,
+                "quantity": money(line.quantity),
+                "unit_price": money(line.unit_price),
+                "line_total": money(line.line_total),
+                "declined": line.declined,
+            }
+            for line in estimate.lines.order_by("id")
+        ],
+        "total": money(estimate.total),
+        "status": estimate.shown_status,
+        "expires_at": stamp(estimate.expires_at),
+        "approval_url": "http://testserver/approve/" + estimate_token(estimate.pk),
+        "approved_total": money(estimate.approved_total),
+        "approved_at": stamp(estimate.approved_at),
+        "signed_by": estimate.signed_by or None,
+        "decline_reason": estimate.decline_reason or None,
+        "created_at": stamp(estimate.created_at),
+        "updated_at": stamp(estimate.updated_at),
+    }
+
+
+def test_a_page_built_from_rows_is_what_the_model_reads(
+    admin_client_api, anon_client, ticket, make_ticket, pads, settings
+):
+    """Every state an estimate shows: pending, expired, superseded, approved with declined lines, declined; lines of
+    each kind; on both lists."""
+    settings.PUBLIC_BASE_URL = ""
+    superseded = estimate_create(ticket=ticket)
+    approved = create(admin_client_api, ticket).json()
+    declined_line = approved["lines"][0]["id"]
+    assert (
+        anon_client.post(
+            f"/estimates/{token_of(approved)}/approve",
+            {"signed_by": "Dana Driver", "declined_line_ids": [declined_line]},
+            format="json",
+        ).status_code
+        == 200
+    )
+    other = make_ticket(parts=[(pads, 3)], labor_cost=Decimal("12.50"))
+    declined = create(admin_client_api, other).json()
+    assert (
+        anon_client.post(
+            f"/estimates/{token_of(declined)}/decline", {"signed_by": "Sam", "reason": "Too dear"}, format="json"
+        ).status_code
+        == 200
+    )
+    expired = estimate_create(ticket=other)
+    Estimate.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    pending = estimate_create(ticket=make_ticket(parts=[pads]))
+
+    listed = admin_client_api.get("/estimates", {"page_size": 50})
+    assert listed.status_code == 200
+    everything = Estimate.objects.order_by("-created_at", "-id")
+    assert listed.json()["count"] == 5
+    assert listed.json()["results"] == [_as_the_model_reads_it(estimate) for estimate in everything]
+    assert {e["status"] for e in listed.json()["results"]} == {
+        "superseded",
+        "approved",
+        "declined",
+        "expired",
+        "pending",
+    }
+    assert [e["id"] for e in listed.json()["results"] if e["status"] == "pending"] == [pending.pk]
+    assert any(line["declined"] for e in listed.json()["results"] for line in e["lines"])
+    assert {line["kind"] for e in listed.json()["results"] for line in e["lines"]} == {"part", "labor", "flat_labor"}
+    assert superseded.pk in [e["id"] for e in listed.json()["results"]]
+
+    for one_ticket in (ticket, other):
+        response = admin_client_api.get(reverse("serviceticket-estimates", args=[one_ticket.pk]))
+        assert response.status_code == 200
+        assert response.json()["results"] == [
+            _as_the_model_reads_it(estimate) for estimate in everything.filter(ticket=one_ticket)
+        ]

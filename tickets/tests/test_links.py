@@ -1,11 +1,21 @@
-"""The customer's signed links (tickets/links.py): a page's tracking URLs are signed without Django's Signer on every
-ticket, and must be exactly what it signs."""
+"""The customer's signed links (tickets/links.py): a page's tracking and approval URLs are signed without Django's
+Signer on every ticket or estimate, and must be exactly what it signs."""
 
 import pytest
 from django.core import signing
 from django.test import RequestFactory, override_settings
 
-from tickets.links import TRACKING_SALT, ticket_from_tracking_token, tracking_token, tracking_urls
+from tickets.links import (
+    ESTIMATE_SALT,
+    TRACKING_SALT,
+    approval_url,
+    approval_urls,
+    estimate_id_from_token,
+    estimate_token,
+    ticket_from_tracking_token,
+    tracking_token,
+    tracking_urls,
+)
 
 
 def _tokens(urls, start):
@@ -48,3 +58,22 @@ def test_what_is_not_an_int_is_signed_by_the_signer_itself():
         for pair in ((True, 1), (5, False), (5.0, 1)):
             assert url(*pair) == "/track/" + signing.Signer(salt=TRACKING_SALT).sign_object(list(pair))
         assert url(5, True) != url(5, 1)  # [5,true] is not [5,1]
+
+
+@pytest.mark.parametrize("secret", ["a-secret-key-of-fifty-characters-0123456789-abcdef", "ключ-" * 12])
+def test_a_page_of_estimates_is_signed_exactly_as_the_signer_does(secret):
+    ids = [1, 2, 9, 10, 99, 12345, 2**31, 2**53 + 1, 10**30]
+    with override_settings(SECRET_KEY=secret, PUBLIC_BASE_URL=""):
+        url = approval_urls(RequestFactory().get("/", HTTP_HOST="testserver"))
+        tokens = _tokens([url(estimate_id) for estimate_id in ids], "http://testserver/approve/")
+        assert tokens == [signing.Signer(salt=ESTIMATE_SALT).sign_object(estimate_id) for estimate_id in ids]
+        assert [estimate_id_from_token(token) for token in tokens] == ids
+        assert approval_url(5) == "/approve/" + estimate_token(5)
+
+
+def test_an_estimate_id_that_is_not_an_int_is_signed_by_the_signer_itself():
+    with override_settings(PUBLIC_BASE_URL=""):
+        url = approval_urls()
+        assert url(True) == "/approve/" + signing.Signer(salt=ESTIMATE_SALT).sign_object(True)
+        assert url(True) != url(1)
+        assert estimate_id_from_token(url(True).removeprefix("/approve/")) is None  # true is no estimate's id

@@ -7,6 +7,8 @@ from django.urls import reverse
 from model_bakery import baker
 
 from inventory.models import Part
+from tickets.estimates import estimate_create
+from tickets.models import EstimateLine
 from tickets.services import ticket_add_labor_line, ticket_set_status
 
 pytestmark = pytest.mark.django_db
@@ -101,3 +103,25 @@ def test_taking_a_part_onto_a_ticket_has_a_fixed_query_budget(staff_client, make
     assert sum(statement.startswith("SAVEPOINT") for statement in sql) == 1
     part.refresh_from_db()
     assert part.quantity_in_stock == 7
+
+
+def test_estimate_lists_cost_the_same_for_3_and_30_estimates(linked_staff, tickets, django_assert_num_queries):
+    """The estimates list and a ticket's estimates: the page, then one query for all its lines."""
+    ticket = tickets[1]  # open: every third ticket is completed
+    for one_ticket in tickets[1::3]:
+        estimate_create(ticket=one_ticket)
+    for _ in range(29):
+        estimate_create(ticket=ticket)
+    for url in (reverse("estimate-list"), reverse("serviceticket-estimates", args=[ticket.pk])):
+        linked_staff.get(url)  # warm the permission cache
+        for size in (3, 30):
+            # user + count + page + lines (+ the ticket, for a ticket's estimates)
+            with django_assert_num_queries(4 if url == reverse("estimate-list") else 5):
+                response = linked_staff.get(url, {"page_size": size})
+            assert response.status_code == 200
+            assert len(response.json()["results"]) == size
+            results = response.json()["results"]
+            assert [len(estimate["lines"]) for estimate in results] == [
+                EstimateLine.objects.filter(estimate_id=estimate["id"]).count() for estimate in results
+            ]
+            assert all(estimate["lines"] for estimate in results)

@@ -336,6 +336,7 @@ def test_the_owner_sees_only_its_own_tickets_of_its_car(customer_client, car_wit
     response = customer_client.get(history(vehicle.pk))
     assert response.status_code == 200
     assert [t["id"] for t in response.json()["results"]] == [tickets[4].pk, tickets[3].pk, tickets[2].pk]
+    assert response.json()["count"] == 3  # counted, not the car's ticket_count (5)
 
 
 def test_a_former_owner_or_stranger_gets_404(other_customer_client, car_with_history):
@@ -372,7 +373,29 @@ def test_history_is_paginated(staff_client, car_with_history):
     assert client.get(history(vehicle.pk), {"page_size": 2, "page": 4}).status_code == 404
 
 
-@pytest.mark.parametrize(("client_name", "budget"), [("staff", 9), ("customer_client", 10)])
+def test_the_staff_count_follows_creates_moves_and_deletes(api, staff_client, car_with_history, make_ticket):
+    """Staff's unfiltered history takes its count from the vehicle's ticket_count: it must stay the true count."""
+    vehicle, tickets = car_with_history
+    client = staff_client("tickets.view_serviceticket")
+
+    def counted(**params):
+        response = client.get(history(vehicle.pk), params)
+        assert response.status_code == 200
+        return response.json()["count"]
+
+    assert counted() == 5
+    added = make_ticket(tickets[2].customer, vehicle=vehicle, service_date=date(2026, 4, 1), mileage_in=60_000)
+    assert counted() == ServiceTicket.objects.filter(vehicle=vehicle).count() == 6
+    assert api.patch(detail(added.pk), {"vin": valid_vin()}, format="json").status_code == 200  # moved away
+    assert counted() == 5
+    assert api.delete(detail(tickets[4].pk)).status_code == 204
+    assert counted() == 4
+    assert counted(page_size=1, page=4) == 4
+    # A filter counts the tickets it keeps.
+    assert counted(updated_after="2999-01-01T00:00:00Z") == 0
+
+
+@pytest.mark.parametrize(("client_name", "budget"), [("staff", 8), ("customer_client", 10)])
 def test_history_costs_the_same_for_3_and_30_tickets(
     request, staff_client, customer, make_ticket, make_vehicle, make_mechanic, django_assert_num_queries,
     client_name, budget,
@@ -386,7 +409,8 @@ def test_history_costs_the_same_for_3_and_30_tickets(
     )
     client.get(history(vehicle.pk))  # warm the permission cache
     for size in (3, 30):
-        # user (+ customer) + vehicle + count + page + mechanics + lines + clocked time
+        # user (+ customer) + vehicle (with its ticket_count for staff) (+ count for a customer) + page + mechanics +
+        # lines + clocked time
         with django_assert_num_queries(budget):
             response = client.get(history(vehicle.pk), {"page_size": size})
         assert response.status_code == 200
