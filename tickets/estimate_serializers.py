@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -103,8 +104,11 @@ def estimate_representations(rows: Iterable[dict], request=None) -> list[dict]:
 
 
 def estimate_json(estimate: Estimate, request=None) -> dict:
-    """The shop's view of one estimate, read again by its id."""
-    return estimate_representations(estimate_rows(Estimate.objects.filter(pk=estimate.pk)), request)[0]
+    """The shop's view of one estimate, read again by its id: a 404 if it is gone by then (its ticket deleted)."""
+    shown = estimate_representations(estimate_rows(Estimate.objects.filter(pk=estimate.pk)), request)
+    if not shown:
+        raise Http404("No such estimate: its ticket was deleted.")
+    return shown[0]
 
 
 def public_estimate_json(estimate: Estimate) -> dict:

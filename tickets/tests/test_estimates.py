@@ -453,7 +453,7 @@ def _as_the_model_reads_it(estimate: Estimate) -> dict:
 
 
 def test_a_page_built_from_rows_is_what_the_model_reads(
-    admin_client_api, anon_client, ticket, make_ticket, pads, settings
+    admin_client_api, anon_client, customer_client, ticket, make_ticket, pads, settings
 ):
     """Every state an estimate shows: pending, expired, superseded, approved with declined lines, declined; lines of
     each kind; on both lists."""
@@ -504,3 +504,23 @@ def test_a_page_built_from_rows_is_what_the_model_reads(
         assert response.json()["results"] == [
             _as_the_model_reads_it(estimate) for estimate in everything.filter(ticket=one_ticket)
         ]
+    # The ticket's customer, and incremental sync (filtered and ordered before the rows are read).
+    mine = customer_client.get(reverse("serviceticket-estimates", args=[ticket.pk]))
+    assert mine.status_code == 200
+    assert mine.json()["results"] == [_as_the_model_reads_it(e) for e in everything.filter(ticket=ticket)]
+    synced = admin_client_api.get("/estimates", {"updated_after": "2000-01-01T00:00:00Z", "ordering": "updated_at"})
+    assert synced.status_code == 200
+    assert synced.json()["results"] == [_as_the_model_reads_it(e) for e in everything.order_by("updated_at", "id")]
+
+
+def test_an_estimate_gone_before_it_is_read_back_is_a_404(ticket):
+    """A POST's answer reads the estimate back: had a concurrent delete of its ticket taken it, a 404, not a 500."""
+    from django.http import Http404
+
+    from tickets.estimate_serializers import estimate_json
+
+    estimate = estimate_create(ticket=ticket)
+    assert estimate_json(estimate)["id"] == estimate.pk
+    Estimate.objects.filter(pk=estimate.pk).delete()
+    with pytest.raises(Http404):
+        estimate_json(estimate)

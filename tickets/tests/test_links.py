@@ -62,7 +62,7 @@ def test_what_is_not_an_int_is_signed_by_the_signer_itself():
 
 @pytest.mark.parametrize("secret", ["a-secret-key-of-fifty-characters-0123456789-abcdef", "ключ-" * 12])
 def test_a_page_of_estimates_is_signed_exactly_as_the_signer_does(secret):
-    ids = [1, 2, 9, 10, 99, 12345, 2**31, 2**53 + 1, 10**30]
+    ids = [1, 2, 9, 10, 99, 12345, 2**31, 2**53 + 1, 10**30, 0, -5]
     with override_settings(SECRET_KEY=secret, PUBLIC_BASE_URL=""):
         url = approval_urls(RequestFactory().get("/", HTTP_HOST="testserver"))
         tokens = _tokens([url(estimate_id) for estimate_id in ids], "http://testserver/approve/")
