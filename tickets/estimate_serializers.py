@@ -85,15 +85,11 @@ def estimate_representations(rows: Iterable[dict], request=None) -> list[dict]:
             "ticket_id": row["ticket_id"],
             "lines": lines.get(row["id"], []),
             "total": _money(row["total"]),
-            # Estimate.shown_status: `expired` for a pending estimate past its expiry.
-            "status": "expired"
-            if row["status"] == Estimate.Status.PENDING and row["expires_at"] <= now
-            else row["status"],
+            "status": Estimate.shown_status_of(row["status"], row["expires_at"], now),
             "expires_at": iso_timestamp(row["expires_at"]),
             "approval_url": url(row["id"]),
             "approved_total": _money(row["approved_total"]),
-            # Estimate.approved_at.
-            "approved_at": iso_timestamp(row["decided_at"]) if row["status"] == Estimate.Status.APPROVED else None,
+            "approved_at": iso_timestamp(Estimate.approved_at_of(row["status"], row["decided_at"])),
             "signed_by": row["signed_by"] or None,
             "decline_reason": row["decline_reason"] or None,
             "created_at": iso_timestamp(row["created_at"]),
