@@ -15,6 +15,8 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
+from mechanic_shop.core.prepared import driver_sql, fetch
+
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import User as AuthUser
@@ -40,13 +42,14 @@ class ShopJWTAuthentication(JWTAuthentication):
     """SimpleJWT bearer tokens; the user's row is read, and checked active, on every request.
 
     Reading the row each time is what refuses a deactivated or deleted account at once, so it stays. What goes is
-    the ORM's per-call work: the query is one fixed statement, so it is built once per database and run as such;
-    and decoding and verifying the same token again on every request
-    (docs/decisions/0002-jwt-user-lookup-and-verified-tokens.md).
+    the ORM's per-call work: the query is one fixed statement, so it is built once per database and run as such
+    (on the driver's cursor while no one listens to queries: core/prepared.py's `fetch`); and decoding and verifying
+    the same token again on every request (docs/decisions/0002-jwt-user-lookup-and-verified-tokens.md).
     """
 
     www_authenticate_realm = "mechanic-shop"
-    _user_sql: dict[str, tuple[str, list[str]]] = {}
+    # By database: the SELECT, as the driver takes it, and the columns' names.
+    _user_sql: dict[str, tuple[str, str | None, list[str]]] = {}
     # Tokens this process has verified (signature, type, claims), by their exact bytes: (expiry, token). A client
     # sends the same token on every request until it expires; verifying those same bytes again gives the same
     # answer, so only the expiry is checked again. A token that failed is never remembered.
@@ -84,22 +87,20 @@ class ShopJWTAuthentication(JWTAuthentication):
             raise InvalidToken(cast(str, _("Token contained no recognizable user identification"))) from exc
         user_model = get_user_model()
         alias = router.db_for_read(user_model)
-        sql, names = self._select_user_sql(user_model, alias)
-        with connections[alias].cursor() as cursor:
-            cursor.execute(sql, [user_id])
-            row = cursor.fetchone()
-        if row is None:
+        sql, driver, names = self._select_user_sql(user_model, alias)
+        rows = fetch(connections[alias], sql, [user_id], driver, size=1)
+        if not rows:
             raise AuthenticationFailed(cast(str, _("User not found")), code="user_not_found")
-        values = [value if name == "id" else bool(value) for name, value in zip(names, row, strict=True)]
+        values = [value if name == "id" else bool(value) for name, value in zip(names, rows[0], strict=True)]
         user = user_model.from_db(alias, names, values)
         if not user.is_active:
             raise AuthenticationFailed(cast(str, _("User is inactive")), code="user_inactive")
         return user
 
     @classmethod
-    def _select_user_sql(cls, user_model: "type[AuthUser]", alias: str) -> tuple[str, list[str]]:
-        """The SELECT for one user by id on database `alias`, and its columns' names in the model's field order
-        (the order Model.from_db expects)."""
+    def _select_user_sql(cls, user_model: "type[AuthUser]", alias: str) -> tuple[str, str | None, list[str]]:
+        """The SELECT for one user by id on database `alias`, as Django's cursor and the driver take it, and its
+        columns' names in the model's field order (the order Model.from_db expects)."""
         if alias not in cls._user_sql:
             quote = connections[alias].ops.quote_name
             fields = [field for field in user_model._meta.concrete_fields if field.attname in USER_COLUMNS]
@@ -107,7 +108,8 @@ class ShopJWTAuthentication(JWTAuthentication):
             columns = ", ".join(quote(cast(str, field.column)) for field in fields)
             pk = quote(cast(str, user_model._meta.pk.column))
             sql = f"SELECT {columns} FROM {quote(user_model._meta.db_table)} WHERE {pk} = %s"
-            cls._user_sql[alias] = (sql, [field.attname for field in fields])
+            driver = driver_sql(connections[alias], sql)
+            cls._user_sql[alias] = (sql, driver, [field.attname for field in fields])
         return cls._user_sql[alias]
 
 

@@ -10,14 +10,20 @@ once and then runs it with each id, through Django's own compiler for the parts 
 It only takes what it can prove: the id must be an integer primary key and the only parameter that changes between
 two compilations with different ids. Anything else (no rows possible, a queryset that knows related objects) makes
 `prepare` answer None, and the caller uses the ORM as usual.
+
+Each such statement (and the user row every authenticated request reads: accounts/authentication.py) runs through
+`fetch`: on the database driver's own cursor while nothing is listening to queries, through Django's cursor when
+something is (docs/decisions/0038-fixed-statements-on-the-drivers-cursor.md).
 """
 
+import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import AutoField, BigAutoField, IntegerField, Model, QuerySet, prefetch_related_objects
 from django.db.models.query import MAX_GET_RESULTS, ValuesListIterable, get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
@@ -28,6 +34,51 @@ _M = TypeVar("_M", bound=Model)
 _PROBES = (-7_000_000_000_001, -7_000_000_000_002)
 
 
+# Where Django's SQLite cursor turns `%s` into the driver's `?` (and `%%` into `%`) on every execute.
+_FORMAT_PLACEHOLDER = re.compile(r"(?<!%)%s")
+
+
+def driver_sql(connection: BaseDatabaseWrapper, sql: str) -> str | None:
+    """`sql` (Django's `%s` placeholders) as the driver of `connection` takes it, or None for a backend `fetch` does
+    not know, which then always goes through Django's cursor."""
+    if connection.vendor == "sqlite":
+        return _FORMAT_PLACEHOLDER.sub("?", sql).replace("%%", "%")
+    if connection.vendor == "mysql":
+        return sql  # MySQLdb takes `%s` itself, as Django's MySQL cursor passes it on
+    return None
+
+
+def fetch(
+    connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any], driver: str | None, size: int | None = None
+) -> Sequence[Sequence[Any]]:
+    """The rows of one SELECT built once (`sql`, and `driver`: `driver_sql(connection, sql)`), all or the first
+    `size`.
+
+    Django's cursor wraps the driver's in two layers that log each query, run `connection.execute_wrapper`
+    functions and time them; on the user row it was two thirds of the lookup. When nothing listens (no DEBUG, no
+    `CaptureQueriesContext` or `assertNumQueries`, no execute wrapper) this does what is left of Django's `execute`:
+    the same connection, the check that the transaction is not broken, the driver's errors turned into Django's.
+    Otherwise it goes through Django's cursor, so whoever listens sees the query as before."""
+    rows: Sequence[Sequence[Any]]
+    if driver is None or connection.queries_logged or connection.execute_wrappers:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall() if size is None else cursor.fetchmany(size)
+        return rows
+    # What `connection.cursor()` and CursorWrapper.execute check before running a statement.
+    connection.validate_thread_sharing()
+    connection.ensure_connection()
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors:
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(driver, params)
+            rows = cursor.fetchall() if size is None else cursor.fetchmany(size)
+        finally:
+            cursor.close()
+    return rows
+
+
 class PreparedLookup(Generic[_M]):
     """`queryset.get(pk=…)` for one queryset shape on one database connection (see the module's docstring)."""
 
@@ -35,6 +86,7 @@ class PreparedLookup(Generic[_M]):
         self.alias = queryset.db
         self.compiler = compiler
         self.sql = sql
+        self.driver_sql = driver_sql(compiler.connection, sql)
         self.params = params
         self.slot = slot
         self.prefetch = queryset._prefetch_related_lookups  # type: ignore[attr-defined]  # (private, not in the stubs)
@@ -59,9 +111,7 @@ class PreparedLookup(Generic[_M]):
         when more than one row matches."""
         params = list(self.params)
         params[self.slot] = pk
-        with self.compiler.connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchmany(2)
+        rows = fetch(self.compiler.connection, self.sql, params, self.driver_sql, size=2)
         if not rows:
             return None
         if len(rows) > 1:
@@ -130,8 +180,8 @@ class PreparedRows:
     def __init__(self, make_queryset: "Callable[[], QuerySet[Any]]", field: str):
         self.make_queryset = make_queryset
         self.lookup = f"{field}__in"
-        # Per thread, as its connection is: ids → (connection, compiler, sql, params, slots, converters), or None
-        # where it cannot be prepared.
+        # Per thread, as its connection is: ids → (connection, compiler, sql, driver sql, params, slots, converters),
+        # or None where it cannot be prepared.
         self._local = threading.local()
 
     def _compiled(self) -> dict[int, tuple[Any, ...] | None]:
@@ -156,13 +206,11 @@ class PreparedRows:
             compiled = by_count[count] = self._compile(self.make_queryset(), count)
         if compiled is None:
             return list(self.make_queryset().filter(**{self.lookup: ids}))
-        connection, compiler, sql, params, slots, converters = compiled
+        connection, compiler, sql, driver, params, slots, converters = compiled
         params = list(params)
         for slot, pk in zip(slots, ids, strict=True):
             params[slot] = pk
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+        rows = fetch(connection, sql, params, driver)
         if compiler.has_extra_select:
             rows = [row[: compiler.col_count] for row in rows]
         if converters:
@@ -191,4 +239,4 @@ class PreparedRows:
         ):
             return None
         converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
-        return compiler.connection, compiler, sql, params, slots, converters
+        return compiler.connection, compiler, sql, driver_sql(compiler.connection, sql), params, slots, converters
