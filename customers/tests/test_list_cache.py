@@ -122,3 +122,31 @@ def test_invalidation_keeps_throttle_counters(settings, staff_client, customer):
     response = client.get(LIST)
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
+
+
+def test_each_host_and_scheme_gets_pages_with_its_own_links(viewer, make_customer, settings):
+    """The page's links are absolute, so a page rendered for one host or scheme is never served to another."""
+    settings.ALLOWED_HOSTS = ["shop.example", "api.example"]
+    for _ in range(3):
+        make_customer(with_login=False)
+    for _ in range(2):  # the second round is served from the cache
+        one = viewer.get(LIST, {"page_size": 1}, HTTP_HOST="shop.example")
+        other = viewer.get(LIST, {"page_size": 1}, HTTP_HOST="api.example")
+        secure = viewer.get(LIST, {"page_size": 1}, HTTP_HOST="shop.example", secure=True)
+        assert one.json()["next"].startswith("http://shop.example/customers?")
+        assert other.json()["next"].startswith("http://api.example/customers?")
+        assert secure.json()["next"].startswith("https://shop.example/customers?")
+
+
+def test_a_host_not_allowed_is_refused_even_with_a_page_cached(viewer, make_customer, settings):
+    settings.ALLOWED_HOSTS = ["shop.example"]
+    for _ in range(2):
+        make_customer(with_login=False)
+    assert viewer.get(LIST, {"page_size": 1}, HTTP_HOST="shop.example").status_code == 200
+    assert viewer.get(LIST, {"page_size": 1}, HTTP_HOST="shop.example").status_code == 200  # from the cache
+    assert viewer.get(LIST, {"page_size": 1}, HTTP_HOST="evil.example").status_code == 400
+    # Nor through a forwarded host that is not trusted (USE_X_FORWARDED_HOST is off): the links keep the real host.
+    for _ in range(2):
+        forwarded = viewer.get(LIST, {"page_size": 1}, HTTP_HOST="shop.example", HTTP_X_FORWARDED_HOST="evil.example")
+        assert forwarded.status_code == 200
+        assert forwarded.json()["next"].startswith("http://shop.example/customers?")

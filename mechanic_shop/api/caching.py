@@ -78,11 +78,22 @@ _Stored = tuple[int, int, dict[str, str], bytes, int]
 _LOOKED_UP = "_shop_page_looked_up"
 
 
+# What a page's absolute URL is made of (`request.build_absolute_uri()`, which its pagination links come from): the
+# scheme, then the host as `request.get_host()` finds it, from the first of these that is set and trusted.
+_HOST_PARTS = ("HTTP_X_FORWARDED_HOST", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "HTTP_X_FORWARDED_PORT")
+
+
 def page_key(name: str, request: "HttpRequest") -> str:
-    """The page's key: its name, the absolute URL with its query string (pagination links in the body carry the
-    host) and Accept; never the caller, nor the generation (stored in the value, read in the same trip)."""
-    # META, not request.headers: the latter is built from the whole WSGI environ on first use.
-    varies = f"{request.build_absolute_uri()}\n{request.META.get('HTTP_ACCEPT', '')}"
+    """The page's key: its name, the URL as the request gave it (scheme, host, path, query string: its pagination
+    links carry them) and Accept; never the caller, nor the generation (stored in the value, read in the same trip).
+
+    The URL goes in as its raw parts, not as `build_absolute_uri()`, which checks the host against ALLOWED_HOSTS
+    again (CommonMiddleware did, before any view) and escapes the path: a seventh of a hit (decision 0038). Requests
+    with the same parts get the same absolute URL, so the same links; a part the URL does not use (an untrusted
+    X-Forwarded-Host, say) only makes a page of its own. A page is stored only by a request whose host passed."""
+    meta = request.META  # not request.headers: that is built from the whole WSGI environ on first use
+    host = "\n".join(meta.get(part, "") for part in _HOST_PARTS)
+    varies = f"{request.scheme}\n{host}\n{request.path}?{meta.get('QUERY_STRING', '')}\n{meta.get('HTTP_ACCEPT', '')}"
     return f"page:{name}:{hashlib.md5(varies.encode(), usedforsecurity=False).hexdigest()}"
 
 
