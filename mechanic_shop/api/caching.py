@@ -88,7 +88,7 @@ def page_key(name: str, request: "HttpRequest") -> str:
     links carry them) and Accept; never the caller, nor the generation (stored in the value, read in the same trip).
 
     The URL goes in as its raw parts, not as `build_absolute_uri()`, which checks the host against ALLOWED_HOSTS
-    again (CommonMiddleware did, before any view) and escapes the path: a seventh of a hit (decision 0038). Requests
+    again (CommonMiddleware did, before any view) and escapes the path: 5% of a hit (decision 0038). Requests
     with the same parts get the same absolute URL, so the same links; a part the URL does not use (an untrusted
     X-Forwarded-Host, say) only makes a page of its own. A page is stored only by a request whose host passed."""
     meta = request.META  # not request.headers: that is built from the whole WSGI environ on first use

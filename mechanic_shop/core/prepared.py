@@ -54,11 +54,12 @@ def fetch(
     """The rows of one SELECT built once (`sql`, and `driver`: `driver_sql(connection, sql)`), all or the first
     `size`.
 
-    Django's cursor wraps the driver's in two layers that log each query, run `connection.execute_wrapper`
-    functions and time them; on the user row it was two thirds of the lookup. When nothing listens (no DEBUG, no
-    `CaptureQueriesContext` or `assertNumQueries`, no execute wrapper) this does what is left of Django's `execute`:
-    the same connection, the check that the transaction is not broken, the driver's errors turned into Django's.
-    Otherwise it goes through Django's cursor, so whoever listens sees the query as before."""
+    Django's cursor wraps the driver's in layers that log each query, run `connection.execute_wrapper` functions
+    and rewrite the SQL for the driver on every call: the user row's statement took 15 µs through them, 6 µs without
+    (in-process). When nothing listens (no DEBUG, no `CaptureQueriesContext` or `assertNumQueries`, no execute
+    wrapper) this does what is left of Django's `execute`: the same connection, the check that the transaction is
+    not broken, the driver's errors turned into Django's. Otherwise it goes through Django's cursor, so whoever
+    listens sees the query as before."""
     rows: Sequence[Sequence[Any]]
     if driver is None or connection.queries_logged or connection.execute_wrappers:
         with connection.cursor() as cursor:
