@@ -16,7 +16,6 @@ Each such statement (and the user row every authenticated request reads: account
 something is (docs/decisions/0038-fixed-statements-on-the-drivers-cursor.md).
 """
 
-import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
@@ -34,15 +33,14 @@ _M = TypeVar("_M", bound=Model)
 _PROBES = (-7_000_000_000_001, -7_000_000_000_002)
 
 
-# Where Django's SQLite cursor turns `%s` into the driver's `?` (and `%%` into `%`) on every execute.
-_FORMAT_PLACEHOLDER = re.compile(r"(?<!%)%s")
-
-
 def driver_sql(connection: BaseDatabaseWrapper, sql: str) -> str | None:
     """`sql` (Django's `%s` placeholders) as the driver of `connection` takes it, or None for a backend `fetch` does
     not know, which then always goes through Django's cursor."""
     if connection.vendor == "sqlite":
-        return _FORMAT_PLACEHOLDER.sub("?", sql).replace("%%", "%")
+        # Django's SQLite cursor's own rewrite (SQLiteCursorWrapper.convert_query), done once instead of per execute.
+        from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
+
+        return FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
     if connection.vendor == "mysql":
         return sql  # MySQLdb takes `%s` itself, as Django's MySQL cursor passes it on
     return None
