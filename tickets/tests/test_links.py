@@ -77,3 +77,25 @@ def test_an_estimate_id_that_is_not_an_int_is_signed_by_the_signer_itself():
         assert url(True) == "/approve/" + signing.Signer(salt=ESTIMATE_SALT).sign_object(True)
         assert url(True) != url(1)
         assert estimate_id_from_token(url(True).removeprefix("/approve/")) is None  # true is no estimate's id
+
+
+def test_tokens_are_remembered_per_key_and_the_table_is_bounded(monkeypatch):
+    from tickets import links
+
+    monkeypatch.setattr(links, "SIGNED_MAX", 5)
+    monkeypatch.setattr(links, "_signed", {})
+    expected = {}
+    for secret in ("first-secret-key-0123456789-abcdefghijklmnopqrstuvw", "second-secret-key-0123456789-abcdefghijk"):
+        with override_settings(SECRET_KEY=secret, PUBLIC_BASE_URL=""):
+            for _ in range(2):  # the second time, from the table (as long as it holds them)
+                url = tracking_urls()
+                for ticket_id in range(12):
+                    token = url(ticket_id, 1).removeprefix("/track/")
+                    assert token == signing.Signer(salt=TRACKING_SALT).sign_object([ticket_id, 1])
+                    expected.setdefault(secret, set()).add(token)
+    assert len(links._signed) == 2  # one table per key: a token never comes from another key's table
+    assert all(len(made) <= 5 for made in links._signed.values())
+    assert (
+        not expected["first-secret-key-0123456789-abcdefghijklmnopqrstuvw"]
+        & expected["second-secret-key-0123456789-abcdefghijk"]
+    )
