@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from mechanic_shop.api.fields import iso_timestamp
-from mechanic_shop.core.prepared import PreparedRows
+from mechanic_shop.core.prepared import PreparedPage, PreparedRows
 from tickets.clock import clocked_hours
 from tickets.links import NO_APPROVAL, approval_summaries, tracking_urls
 from tickets.models import LaborLine, ServiceTicket, TicketMechanic, TicketPart, TimeEntry
@@ -117,6 +117,17 @@ CLOCKED_ROWS = PreparedRows(
     ),
     "ticket_id",
 )
+
+
+def prepared_ticket_pages(make_queryset, *, takes_id: bool = False) -> dict[bool, PreparedPage]:
+    """`ticket_rows(make_queryset(*args), dates_as_text=…)` as a PreparedPage (its SQL built once), for each value of
+    `dates_as_text`."""
+    return {
+        as_text: PreparedPage(
+            lambda *args, as_text=as_text: ticket_rows(make_queryset(*args), dates_as_text=as_text), takes_id=takes_id
+        )
+        for as_text in (False, True)
+    }
 
 
 def ticket_rows(queryset, *, dates_as_text: bool = False):

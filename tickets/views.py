@@ -17,7 +17,7 @@ from mechanic_shop.accounts.authentication import is_staff_caller
 from mechanic_shop.accounts.permissions import IsStaffCaller, StaffChangePermissions, StaffModelPermissions
 from mechanic_shop.api.filters import ShopFilterBackend, SyncFilter
 from mechanic_shop.api.viewsets import ID_PATTERN, ShopGenericViewSet, ShopModelViewSet, ShopReadOnlyViewSet
-from mechanic_shop.core.prepared import PreparedRows
+from mechanic_shop.core.prepared import PreparedPage, PreparedRows
 from mechanic_shop.events.models import Event
 from mechanic_shop.events.serializers import EventSerializer
 from mechanic_shop.events.services import CUSTOMER_VISIBLE_TYPES, event_json
@@ -30,6 +30,7 @@ from tickets.leaderboard import cached_efficiency_leaderboard
 from tickets.models import Estimate, ServiceTicket, TimeEntry
 from tickets.representations import (
     TEXT_DATES_FROM_ROWS,
+    prepared_ticket_pages,
     ticket_representation,
     ticket_representations,
     ticket_rows,
@@ -65,6 +66,8 @@ from tickets.services import (
 
 # Query parameters that leave a staff list holding every ticket (search does not: it narrows).
 UNFILTERED_PARAMS = ShopFilterBackend.NOT_FILTERS - {"search"}
+# Query parameters that leave a staff list as its view built it: the page and its size (not its ordering).
+PAGE_PARAMS = frozenset({"page", "page_size", "per_page"})
 CLOSED = OpenApiResponse(description="The ticket is completed or cancelled: its mechanics and parts no longer change.")
 
 
@@ -79,12 +82,27 @@ LABOR_ACTIONS = frozenset({"labor_lines", "labor_line", "tracking_link"})
 class TicketListMixin:
     """Lists tickets through tickets.representations: a constant number of queries per page."""
 
+    # The view's whole list as staff see it, by dates_as_text, its SQL built once (PreparedPage: decision 0039), and
+    # the arguments it takes for this request; None: every page through the ORM.
+    whole_list: dict[bool, PreparedPage] | None = None
+
+    def whole_list_args(self) -> tuple[int, ...]:
+        return ()
+
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())  # a bad filter is the 400, before a bad page size
+        queryset = self.get_queryset()
+        count_hint = self.count_hint(request)
+        # Staff asking for a page of everything, with nothing else in the query string: the prepared statement.
+        whole = self.whole_list is not None and count_hint is not None and PAGE_PARAMS.issuperset(request.query_params)
+        if not whole:
+            queryset = self.filter_queryset(queryset)  # a bad filter is the 400, before a bad page size
         # A page of many tickets reads its dates as text (tickets/representations.py, decision 0034).
         dates_as_text = (self.paginator.get_page_size(request) or 0) >= TEXT_DATES_FROM_ROWS
-        rows = ticket_rows(queryset, dates_as_text=dates_as_text)
-        rows.count_hint = self.count_hint(request)
+        if whole:
+            rows = self.whole_list[dates_as_text].page(*self.whole_list_args())
+        else:
+            rows = ticket_rows(queryset, dates_as_text=dates_as_text)
+        rows.count_hint = count_hint
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(ticket_representations(page, request))
 
@@ -119,6 +137,8 @@ class ServiceTicketViewSet(TicketListRetrieveMixin, ShopModelViewSet):
     search_fields = ["description", "vin"]
     ordering_fields = ["id", "service_date", "created_at", "status", "updated_at"]
     ordering = ["-created_at", "-id"]
+    # What the filters leave of the queryset when the query string holds only the page (a test compares the SQL).
+    whole_list = prepared_ticket_pages(lambda: ServiceTicket.objects.order_by("-created_at", "-id"))
 
     def get_permissions(self):
         if self.action in ("list", "retrieve", "events") or (
@@ -457,6 +477,11 @@ class MechanicTicketsViewSet(TicketListRetrieveMixin, ShopReadOnlyViewSet):
 VEHICLE_OWNER_ROWS = PreparedRows(lambda: Vehicle.objects.values_list("customer_id", "ticket_count"), "id")
 
 
+def vehicle_tickets(vehicle_id: int):
+    """Every ticket of one vehicle, newest service_date first (the (vehicle, -service_date, -id) index serves it)."""
+    return ServiceTicket.objects.filter(vehicle_id=vehicle_id).order_by("-service_date", "-id")
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="A vehicle's service history",
@@ -473,6 +498,10 @@ class VehicleServiceHistoryViewSet(TicketListMixin, mixins.ListModelMixin, ShopG
     queryset = ServiceTicket.objects.all()  # the model, for view_serviceticket and the schema
     serializer_class = ServiceTicketSerializer
     filter_backends = [SyncFilter]
+    whole_list = prepared_ticket_pages(vehicle_tickets, takes_id=True)
+
+    def whole_list_args(self) -> tuple[int, ...]:
+        return (int(self.kwargs["vehicle_id"]),)
 
     def get_permissions(self):
         return [(IsCustomerCaller | StaffModelPermissions)()]
@@ -483,15 +512,14 @@ class VehicleServiceHistoryViewSet(TicketListMixin, mixins.ListModelMixin, ShopG
         if not vehicle:
             raise Http404("No such vehicle.")
         ((owner_id, self._ticket_count),) = vehicle
-        tickets = ServiceTicket.objects.filter(vehicle_id=vehicle_id)
+        tickets = vehicle_tickets(vehicle_id)
         if not is_staff_caller(self.request):
             customer = caller_customer(self.request)
             if customer is None or customer.pk != owner_id:
                 raise Http404("No such vehicle.")  # another customer's vehicle, as if it did not exist
             # A car that changed hands: its earlier owners' tickets are theirs, not the new owner's.
             tickets = tickets.filter(customer=customer)
-        # The (vehicle, -service_date, -id) index serves this order.
-        return tickets.order_by("-service_date", "-id")
+        return tickets
 
     def count_hint(self, request):
         # Staff see every ticket of the car; with nothing in the query string that filters, the page's total is the

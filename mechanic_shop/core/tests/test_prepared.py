@@ -225,3 +225,110 @@ def test_each_thread_runs_its_own_statement_on_its_own_connection():
     thread.join()
     assert seen == [[], True]  # compiled again there, for that thread's connection
     assert prepared._compiled()[2] is mine  # and this thread's statement untouched
+
+
+# --- PreparedPage: one page of a values() queryset, by slice ----------------------------------------------------
+
+
+def _ticket_page(as_text=False, *, by_vehicle=False):
+    from mechanic_shop.core.prepared import PreparedPage
+    from tickets.representations import ticket_rows
+
+    if by_vehicle:
+        return PreparedPage(
+            lambda vehicle_id: ticket_rows(
+                ServiceTicket.objects.filter(vehicle_id=vehicle_id).order_by("-service_date", "-id"),
+                dates_as_text=as_text,
+            ),
+            takes_id=True,
+        )
+    return PreparedPage(
+        lambda: ticket_rows(ServiceTicket.objects.order_by("-created_at", "-id"), dates_as_text=as_text)
+    )
+
+
+@pytest.fixture
+def paged_tickets(make_customer, make_ticket):
+    customer = make_customer(with_login=False)
+    vehicles = [baker.make(Vehicle, customer=customer, vin=f"1HGCM82633A00400{i}") for i in range(2)]
+    tickets = [make_ticket(customer, vehicle=vehicles[i % 2], labor_cost=Decimal("10.50") * i) for i in range(7)]
+    return vehicles, tickets
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("as_text", [False, True])
+def test_a_page_is_the_one_the_orm_gives(paged_tickets, as_text):
+    vehicles, _ = paged_tickets
+    whole, by_vehicle = _ticket_page(as_text), _ticket_page(as_text, by_vehicle=True)
+    for low, high in ((0, 3), (0, 10), (2, 5), (3, 4), (6, 9), (7, 10), (40, 50)):
+        expected = list(whole.make_queryset()[low:high])
+        with CaptureQueriesContext(connection) as queries:
+            rows = whole.rows((), low, high)
+        assert rows == expected
+        assert [type(value) for row in rows for value in row.values()] == [
+            type(value) for row in expected for value in row.values()
+        ]
+        assert len(queries) == 1
+        assert queries[0]["sql"].endswith(connection.ops.limit_offset_sql(low, high))
+        for vehicle in vehicles:
+            assert by_vehicle.rows((vehicle.pk,), low, high) == list(by_vehicle.make_queryset(vehicle.pk)[low:high])
+    assert whole.rows((), 0, 3)  # there were rows to compare
+    assert by_vehicle.rows((vehicles[1].pk,), 0, 3)
+    assert isinstance(whole.rows((), 0, 1)[0]["labor_cost"], Decimal)
+
+
+@pytest.mark.django_db
+def test_a_page_s_sql_is_built_once(paged_tickets, monkeypatch):
+    from django.db.models.sql.compiler import SQLCompiler
+
+    vehicles, _ = paged_tickets
+    prepared = _ticket_page(by_vehicle=True)
+    built = []
+    as_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **k: built.append(1) or as_sql(self, *a, **k))
+    prepared.rows((vehicles[0].pk,), 0, 10)
+    assert len(built) == 2  # two compilations, to find where the id and the slice go
+    prepared.rows((vehicles[1].pk,), 10, 20)
+    prepared.rows((vehicles[0].pk,), 1, 2)
+    assert len(built) == 2
+    with CaptureQueriesContext(connection) as queries:
+        assert prepared.rows((vehicles[0].pk,), 3, 3) == []
+    assert len(queries) == 0
+
+
+@pytest.mark.django_db
+def test_what_a_page_cannot_prove_goes_through_the_orm(paged_tickets):
+    from mechanic_shop.core.prepared import PreparedPage
+
+    vehicles, tickets = paged_tickets
+    # Not values(): model instances, as the ORM gives them.
+    instances = PreparedPage(lambda: ServiceTicket.objects.order_by("id"))
+    assert instances.rows((), 0, 2) == tickets[:2]
+    # Its argument in two places: not one slot to fill.
+    twice = PreparedPage(
+        lambda pk: ServiceTicket.objects.filter(vehicle_id=pk, customer__vehicles__id=pk).order_by("id").values("id"),
+        takes_id=True,
+    )
+    assert twice.rows((vehicles[0].pk,), 0, 10) == [{"id": t.pk} for t in tickets[::2]]
+    assert twice._local.prepared is None
+    # An argument that is not an int is the ORM's to convert.
+    prepared = _ticket_page(by_vehicle=True)
+    assert prepared.rows((str(vehicles[1].pk),), 0, 10) == prepared.rows((vehicles[1].pk,), 0, 10) != []
+
+
+@pytest.mark.django_db
+def test_page_rows_are_what_the_paginator_takes(paged_tickets):
+    from django.core.paginator import Paginator
+
+    from mechanic_shop.api.pagination import CountHintPaginator
+
+    _, tickets = paged_tickets
+    rows = _ticket_page().page()
+    assert [row["id"] for row in Paginator(rows, 3).page(2)] == [t.pk for t in tickets[::-1][3:6]]
+    assert rows.count() == 7
+    rows.count_hint = lambda: 4
+    assert CountHintPaginator(rows, 3).num_pages == 2
+    with pytest.raises(TypeError):
+        rows[2]
+    with pytest.raises(ValueError, match="both ends"):
+        rows[2:]
