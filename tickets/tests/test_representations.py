@@ -235,3 +235,36 @@ def test_any_other_parameter_still_shapes_the_list(tickets, admin_client_api, cu
     mine = customer_client.get(url, {"page_size": 2}).json()
     assert mine["count"] == 1
     assert [t["id"] for t in mine["results"]] == [own.pk]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{}",
+        '{"open": 12, "in_progress": 3600}',
+        '{"open": 123456789012345678901234567890}',  # past 64 bits: orjson would make it a float
+        '{"open": 18446744073709551616, "x": -9223372036854775809}',
+        '{"open": 999999999999999999}',  # 18 digits: orjson's own
+        '{"open": 1e400, "x": "\\ud800"}',  # orjson refuses these
+        '{"open": 1.5e3, "x": [true, null, "é"]}',
+        "null",
+        "not json",  # the field gives the text back
+        None,
+    ],
+)
+def test_stored_json_decodes_as_the_field_decodes_it(text):
+    from tickets.representations import _json
+
+    field = ServiceTicket._meta.get_field("stage_durations")
+    assert repr(_json(text)) == repr(field.from_db_value(text, None, None))
+
+
+def test_a_page_of_many_tickets_shows_the_stage_durations_stored(tickets, admin_client_api):
+    spent = {"open": 120, "in_progress": 86_400, "waiting_parts": 2**40}
+    ServiceTicket.objects.filter(pk=tickets[2].pk).update(stage_durations=spent)
+    url = reverse("serviceticket-list")
+    for size in (TEXT_DATES_FROM_ROWS - 1, TEXT_DATES_FROM_ROWS):
+        body = admin_client_api.get(url, {"page_size": size}).json()
+        shown = {t["id"]: t["stage_durations"] for t in body["results"]}
+        assert shown[tickets[2].pk] == spent
+        assert shown[tickets[0].pk] == ServiceTicket.objects.get(pk=tickets[0].pk).stage_durations
