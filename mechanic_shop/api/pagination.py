@@ -16,6 +16,9 @@ else:
     _Paginator = Paginator
 
 WHOLE_NUMBER = re.compile(r"[0-9]+")
+# The query parameters ShopPagination reads: a query string holding only these asks for a page of the view's whole
+# list (a PreparedPage, mechanic_shop/core/prepared.py).
+PAGE_PARAMS = frozenset({"page", "page_size", "per_page"})
 
 
 class CountHintPaginator(_Paginator):

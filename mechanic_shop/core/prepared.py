@@ -292,6 +292,22 @@ class PreparedPage:
         names = prepared.names
         return [dict(zip(names, row, strict=True)) for row in rows]
 
+    def count(self, args: tuple[int, ...]) -> int:
+        """How many rows the queryset for `args` holds: the prepared statement counted by the database
+        (`SELECT COUNT(*) FROM (…)`), or the ORM's `count()` where it is not prepared."""
+        prepared = self._prepared()
+        if prepared is None or any(type(arg) is not int for arg in args):
+            return int(self.make_queryset(*args).count())
+        params = prepared.params
+        if prepared.slot is not None:
+            params = list(params)
+            params[prepared.slot] = args[0]
+        connection = prepared.compiler.connection
+        wrap = f"SELECT COUNT(*) FROM (%s) {connection.ops.quote_name('counted')}"
+        driver = None if prepared.driver_sql is None else wrap % prepared.driver_sql
+        ((total,),) = fetch(connection, wrap % prepared.sql, params, driver)
+        return int(total)
+
     def _prepared(self) -> "_PreparedPage | None":
         """This thread's statement, compiled on its first use and again for a new connection; None where it cannot
         be prepared."""
@@ -348,8 +364,8 @@ class _PreparedPage(NamedTuple):
 
 
 class PageRows:
-    """A PreparedPage's queryset for some arguments, as Django's Paginator uses a queryset: `count_hint` (set by the
-    view) gives the total, and a slice runs the page's statement."""
+    """A PreparedPage's queryset for some arguments, as Django's Paginator uses a queryset: the total is `count_hint`
+    (a count the view keeps elsewhere) or else the prepared count, and a slice runs the page's statement."""
 
     ordered = True  # the queryset's own ordering (Paginator warns about an unordered list)
 
@@ -361,7 +377,7 @@ class PageRows:
     def count(self) -> int:
         if self.count_hint is not None:
             return self.count_hint()
-        return int(self.prepared.make_queryset(*self.args).count())
+        return self.prepared.count(self.args)
 
     def __getitem__(self, index: slice) -> list[dict[str, Any]]:
         if not isinstance(index, slice) or index.step is not None:

@@ -322,7 +322,15 @@ def test_page_rows_are_what_the_paginator_takes(paged_tickets):
 
     from mechanic_shop.api.pagination import CountHintPaginator
 
-    _, tickets = paged_tickets
+    vehicles, tickets = paged_tickets
+    by_vehicle = _ticket_page(by_vehicle=True)
+    for vehicle_id in (vehicles[0].pk, vehicles[1].pk, 10**9):
+        with CaptureQueriesContext(connection) as queries:
+            counted = by_vehicle.page(vehicle_id).count()
+        assert counted == ServiceTicket.objects.filter(vehicle_id=vehicle_id).count()
+        assert len(queries) == 1
+        assert queries[0]["sql"].upper().startswith("SELECT COUNT(*) FROM (")
+    assert by_vehicle.count((str(vehicles[0].pk),)) == 4  # through the ORM
     rows = _ticket_page().page()
     assert [row["id"] for row in Paginator(rows, 3).page(2)] == [t.pk for t in tickets[::-1][3:6]]
     assert rows.count() == 7
