@@ -25,10 +25,12 @@ from rest_framework.response import Response
 from mechanic_shop.accounts.permissions import AnyCaller, StaffModelPermissions
 from mechanic_shop.api.fields import iso_timestamp
 from mechanic_shop.api.filters import SyncFilter
+from mechanic_shop.api.pagination import PAGE_PARAMS
 from mechanic_shop.api.renderers import ORJSONRenderer
 from mechanic_shop.api.throttling import PUBLIC_LINK_THROTTLES, client_ip
 from mechanic_shop.api.viewsets import ShopGenericViewSet
 from mechanic_shop.core.exceptions import Conflict
+from mechanic_shop.core.prepared import PreparedPage
 from tickets.estimate_serializers import (
     ApproveSerializer,
     DeclineSerializer,
@@ -100,11 +102,19 @@ class EstimateListViewSet(mixins.ListModelMixin, ShopGenericViewSet):
     permission_classes = [TicketViewPermission]
     filter_backends = [SyncFilter]
 
+    # Every estimate, newest first: with nothing but the page asked for, a page of it on a statement built once
+    # (decision 0039).
+    whole_list = PreparedPage(lambda: estimate_rows(Estimate.objects.order_by("-created_at", "-id")))
+
     def list(self, request, *args, **kwargs):
-        params = EstimateListQuerySerializer(data=request.query_params.dict())
-        params.is_valid(raise_exception=True)
-        estimates = filter_estimates(Estimate.objects.all(), params.validated_data).order_by("-created_at", "-id")
-        page = self.paginate_queryset(estimate_rows(self.filter_queryset(estimates)))
+        if PAGE_PARAMS.issuperset(request.query_params):
+            rows = self.whole_list.page()
+        else:
+            params = EstimateListQuerySerializer(data=request.query_params.dict())
+            params.is_valid(raise_exception=True)
+            estimates = filter_estimates(Estimate.objects.all(), params.validated_data).order_by("-created_at", "-id")
+            rows = estimate_rows(self.filter_queryset(estimates))
+        page = self.paginate_queryset(rows)
         return self.get_paginated_response(estimate_representations(page, request))
 
 

@@ -524,3 +524,41 @@ def test_an_estimate_gone_before_it_is_read_back_is_a_404(ticket):
     Estimate.objects.filter(pk=estimate.pk).delete()
     with pytest.raises(Http404):
         estimate_json(estimate)
+
+
+def _page(client, url, params):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    sql = [q["sql"] for q in queries]
+    return response.json(), [one for one in sql if "tickets_estimate" in one and "tickets_estimateline" not in one]
+
+
+@pytest.mark.parametrize("which", ["every estimate", "a ticket's"])
+def test_a_page_of_every_estimate_is_the_statement_the_filters_build(admin_client_api, make_ticket, ticket, which):
+    """With nothing but the page asked for, the list runs a statement built once (decision 0039): the same SQL, count
+    and rows as the filters' own path (a parameter no filter reads sends the request down that path)."""
+    other = make_ticket(parts=[(baker.make(Part, price=Decimal("9.00"), quantity_in_stock=5), 1)])
+    made = [estimate_create(ticket=other if n % 2 else ticket) for n in range(5)]  # three of the ticket's
+    url = "/estimates" if which == "every estimate" else reverse("serviceticket-estimates", args=[ticket.pk])
+    expected = [e.pk for e in made[::-1] if which == "every estimate" or e.ticket_id == ticket.pk]
+    for params in ({"page_size": 2}, {"page_size": 2, "page": 2}, {}):
+        prepared, prepared_sql = _page(admin_client_api, url, params)
+        built, built_sql = _page(admin_client_api, url, {**params, "unread": "1"})
+        assert prepared["results"] == built["results"]
+        assert prepared["count"] == built["count"]
+        assert len(prepared_sql) == len(built_sql) == 2  # the count, then the page
+        assert prepared_sql[1] == built_sql[1]
+        assert prepared_sql[0].upper().startswith("SELECT COUNT(*) FROM (")  # the page's own statement, counted
+        assert prepared["count"] == len(expected)
+        size, number = params.get("page_size", 10), params.get("page", 1)
+        assert [e["id"] for e in prepared["results"]] == expected[(number - 1) * size : number * size]
+    # Any other parameter still filters.
+    superseded = admin_client_api.get(url, {"status": "superseded", "page_size": 1}).json()
+    if which == "every estimate":
+        assert superseded["count"] == 3  # each ticket's pending one but its newest
+    else:
+        assert superseded["count"] == 3  # a ticket's list takes only the sync filters: `status` is no parameter there
