@@ -12,6 +12,7 @@ from mechanic_shop.api.fields import (
     ShopModelSerializer,
     StrictCharField,
     StrictIntegerField,
+    iso_timestamp,
 )
 from mechanic_shop.api.filters import MAX_ID
 
@@ -66,6 +67,34 @@ class StockMovementSerializer(ShopModelSerializer):
         fields = ["id", "part_id", "delta", "balance_after", "reason", "ticket_id", "purchase_order_id", "user_id",
                   "note", "created_at", "updated_at"]  # fmt: skip
         read_only_fields = fields
+
+
+# A page of movements as JSON from plain rows (decision 0039): what StockMovementSerializer gives, which stays the
+# definition of the shape (the schema, a single movement); a test compares the two.
+MOVEMENT_COLUMNS = ("id", "part_id", "delta", "balance_after", "reason", "ticket_id", "purchase_order_id", "user_id",
+                    "note", "created_at")  # fmt: skip
+
+
+def movement_rows(queryset):
+    """The columns `movement_json` needs, as a lazy values() queryset: filter and paginate it before it runs."""
+    return queryset.values(*MOVEMENT_COLUMNS)
+
+
+def movement_json(row: dict) -> dict:
+    created_at = iso_timestamp(row["created_at"])
+    return {
+        "id": row["id"],
+        "part_id": row["part_id"],
+        "delta": row["delta"],
+        "balance_after": row["balance_after"],
+        "reason": row["reason"],
+        "ticket_id": row["ticket_id"],
+        "purchase_order_id": row["purchase_order_id"],
+        "user_id": row["user_id"],
+        "note": row["note"],
+        "created_at": created_at,
+        "updated_at": created_at,
+    }
 
 
 class AdjustStockSerializer(serializers.Serializer):

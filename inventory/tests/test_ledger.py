@@ -268,3 +268,39 @@ def test_check_stock_finds_a_broken_chain_whose_sum_still_matches(pads):
     problems = ledger_problems()
     assert list(problems) == [pads.pk]
     assert "the chain of balances breaks at movement" in problems[pads.pk]
+
+
+def test_a_page_of_movements_is_what_the_serializer_gives_on_the_filters_statement(
+    admin_client_api, make_ticket, pads, django_user_model
+):
+    """A page of movements is built from rows (decision 0039): exactly StockMovementSerializer's output; with nothing
+    but the page asked for, on a statement built once that is the one the filters build."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from inventory.serializers import StockMovementSerializer
+
+    user = django_user_model.objects.create_user("clerk")
+    part_adjust_stock(part=pads, delta=5, by=user, note="Found a box")
+    ticket = make_ticket()
+    ticket_add_part(ticket=ticket, part=pads, quantity=2)
+    part_adjust_stock(part=pads, delta=-1)
+    expected = StockMovementSerializer(pads.movements.order_by("-id"), many=True).data
+    assert {m["reason"] for m in expected} == {"initial", "adjustment", "ticket"}
+    pages = {}
+    for params in ({}, {"page_size": 2, "page": 2}, {"unread": "1"}, {"page_size": 2, "page": 2, "unread": "1"}):
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client_api.get(movements_url(pads.pk), params)
+        assert response.status_code == 200
+        pages[tuple(params)] = response.json(), [q["sql"] for q in queries if "inventory_stockmovement" in q["sql"]]
+    whole, whole_sql = pages[()]
+    assert whole["results"] == [dict(m) for m in expected]
+    assert whole["count"] == len(expected) == 4
+    second, second_sql = pages[("page_size", "page")]
+    built, built_sql = pages[("page_size", "page", "unread")]  # a parameter no filter reads: the filters' path
+    assert second["results"] == built["results"] == [dict(m) for m in expected[2:4]]
+    assert second_sql[-1] == built_sql[-1]  # the page's statement
+    assert second_sql[0].upper().startswith("SELECT COUNT(*) FROM (")
+    # A sync filter still filters.
+    later = admin_client_api.get(movements_url(pads.pk), {"updated_after": "2999-01-01T00:00:00Z"}).json()
+    assert later["count"] == 0
