@@ -78,14 +78,15 @@ class PartViewSet(ShopModelViewSet):
     @action(detail=True, methods=["get"], filter_backends=[SyncFilter], ordering=None)
     def movements(self, request, pk=None):
         """Every change of the part's stock, newest first; `balance_after` is the stock right after each."""
-        if not PART_IDS.rows([int(pk)]):
+        part_id = int(pk)  # (the route lets only up to 18 digits through: ID_PATTERN)
+        if not PART_IDS.rows([part_id]):
             raise Http404("No Part matches the given query.")
         # The (part, id) index serves this order: one query for the page, one for its count. With nothing but the page
         # asked for, both on statements built once (decision 0039).
         if PAGE_PARAMS.issuperset(request.query_params):
-            rows = PART_MOVEMENTS.page(int(pk))
+            rows = PART_MOVEMENTS.page(part_id)
         else:
-            rows = movement_rows(self.filter_queryset(part_movements(int(pk))))
+            rows = movement_rows(self.filter_queryset(part_movements(part_id)))
         page = self.paginate_queryset(rows)
         return self.get_paginated_response([movement_json(row) for row in page])
 

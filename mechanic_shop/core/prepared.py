@@ -253,8 +253,8 @@ class PreparedPage:
     A page of ten tickets spent a third of its time having Django build the same statement again: `values()` resolving
     each column, then the compiler its select list, its ordering and its converters
     (docs/decisions/0039-a-whole-lists-page-without-rebuilding-its-sql.md). For a queryset whose shape is fixed (a
-    view's whole list as staff see it, or all of one vehicle's tickets) only the page and at most one integer argument
-    change. `make_queryset` takes no argument, or one integer (a vehicle's id).
+    view's whole list, or all of one vehicle's tickets, one ticket's estimates, one part's movements) only the page and
+    at most one integer argument change. `make_queryset` takes no argument (with `takes_id` false) or that one id.
 
     It compiles the statement twice, with two different arguments and slices, and uses it only if the two texts are
     the same up to the `LIMIT … OFFSET …` that Django appends and the parameters differ exactly at the argument;
@@ -275,13 +275,9 @@ class PreparedPage:
         """Rows `low` to `high` (excluded) of the queryset for `args`, as `values()` gives them."""
         if high <= low:
             return []
-        prepared = self._prepared()
-        if prepared is None or any(type(arg) is not int for arg in args):
+        prepared, params = self._bind(args)
+        if prepared is None:
             return list(self.make_queryset(*args)[low:high])
-        params = prepared.params
-        if prepared.slot is not None:
-            params = list(params)
-            params[prepared.slot] = args[0]
         connection = prepared.compiler.connection
         # What Django's compiler appends for the slice, from the backend's own operations.
         limits = " " + connection.ops.limit_offset_sql(low, high)
@@ -295,18 +291,26 @@ class PreparedPage:
     def count(self, args: tuple[int, ...]) -> int:
         """How many rows the queryset for `args` holds: the prepared statement counted by the database
         (`SELECT COUNT(*) FROM (…)`), or the ORM's `count()` where it is not prepared."""
-        prepared = self._prepared()
-        if prepared is None or any(type(arg) is not int for arg in args):
+        prepared, params = self._bind(args)
+        if prepared is None:
             return int(self.make_queryset(*args).count())
-        params = prepared.params
-        if prepared.slot is not None:
-            params = list(params)
-            params[prepared.slot] = args[0]
         connection = prepared.compiler.connection
         wrap = f"SELECT COUNT(*) FROM (%s) {connection.ops.quote_name('counted')}"
         driver = None if prepared.driver_sql is None else wrap % prepared.driver_sql
         ((total,),) = fetch(connection, wrap % prepared.sql, params, driver)
         return int(total)
+
+    def _bind(self, args: tuple[int, ...]) -> "tuple[_PreparedPage | None, list[Any]]":
+        """This thread's statement and its parameters for `args`; (None, []) where the ORM must run it (no statement
+        could be prepared, or an argument is not an int, which the ORM converts)."""
+        prepared = self._prepared()
+        if prepared is None or any(type(arg) is not int for arg in args):
+            return None, []
+        params = prepared.params
+        if prepared.slot is not None:
+            params = list(params)
+            params[prepared.slot] = args[0]
+        return prepared, params
 
     def _prepared(self) -> "_PreparedPage | None":
         """This thread's statement, compiled on its first use and again for a new connection; None where it cannot

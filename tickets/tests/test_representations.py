@@ -268,3 +268,58 @@ def test_a_page_of_many_tickets_shows_the_stage_durations_stored(tickets, admin_
         shown = {t["id"]: t["stage_durations"] for t in body["results"]}
         assert shown[tickets[2].pk] == spent
         assert shown[tickets[0].pk] == ServiceTicket.objects.get(pk=tickets[0].pk).stage_durations
+
+
+def test_a_prepared_page_still_refuses_bad_pages_and_anyone_without_the_right(
+    admin_client_api, staff_client, customer_client, anon_client, make_ticket, customer
+):
+    """The five lists that take a statement built once with nothing but the page asked for (decision 0039): a bad page
+    size is still a 400 naming it, a page that is not one or past the end a 404, `per_page` still the size, and the
+    permissions unchanged."""
+    from inventory.services import part_adjust_stock, part_create
+    from tickets.estimates import estimate_create
+
+    part = part_create(name="Oil filter", price=Decimal("8.50"), quantity_in_stock=3)
+    ticket = make_ticket(customer, parts=[(part, 1)])
+    part_adjust_stock(part=part, delta=2)
+    estimate_create(ticket=ticket)
+    estimate_create(ticket=ticket)
+    urls = {
+        "tickets": reverse("serviceticket-list"),
+        "history": reverse("vehicle-service-history-list", args=[ticket.vehicle_id]),
+        "estimates": "/estimates",
+        "a ticket's estimates": reverse("serviceticket-estimates", args=[ticket.pk]),
+        "movements": reverse("part-movements", args=[part.pk]),
+    }
+    for name, url in urls.items():
+        whole = admin_client_api.get(url).json()
+        assert whole["count"] >= 1, name
+        one = admin_client_api.get(url, {"per_page": 1, "page": whole["count"]})
+        assert one.status_code == 200, name
+        assert one.json()["results"] == whole["results"][-1:], name
+        assert admin_client_api.get(url, {"page": whole["count"] + 1, "page_size": 1}).status_code == 404, name
+        assert admin_client_api.get(url, {"page": "two"}).status_code == 404, name
+        refused = admin_client_api.get(url, {"page_size": "0"})
+        assert refused.status_code == 400, name
+        assert set(refused.json()) == {"page_size"}, name
+        assert anon_client.get(url).status_code == 401, name
+        assert staff_client().get(url).status_code == 403, name
+    # A customer: its own ticket's estimates and history; no shop-wide list of estimates or movements.
+    assert customer_client.get(urls["a ticket's estimates"]).json()["count"] == 2
+    assert customer_client.get(urls["history"]).json()["count"] == 1
+    assert customer_client.get(urls["estimates"]).status_code == 403
+    assert customer_client.get(urls["movements"]).status_code == 403
+
+
+@pytest.mark.parametrize("size", [2, TEXT_DATES_FROM_ROWS])
+def test_a_vehicle_s_whole_history_is_the_statement_the_filters_build(admin_client_api, make_ticket, customer, size):
+    first = make_ticket(customer, service_date=date(2026, 1, 5))
+    for day in (6, 7):
+        make_ticket(customer, vehicle=first.vehicle, service_date=date(2026, 1, day))
+    url = reverse("vehicle-service-history-list", args=[first.vehicle_id])
+    prepared, prepared_sql = _page_sql(admin_client_api, url, {"page_size": size})
+    built, built_sql = _page_sql(admin_client_api, url, {"page_size": size, "unread": "1"})  # no filter reads it
+    assert prepared_sql == built_sql
+    assert prepared["results"] == built["results"]
+    assert [t["service_date"] for t in prepared["results"]][:2] == ["2026-01-07", "2026-01-06"]
+    assert prepared["count"] == 3
