@@ -1,11 +1,11 @@
 """The efficiency leaderboard: billed hours against clocked hours, per mechanic, over tickets completed in a range.
 
-One query. Two aggregates, each a GROUP BY over the tickets completed in the range (found through the
-(status, completed_at) index) and their rows (through covering indexes): the seconds clocked per mechanic and the
-hundredths of an hour billed per mechanic. The active mechanics are joined to both as derived tables, and the
-ranking is computed from their columns in the same statement, so each aggregate runs once (a correlated subquery
-named in the SELECT, the ranking and the WHERE ran up to three times per mechanic, and the paginator's count ran it
-all again). The result is one row per mechanic with clocked time: a shop's few dozen, paginated in memory.
+One query over CompletedWork: a row per mechanic and completed ticket with the seconds they clocked and the
+hundredths of an hour they billed on it, written once as the ticket completes (`record_completed_work`). The rows
+completed in the range are summed per mechanic from one index, in its order (mechanic, completed_at, both sums), and
+the active mechanics are joined to the sums with the ranking computed in the same statement. The result is one row
+per mechanic with clocked time: a shop's few dozen, paginated in memory. Summing the tickets' time entries and labor
+lines themselves took ten times as long (docs/decisions/0040-the-efficiency-board-kept-as-tickets-complete.md).
 
 The endpoint reads it through `cached_efficiency_leaderboard`: kept in the cache per range until a ticket is
 completed or a mechanic changes. Nothing else can change it: a completed ticket never changes status again, is never
@@ -13,32 +13,30 @@ deleted, and its labor lines and time entries are closed to every change (ticket
 ticket adds to the sums, and only a mechanic's own row (name, active) changes what is shown beside them
 (docs/decisions/0030-efficiency-leaderboard-kept-until-a-ticket-completes.md). Rows written behind the services' and
 the models' backs (`loaddata`, SQL, a data migration, a queryset `update()` of mechanics) bump nothing: call
-`leaderboard_changed()` after them, or the board can be a minute late.
+`leaderboard_changed()` after them, or the board can be a minute late; a ticket completed that way also needs
+`record_completed_work` for its rows, or it never counts.
 
 Both sums are integers (whole seconds, as `TimeEntry.seconds` stores them, and hundredths of an hour), so the
 ranking is integer arithmetic on every database. The efficiency is ranked at the two decimals it is shown with
 (rounded half up), so mechanics showing the same efficiency are ordered by id, as the clients see them.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import BigIntegerField, F, Sum
-from django.db.models.functions import Cast, Round
+from django.db.models import BigIntegerField, F, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Round
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from mechanic_shop.core.generations import bump_generation, current_generation, in_own_transaction
 from mechanics.models import Mechanic
 from tickets.clock import SECONDS_PER_HOUR, clocked_hours
-from tickets.models import LaborLine, ServiceTicket, TimeEntry
-
-if TYPE_CHECKING:
-    from django.db.models import QuerySet
+from tickets.models import CompletedWork, LaborLine, TimeEntry
 
 HUNDREDTH = Decimal("0.01")
 # Bumped when a ticket is completed (tickets/services.py) and when a mechanic is saved or deleted (tickets/apps.py).
@@ -46,6 +44,8 @@ GENERATION_KEY = "leaderboard:efficiency:generation"
 # Bounds how long a result could stay wrong if a bump were ever lost (a Redis blip, rows loaded behind the services'
 # back), as for the cached ticket count; a miss costs one query (0.5 s over 50,000 completed tickets on SQLite).
 CACHE_TIMEOUT = 60
+# Tickets per read (their ids are the query's parameters) and rows per insert in `record_completed_work`.
+BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -70,24 +70,16 @@ class Standing:
         }
 
 
-def _completed_between(prefix: str, after: date | None, before: date | None) -> dict[str, object]:
-    """Lookups for "the ticket was completed on a date from `after` to `before`, both inclusive", as a range on
-    `completed_at` (so the (status, completed_at) index serves it) rather than a date cast of the column."""
-    lookups: dict[str, object] = {f"{prefix}status": ServiceTicket.Status.COMPLETED}
+def _completed_between(after: date | None, before: date | None) -> dict[str, object]:
+    """Lookups for "completed on a date from `after` to `before`, both inclusive", as a range on `completed_at` (so
+    the board's index serves it) rather than a date cast of the column."""
+    lookups: dict[str, object] = {}
     if after is not None:
-        lookups[f"{prefix}completed_at__gte"] = timezone.make_aware(datetime.combine(after, time.min))
+        lookups["completed_at__gte"] = timezone.make_aware(datetime.combine(after, time.min))
     if before is not None and before < date.max:
         next_day = datetime.combine(before + timedelta(days=1), time.min)
-        lookups[f"{prefix}completed_at__lt"] = timezone.make_aware(next_day)
+        lookups["completed_at__lt"] = timezone.make_aware(next_day)
     return lookups
-
-
-def _per_mechanic(queryset: "QuerySet[Any]", total: Sum) -> tuple[str, tuple[Any, ...]]:
-    """`SELECT mechanic_id, <total> AS total … GROUP BY mechanic_id` as SQL and parameters, compiled by Django (so
-    its expressions are right for the database in use)."""
-    grouped = queryset.order_by().values("mechanic_id").annotate(total=total).values_list("mechanic_id", "total")
-    sql, params = grouped.query.sql_with_params()
-    return sql, tuple(params)
 
 
 def efficiency_leaderboard(
@@ -95,12 +87,14 @@ def efficiency_leaderboard(
 ) -> list[Standing]:
     """Active mechanics with clocked time on tickets completed in the range, highest efficiency first, ties by id:
     a list of Standing, from one query."""
-    in_range = _completed_between("ticket__", completed_after, completed_before)
-    # An open entry has no seconds yet (SUM skips it), so no `ended_at` condition: the covering index serves it.
-    clocked_sql, clocked_params = _per_mechanic(TimeEntry.objects.filter(**in_range), Sum("seconds"))
-    # Hours have two decimals: as whole hundredths the sums stay exact on SQLite too.
-    hundredths = Sum(Cast(Round(F("hours") * 100), BigIntegerField()))
-    billed_sql, billed_params = _per_mechanic(LaborLine.objects.filter(mechanic__isnull=False, **in_range), hundredths)
+    work = (
+        CompletedWork.objects.filter(**_completed_between(completed_after, completed_before))
+        .order_by()
+        .values("mechanic_id")
+        .annotate(clocked=Sum("clocked_seconds"), billed=Sum("billed_cents"))
+        .values_list("mechanic_id", "clocked", "billed")
+    )
+    work_sql, work_params = work.query.sql_with_params()
     q = connection.ops.quote_name
     mechanic, m_id, m_name, m_active = q(Mechanic._meta.db_table), q("id"), q("name"), q("is_active")
     # `/` on integers rounds down on SQLite; MariaDB's `/` answers a decimal rounded to four places (which can round
@@ -109,22 +103,59 @@ def efficiency_leaderboard(
     # x = billed ÷ clocked × 100 = billed_cents × 3600 ÷ clocked_seconds, rounded half up: k = ⌊2x⌋, then
     # ⌊(k + 1) ÷ 2⌋. Integers throughout, far below 2^63.
     sql = f"""
-        SELECT m.{m_id}, m.{m_name}, c.total, COALESCE(b.total, 0),
-               ((COALESCE(b.total, 0) * {2 * SECONDS_PER_HOUR}) {div} c.total + 1) {div} 2 AS efficiency_pct
+        SELECT m.{m_id}, m.{m_name}, w.clocked, w.billed,
+               ((w.billed * {2 * SECONDS_PER_HOUR}) {div} w.clocked + 1) {div} 2 AS efficiency_pct
         FROM {mechanic} m
-        INNER JOIN ({clocked_sql}) c ON c.mechanic_id = m.{m_id}
-        LEFT JOIN ({billed_sql}) b ON b.mechanic_id = m.{m_id}
-        WHERE m.{m_active} = %s AND c.total > 0
+        INNER JOIN ({work_sql}) w ON w.mechanic_id = m.{m_id}
+        WHERE m.{m_active} = %s AND w.clocked > 0
         ORDER BY efficiency_pct DESC, m.{m_id}
     """  # noqa: S608 - the tables and expressions are Django's, every value is a parameter
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*clocked_params, *billed_params, True))
+        cursor.execute(sql, (*work_params, True))
         rows = cursor.fetchall()
     # MariaDB answers its sums as decimals: whole numbers all the same.
     return [
         Standing(id=pk, name=name, clocked_seconds=int(clocked), billed_cents=int(billed), efficiency_pct=int(pct))
         for pk, name, clocked, billed, pct in rows
     ]
+
+
+def record_completed_work(completed_at: Mapping[int, datetime]) -> None:
+    """Write the CompletedWork rows of the tickets in `completed_at` (ticket id → the moment it completed): per
+    mechanic, the seconds of their time entries and the hundredths of an hour of their labor lines on the ticket
+    (lines without a mechanic count for no one). Run as a ticket completes, after its open entries are ended, in the
+    completing transaction; `seed_shop` runs it for every ticket it seeds completed. One read and one insert per
+    `BATCH` tickets."""
+    ids = list(completed_at)
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        clocked = (
+            TimeEntry.objects.filter(ticket_id__in=batch)
+            .order_by()
+            .values_list("ticket_id", "mechanic_id")
+            .annotate(clocked=Coalesce(Sum("seconds"), 0), billed=Value(0))
+        )
+        billed = (
+            LaborLine.objects.filter(ticket_id__in=batch, mechanic__isnull=False)
+            .order_by()
+            .values_list("ticket_id", "mechanic_id")
+            .annotate(clocked=Value(0), billed=Sum(Cast(Round(F("hours") * 100), BigIntegerField())))
+        )
+        work: dict[tuple[int, int], list[int]] = {}
+        for ticket_id, mechanic_id, seconds, hundredths in clocked.union(billed, all=True):
+            sums = work.setdefault((ticket_id, mechanic_id), [0, 0])
+            sums[0] += int(seconds)
+            sums[1] += int(hundredths)
+        CompletedWork.objects.bulk_create(
+            CompletedWork(
+                ticket_id=ticket_id,
+                mechanic_id=mechanic_id,
+                completed_at=completed_at[ticket_id],
+                clocked_seconds=seconds,
+                billed_cents=hundredths,
+            )
+            for (ticket_id, mechanic_id), (seconds, hundredths) in work.items()
+        )
 
 
 def cached_efficiency_leaderboard(

@@ -185,8 +185,7 @@ class LaborLine(models.Model):
             models.CheckConstraint(condition=models.Q(rate__gte=0), name="laborline_rate_not_negative"),
         ]
         indexes = [
-            # The efficiency leaderboard sums the lines' hours per mechanic on the tickets completed in a range:
-            # found by ticket, read from the index alone.
+            # A completing ticket's hours per mechanic (its CompletedWork rows), read from the index alone.
             models.Index(fields=["ticket", "mechanic", "hours"], name="laborline_billed_idx"),
         ]
 
@@ -235,8 +234,8 @@ class TimeEntry(models.Model):
             # A ticket's entries, oldest first; a mechanic's open entry and its clocked time.
             models.Index(fields=["ticket", "started_at", "id"], name="timeentry_ticket_idx"),
             models.Index(fields=["mechanic", "ended_at"], name="timeentry_mechanic_idx"),
-            # The efficiency leaderboard sums the seconds per mechanic on the tickets completed in a range: found by
-            # ticket, read from the index alone.
+            # A ticket's clocked seconds, and per mechanic as it completes (its CompletedWork rows), from the index
+            # alone.
             models.Index(fields=["ticket", "mechanic", "seconds"], name="timeentry_clocked_idx"),
             # A ticket's entries changed since a moment (?updated_after= on its time-entries).
             models.Index(fields=["ticket", "updated_at", "id"], name="timeentry_ticket_updated_idx"),
@@ -254,6 +253,40 @@ class TimeEntry(models.Model):
     def minutes(self) -> int | None:
         """Whole minutes clocked (rounded down); None while the entry is open."""
         return None if self.seconds is None else self.seconds // 60
+
+
+class CompletedWork(models.Model):
+    """What one mechanic clocked and billed on one completed ticket: the efficiency leaderboard's rows.
+
+    Written once, as the ticket completes (`record_completed_work` in tickets/leaderboard.py, called in the completing
+    transaction), from the ticket's time entries and labor lines. A completed ticket never changes again, so neither
+    does its row. The board then sums one narrow row per mechanic and ticket, read in order from one index, instead
+    of joining every completed ticket to its entries and lines (docs/decisions/0040-the-efficiency-board-kept-as-
+    tickets-complete.md). Derived data: not shown in the admin, and rebuilt from the entries and lines by
+    `record_completed_work` should rows ever be written behind the services' backs."""
+
+    ticket = models.ForeignKey(ServiceTicket, on_delete=models.CASCADE, related_name="completed_work")
+    mechanic = models.ForeignKey("mechanics.Mechanic", on_delete=models.CASCADE, related_name="completed_work")
+    # The ticket's `completed_at`, copied: the board's ranges are on it.
+    completed_at = models.DateTimeField()
+    # The sum of the mechanic's entries' `seconds` on the ticket.
+    clocked_seconds = models.PositiveBigIntegerField()
+    # The sum of the mechanic's labor lines' hours on the ticket, in hundredths of an hour (exact on every database).
+    billed_cents = models.PositiveBigIntegerField()
+
+    class Meta:
+        verbose_name_plural = "completed work"
+        constraints = [models.UniqueConstraint(fields=["ticket", "mechanic"], name="completedwork_once")]
+        indexes = [
+            # The board: per mechanic (in the index's order, so no sort), the rows completed in a range, summed from
+            # the index alone.
+            models.Index(
+                fields=["mechanic", "completed_at", "clocked_seconds", "billed_cents"], name="completedwork_board_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Mechanic #{self.mechanic_id} on completed ticket #{self.ticket_id}"
 
 
 class Estimate(models.Model):

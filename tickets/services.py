@@ -37,7 +37,7 @@ from mechanic_shop.core.exceptions import Conflict
 from mechanic_shop.core.generations import bump_generation, cached_count, count_generation_key
 from mechanic_shop.events.services import record_event
 from mechanics.models import Mechanic
-from tickets.leaderboard import leaderboard_changed
+from tickets.leaderboard import leaderboard_changed, record_completed_work
 from tickets.models import MAX_MILEAGE, Estimate, LaborLine, ServiceTicket, TicketMechanic, TicketPart, TimeEntry
 from tickets.notifications import notify_status_changed
 
@@ -329,14 +329,16 @@ def _apply_status(ticket: ServiceTicket, status: str, by: Any = None) -> None:
         raise ValidationError({"status": [f"A ticket cannot go from {ticket.status} to {status}: {then}."]})
     _check_approval(ticket, status)
     # Closing a ticket stops the clock on it, at the moment it closes (the time clock, below).
-    closed_at = _end_open_entries(ticket) if status in ServiceTicket.CLOSED_STATUSES else None
+    closed_at: datetime | None = None
     if status == Status.COMPLETED:
-        ticket.completed_at = closed_at
+        ticket.completed_at = closed_at = _end_open_entries(ticket)
         mechanic_ids = list(ticket.mechanic_links.values_list("mechanic_id", flat=True))
         Mechanic.objects.filter(pk__in=mechanic_ids).update(completed_ticket_count=F("completed_ticket_count") + 1)
         # Its clocked time and labor lines now count on the efficiency leaderboard, and never change again.
+        record_completed_work({ticket.pk: closed_at})
         leaderboard_changed()
     elif status == Status.CANCELLED:
+        closed_at = _end_open_entries(ticket)
         _return_parts(ticket, by)
     now = closed_at or timezone.now()
     previous = ticket.status

@@ -1,6 +1,7 @@
 """GET /mechanics/leaderboard/efficiency: billed against clocked hours on tickets completed in a date range."""
 
 import os
+import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -10,17 +11,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mechanic_shop.core.generations import current_generation
-from tickets.leaderboard import GENERATION_KEY, efficiency_leaderboard
-from tickets.models import LaborLine, ServiceTicket, TimeEntry
+from tickets.leaderboard import GENERATION_KEY, efficiency_leaderboard, record_completed_work
+from tickets.models import CompletedWork, LaborLine, ServiceTicket, TimeEntry
 from tickets.services import clock_in, clock_out, ticket_add_labor_line, ticket_set_status
+from tickets.tests.efficiency import board_from_entries
 
 pytestmark = pytest.mark.django_db
 BOARD = reverse("mechanic-efficiency-list")
 DAY = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
 
-def completed_on(ticket: ServiceTicket, when: datetime) -> ServiceTicket:
-    ServiceTicket.objects.filter(pk=ticket.pk).update(completed_at=when)
+def complete(ticket: ServiceTicket, when: datetime) -> ServiceTicket:
+    """Completed at `when` (a day the test chooses), its work recorded for the board as a completion records it."""
+    ServiceTicket.objects.filter(pk=ticket.pk).update(status="completed", completed_at=when)
+    record_completed_work({ticket.pk: when})
     return ticket
 
 
@@ -42,7 +46,7 @@ def shop(customer, make_mechanic, make_ticket):
     """Ann bills 3 h for 2 h clocked (1.50); Bob 1 h for 2 h (0.50); Cid 2 h for 2 h (1.00); Dee clocked only on an
     in-progress ticket; Eve is inactive; Fay billed but never clocked."""
     ann, bob, cid, dee, eve, fay = (make_mechanic(name=n) for n in ("Ann", "Bob", "Cid", "Dee", "Eve", "Fay"))
-    done = completed_on(make_ticket(customer, mechanics=[ann, bob, cid, eve, fay], status="completed"), DAY)
+    done = make_ticket(customer, mechanics=[ann, bob, cid, eve, fay], status="in_progress")
     working = make_ticket(customer, mechanics=[dee, ann], status="in_progress")
     for mechanic in (ann, bob, cid, eve):
         clock(done, mechanic, 120)
@@ -51,6 +55,7 @@ def shop(customer, make_mechanic, make_ticket):
     clock(working, dee, 60), bill(working, dee, "9.00")
     clock(working, ann, 600), bill(working, ann, "1.00")  # not completed: neither counts for Ann
     clock(working, bob, 0, open_entry=True)  # an open entry never counts
+    complete(done, DAY)
     eve.is_active = False
     eve.save()
     return {"ann": ann, "bob": bob, "cid": cid, "dee": dee, "eve": eve, "fay": fay, "done": done}
@@ -74,20 +79,23 @@ def test_ranks_active_mechanics_with_clocked_time_by_efficiency(admin_client_api
     ]
 
 
-def test_query_count_does_not_grow_with_mechanics(admin_client_api, shop, make_mechanic, django_assert_num_queries):
-    for _ in range(5):
-        mechanic = make_mechanic()
-        shop["done"].mechanic_links.create(mechanic=mechanic)
-        clock(shop["done"], mechanic, 30)
-        bill(shop["done"], mechanic, "0.50")
+def test_query_count_does_not_grow_with_mechanics(
+    admin_client_api, shop, customer, make_ticket, make_mechanic, django_assert_num_queries
+):
+    more = make_ticket(customer, mechanics=[make_mechanic() for _ in range(5)], status="in_progress")
+    for link in more.mechanic_links.all():
+        clock(more, link.mechanic, 30)
+        bill(more, link.mechanic, "0.50")
+    complete(more, DAY)
     with django_assert_num_queries(2):
         body = admin_client_api.get(BOARD).json()
     assert body["count"] == 8
 
 
 def test_dates_are_inclusive_and_outside_tickets_do_not_count(admin_client_api, shop, customer, make_ticket):
-    later = completed_on(make_ticket(customer, mechanics=[shop["bob"]], status="completed"), DAY + timedelta(days=1))
+    later = make_ticket(customer, mechanics=[shop["bob"]], status="in_progress")
     clock(later, shop["bob"], 60), bill(later, shop["bob"], "5.00")
+    complete(later, DAY + timedelta(days=1))
     body = admin_client_api.get(BOARD, {"completed_before": "2026-03-10"}).json()
     assert [r["id"] for r in body["results"]] == [shop["ann"].pk, shop["cid"].pk, shop["bob"].pk]
     body = admin_client_api.get(BOARD, {"completed_after": "2026-03-11"}).json()
@@ -101,11 +109,12 @@ def test_dates_are_inclusive_and_outside_tickets_do_not_count(admin_client_api, 
 
 def test_equal_efficiency_is_ordered_by_id_and_rounds_half_up(admin_client_api, customer, make_mechanic, make_ticket):
     first, second, third = make_mechanic(), make_mechanic(), make_mechanic()
-    ticket = completed_on(make_ticket(customer, mechanics=[first, second, third], status="completed"), DAY)
+    ticket = make_ticket(customer, mechanics=[first, second, third], status="in_progress")
     # 1 h billed for 3 h clocked: 0.333… → 0.33; for 1.5 h: 0.666… → 0.67 ; 0.01 h for 2 h: 0.005 → 0.01.
     clock(ticket, third, 180), bill(ticket, third, "1.00")
     clock(ticket, second, 180), bill(ticket, second, "1.00")
     clock(ticket, first, 120), bill(ticket, first, "0.01")
+    complete(ticket, DAY)
     results = admin_client_api.get(BOARD).json()["results"]
     assert [(r["id"], r["efficiency"]) for r in results] == [
         (second.pk, "0.33"), (third.pk, "0.33"), (first.pk, "0.01")
@@ -115,20 +124,22 @@ def test_equal_efficiency_is_ordered_by_id_and_rounds_half_up(admin_client_api, 
 
 def test_seconds_count_in_clocked_hours(admin_client_api, customer, make_mechanic, make_ticket):
     mo = make_mechanic()
-    ticket = completed_on(make_ticket(customer, mechanics=[mo], status="completed"), DAY)
+    ticket = make_ticket(customer, mechanics=[mo], status="in_progress")
     entry = TimeEntry(ticket=ticket, mechanic=mo, started_at=DAY)
     entry.end(DAY + timedelta(minutes=45, seconds=18, microseconds=999_999))  # the clock keeps whole seconds
     entry.save()
     assert entry.seconds == 45 * 60 + 18
     bill(ticket, mo, "1.00")
+    complete(ticket, DAY)
     [result] = admin_client_api.get(BOARD).json()["results"]
     assert result == row(mo, "1.00", "0.76", "1.32")  # 0.755 h clocked: 1 ÷ 0.755 = 1.3245…
 
 
 def test_zero_clocked_time_is_left_out(admin_client_api, customer, make_mechanic, make_ticket):
     mo = make_mechanic()
-    ticket = completed_on(make_ticket(customer, mechanics=[mo], status="completed"), DAY)
+    ticket = make_ticket(customer, mechanics=[mo], status="in_progress")
     clock(ticket, mo, 0), bill(ticket, mo, "1.00")
+    complete(ticket, DAY)
     assert admin_client_api.get(BOARD).json()["results"] == []
 
 
@@ -201,6 +212,54 @@ def test_a_completion_that_rolls_back_leaves_the_board_as_it_was(admin_client_ap
     with pytest.raises(RuntimeError, match="rolled back"):
         complete_then_fail()
     assert admin_client_api.get(BOARD).json()["results"] == first == fresh()
+    assert not CompletedWork.objects.filter(ticket=working).exists()
+
+
+def test_the_board_is_the_completed_tickets_own_entries_and_lines(admin_client_api, customer, make_mechanic,
+                                                                  make_ticket):  # fmt: skip
+    """Tickets completed through the services, with work of every kind on them, against the board computed from
+    their entries and lines one by one; and each ticket's rows against its own."""
+    rng = random.Random(7)
+    crew = [make_mechanic() for _ in range(6)]
+    tickets = []
+    for _ in range(24):
+        mechanics = rng.sample(crew, rng.randrange(1, 4))
+        ticket = make_ticket(customer, mechanics=mechanics, status="in_progress")
+        for mechanic in mechanics:
+            for _ in range(rng.randrange(0, 3)):
+                clock(ticket, mechanic, rng.randrange(0, 300), start=DAY + timedelta(minutes=rng.randrange(600)))
+            for _ in range(rng.randrange(0, 3)):
+                bill(ticket, rng.choice([mechanic, None]), f"{rng.randrange(1, 9999) / 100:.2f}")
+        tickets.append(ticket)
+    # Two mechanics still clocked in: completing their tickets ends those entries, and their time counts.
+    for ticket in tickets[:2]:
+        mechanic = ticket.mechanic_links.first().mechanic
+        TimeEntry.objects.filter(mechanic=mechanic, ended_at=None).delete()
+        clock(ticket, mechanic, 0, start=timezone.now() - timedelta(minutes=90), open_entry=True)
+    for ticket in tickets[:18]:
+        ticket_set_status(ticket=ticket, status="completed")
+    for ticket in tickets[18:21]:
+        ticket_set_status(ticket=ticket, status="cancelled")
+
+    expected: dict[tuple[int, int], list] = {}
+    for entry in TimeEntry.objects.filter(ticket__status="completed"):
+        expected.setdefault((entry.ticket_id, entry.mechanic_id), [entry.ticket.completed_at, 0, 0])[1] += entry.seconds
+    for line in LaborLine.objects.filter(ticket__status="completed").exclude(mechanic=None):
+        expected.setdefault((line.ticket_id, line.mechanic_id), [line.ticket.completed_at, 0, 0])[2] += int(
+            line.hours * 100
+        )
+    rows = {(w.ticket_id, w.mechanic_id): [w.completed_at, w.clocked_seconds, w.billed_cents]
+            for w in CompletedWork.objects.all()}  # fmt: skip
+    assert rows == expected
+    assert {ticket_id for ticket_id, _ in rows} <= {ticket.pk for ticket in tickets[:18]}
+    assert sum(seconds for _, seconds, _ in rows.values()) >= 2 * 90 * 60  # the two ended at completion
+
+    board = admin_client_api.get(BOARD).json()["results"]
+    assert len(board) >= 4
+    assert board == board_from_entries()
+    today = timezone.now().date()
+    assert admin_client_api.get(BOARD, {"completed_after": today, "completed_before": today}).json()["results"] == board
+    assert admin_client_api.get(BOARD, {"completed_before": today - timedelta(days=1)}).json()["results"] == []
 
 
 def test_a_mechanic_renamed_deactivated_or_deleted_shows_at_once(admin_client_api, shop, make_mechanic):

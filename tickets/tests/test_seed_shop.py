@@ -19,7 +19,8 @@ from tickets.management.commands.seed_shop import (
     DEMO_PASSWORD,
     DEMO_STAFF_USERNAME,
 )
-from tickets.models import LaborLine, ServiceTicket, TicketMechanic, TimeEntry
+from tickets.models import CompletedWork, LaborLine, ServiceTicket, TicketMechanic, TimeEntry
+from tickets.tests.efficiency import board_from_entries
 
 pytestmark = pytest.mark.django_db
 SMALL = ["--customers=3", "--mechanics=2", "--parts=3", "--tickets=7", "--seed=1"]
@@ -161,7 +162,15 @@ def test_labor_lines_and_time_entries_give_the_efficiency_leaderboard_something_
     efficiencies = [Decimal(row["efficiency"]) for row in body["results"]]
     assert efficiencies == sorted(efficiencies, reverse=True)
     assert len(set(efficiencies)) > 1
+    # The board's rows are the completed tickets' entries and lines, as a completion writes them.
+    assert body["results"] == board_from_entries()
+    assert set(CompletedWork.objects.values_list("ticket_id", flat=True)) == set(
+        ServiceTicket.objects.filter(status="completed", labor_lines__mechanic__isnull=False).values_list(
+            "id", flat=True
+        )
+    ) | set(ServiceTicket.objects.filter(status="completed", time_entries__isnull=False).values_list("id", flat=True))
     # --flush deletes them too.
     call_command("seed_shop", "--customers=2", "--mechanics=1", "--tickets=0", "--flush")
     assert not LaborLine.objects.exists()
     assert not TimeEntry.objects.exists()
+    assert not CompletedWork.objects.exists()

@@ -9,6 +9,8 @@ Labor and the clock: tickets in progress or completed get labor lines (most nami
 their mechanics clocked time on them: ended entries on completed tickets, inside the ticket's working hours, and on
 tickets in progress; each mechanic works at its own pace, so the efficiency leaderboard has something to rank. A few
 mechanics are clocked in right now, each on one ticket in progress (never more than one open entry per mechanic).
+The completed tickets' rows for that leaderboard (CompletedWork) are written from those entries and lines, as a
+completion writes them.
 
 Vehicles: every customer has one to three cars, with VINs built on real manufacturer codes (WMIs) and valid check
 digits, so that they decode to their maker and model year as any VIN does (customers/vins.py). A ticket is for one of
@@ -35,8 +37,17 @@ from customers.vins import check_digit, decode_vin
 from inventory.models import Part, PurchaseOrder, PurchaseOrderLine, StockMovement, Supplier
 from mechanic_shop.core.generations import bump_generation
 from mechanics.models import Mechanic
-from tickets.leaderboard import leaderboard_changed
-from tickets.models import Estimate, EstimateLine, LaborLine, ServiceTicket, TicketMechanic, TicketPart, TimeEntry
+from tickets.leaderboard import leaderboard_changed, record_completed_work
+from tickets.models import (
+    CompletedWork,
+    Estimate,
+    EstimateLine,
+    LaborLine,
+    ServiceTicket,
+    TicketMechanic,
+    TicketPart,
+    TimeEntry,
+)
 from tickets.services import ALL_TICKETS_COUNT_KEY
 
 DEMO_PASSWORD = "demo-mechanic-shop"
@@ -225,6 +236,7 @@ class Command(BaseCommand):
         login_ids = [pk for pk in logins if pk != demo_login_id]
         with connection.cursor() as cursor:
             for model in (
+                CompletedWork,
                 EstimateLine,
                 Estimate,
                 TimeEntry,
@@ -376,6 +388,7 @@ class Command(BaseCommand):
         TicketPart.objects.bulk_create(lines, batch_size=BATCH)
         LaborLine.objects.bulk_create(labor, batch_size=BATCH)
         TimeEntry.objects.bulk_create(clock, batch_size=BATCH)
+        record_completed_work({ticket.id: ticket.completed_at for ticket in tickets if ticket.completed_at})
         estimates = self._estimates(rng, tickets, lines, labor)
 
         if demo_logins and not User.objects.filter(username=DEMO_STAFF_USERNAME).exists():
