@@ -13,8 +13,8 @@ deleted, and its labor lines and time entries are closed to every change (ticket
 ticket adds to the sums, and only a mechanic's own row (name, active) changes what is shown beside them
 (docs/decisions/0030-efficiency-leaderboard-kept-until-a-ticket-completes.md). Rows written behind the services' and
 the models' backs (`loaddata`, SQL, a data migration, a queryset `update()` of mechanics) bump nothing: call
-`leaderboard_changed()` after them, or the board can be a minute late; a ticket completed that way also needs
-`record_completed_work` for its rows, or it never counts.
+`leaderboard_changed()` after them, or the board can be a minute late; a ticket completed that way has no rows
+until `manage.py fill_completed_work` writes them.
 
 Both sums are integers (whole seconds, as `TimeEntry.seconds` stores them, and hundredths of an hour), so the
 ranking is integer arithmetic on every database. The efficiency is ranked at the two decimals it is shown with
@@ -27,7 +27,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BigIntegerField, F, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Round
 from django.db.models.signals import post_delete, post_save
@@ -36,7 +36,7 @@ from django.utils import timezone
 from mechanic_shop.core.generations import bump_generation, current_generation, in_own_transaction
 from mechanics.models import Mechanic
 from tickets.clock import SECONDS_PER_HOUR, clocked_hours
-from tickets.models import CompletedWork, LaborLine, TimeEntry
+from tickets.models import CompletedWork, LaborLine, ServiceTicket, TimeEntry
 
 HUNDREDTH = Decimal("0.01")
 # Bumped when a ticket is completed (tickets/services.py) and when a mechanic is saved or deleted (tickets/apps.py).
@@ -120,12 +120,13 @@ def efficiency_leaderboard(
     ]
 
 
-def record_completed_work(completed_at: Mapping[int, datetime]) -> None:
+def record_completed_work(completed_at: Mapping[int, datetime]) -> int:
     """Write the CompletedWork rows of the tickets in `completed_at` (ticket id → the moment it completed): per
     mechanic, the seconds of their time entries and the hundredths of an hour of their labor lines on the ticket
     (lines without a mechanic count for no one). Run as a ticket completes, after its open entries are ended, in the
     completing transaction; `seed_shop` runs it for every ticket it seeds completed. One read and one insert per
-    `BATCH` tickets."""
+    `BATCH` tickets. Returns the number of rows written."""
+    written = 0
     ids = list(completed_at)
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
@@ -146,6 +147,7 @@ def record_completed_work(completed_at: Mapping[int, datetime]) -> None:
             sums = work.setdefault((ticket_id, mechanic_id), [0, 0])
             sums[0] += int(seconds)
             sums[1] += int(hundredths)
+        written += len(work)
         CompletedWork.objects.bulk_create(
             CompletedWork(
                 ticket_id=ticket_id,
@@ -156,6 +158,24 @@ def record_completed_work(completed_at: Mapping[int, datetime]) -> None:
             )
             for (ticket_id, mechanic_id), (seconds, hundredths) in work.items()
         )
+    return written
+
+
+def fill_completed_work() -> tuple[int, int]:
+    """Write the CompletedWork rows of every completed ticket that has none (a ticket completed behind the services'
+    backs, or by the previous release while `migrate` ran), then retire the cached boards. Idempotent: a ticket
+    with rows is left alone, and one with no work on it has none to write. Returns (tickets read, rows written)."""
+    missing = (
+        ServiceTicket.objects.filter(status=ServiceTicket.Status.COMPLETED, completed_work__isnull=True)
+        # A completed ticket always has its `completed_at`; should one have none, the moment it took its status.
+        .values_list("id", Coalesce("completed_at", "status_since"))
+        .order_by("id")
+    )
+    with transaction.atomic():
+        completed_at = dict(missing)
+        written = record_completed_work(completed_at)
+        leaderboard_changed()
+    return len(completed_at), written
 
 
 def cached_efficiency_leaderboard(

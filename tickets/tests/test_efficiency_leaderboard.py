@@ -1,11 +1,13 @@
 """GET /mechanics/leaderboard/efficiency: billed against clocked hours on tickets completed in a date range."""
 
+import io
 import os
 import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -295,3 +297,34 @@ def test_a_cached_board_is_two_round_trips_to_redis(staff_client, shop, round_tr
     assert response.json() == first
     # The request's one script call (counters, permission set, the board's generation), then the board itself.
     assert round_trips == ["EVALSHA", "GET"]
+
+
+def test_fill_completed_work_writes_the_rows_a_completion_behind_the_services_back_left_out(
+    admin_client_api, shop, customer, make_ticket
+):
+    first = admin_client_api.get(BOARD).json()["results"]
+    behind = make_ticket(customer, mechanics=[shop["bob"]], status="in_progress")
+    clock(behind, shop["bob"], 600), bill(behind, shop["bob"], "20.00")
+    ServiceTicket.objects.filter(pk=behind.pk).update(status="completed", completed_at=DAY)  # as SQL would
+    idle = make_ticket(customer, status="completed")  # no work on it: no rows to write
+    assert admin_client_api.get(BOARD).json()["results"] == first  # Bob's 20 hours do not count yet
+
+    out = io.StringIO()
+    call_command("fill_completed_work", stdout=out)
+    assert out.getvalue() == "1 rows written for 2 completed tickets without any.\n"
+    assert list(CompletedWork.objects.filter(ticket=behind).values_list("mechanic_id", "clocked_seconds",
+                                                                        "billed_cents", "completed_at")) == [
+        (shop["bob"].pk, 36000, 2000, DAY)
+    ]  # fmt: skip
+    assert not CompletedWork.objects.filter(ticket=idle).exists()
+    # The cached board is retired: the next request counts them.
+    results = admin_client_api.get(BOARD).json()["results"]
+    assert results == board_from_entries() != first
+    assert results[0] == row(shop["bob"], "21.00", "12.00", "1.75")
+
+    rows = list(CompletedWork.objects.values_list("ticket_id", "mechanic_id", "clocked_seconds", "billed_cents"))
+    call_command("fill_completed_work", stdout=out)  # again: nothing left to write
+    assert out.getvalue().endswith("0 rows written for 1 completed tickets without any.\n")
+    assert (
+        list(CompletedWork.objects.values_list("ticket_id", "mechanic_id", "clocked_seconds", "billed_cents")) == rows
+    )
