@@ -4,7 +4,7 @@ its type, commit or roll back with the change. The tasks that send them are enqu
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -150,20 +150,31 @@ def record_event(
     return event
 
 
-def event_json(event: Event, *, for_customer: bool = False) -> dict[str, Any]:
-    """The event as the API and the webhooks show it. A customer sees no staff member's id."""
-    actor_id = event.actor_id
-    if for_customer and event.actor_kind != ActorKind.CUSTOMER:
+# An event's columns as `event_row_json` reads them from `values()`.
+EVENT_COLUMNS = ("id", "type", "ticket_id", "created_at", "actor_kind", "actor_id", "data")
+
+
+def event_row_json(row: Mapping[str, Any], *, for_customer: bool = False) -> dict[str, Any]:
+    """The event as the API and the webhooks show it, from its row (`values(*EVENT_COLUMNS)`). A customer sees no staff
+    member's id."""
+    actor_id = row["actor_id"]
+    if for_customer and row["actor_kind"] != ActorKind.CUSTOMER:
         actor_id = None
+    created_at = iso_timestamp(row["created_at"])
     return {
-        "id": event.pk,
-        "type": event.type,
-        "ticket_id": event.ticket_id,
-        "created_at": iso_timestamp(event.created_at),
-        "updated_at": iso_timestamp(event.created_at),  # an event never changes
-        "actor": {"kind": event.actor_kind, "id": actor_id},
-        "data": event.data,
+        "id": row["id"],
+        "type": row["type"],
+        "ticket_id": row["ticket_id"],
+        "created_at": created_at,
+        "updated_at": created_at,  # an event never changes
+        "actor": {"kind": row["actor_kind"], "id": actor_id},
+        "data": row["data"],
     }
+
+
+def event_json(event: Event, *, for_customer: bool = False) -> dict[str, Any]:
+    """`event_row_json` of an Event instance."""
+    return event_row_json({column: getattr(event, column) for column in EVENT_COLUMNS}, for_customer=for_customer)
 
 
 def event_body(event: Event) -> bytes:

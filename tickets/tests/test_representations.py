@@ -273,7 +273,7 @@ def test_a_page_of_many_tickets_shows_the_stage_durations_stored(tickets, admin_
 def test_a_prepared_page_still_refuses_bad_pages_and_anyone_without_the_right(
     admin_client_api, staff_client, customer_client, anon_client, make_ticket, customer
 ):
-    """The five lists that take a statement built once with nothing but the page asked for (decision 0039): a bad page
+    """The six lists that take a statement built once with nothing but the page asked for (decision 0039): a bad page
     size is still a 400 naming it, a page that is not one or past the end a 404, `per_page` still the size, and the
     permissions unchanged."""
     from inventory.services import part_adjust_stock, part_create
@@ -290,6 +290,7 @@ def test_a_prepared_page_still_refuses_bad_pages_and_anyone_without_the_right(
         "estimates": "/estimates",
         "a ticket's estimates": reverse("serviceticket-estimates", args=[ticket.pk]),
         "movements": reverse("part-movements", args=[part.pk]),
+        "a ticket's events": reverse("serviceticket-events", args=[ticket.pk]),
     }
     for name, url in urls.items():
         whole = admin_client_api.get(url).json()
@@ -307,6 +308,8 @@ def test_a_prepared_page_still_refuses_bad_pages_and_anyone_without_the_right(
     # A customer: its own ticket's estimates and history; no shop-wide list of estimates or movements.
     assert customer_client.get(urls["a ticket's estimates"]).json()["count"] == 2
     assert customer_client.get(urls["history"]).json()["count"] == 1
+    assert customer_client.get(urls["a ticket's events"]).json()["count"] == 2  # its estimates, not the rest
+    assert admin_client_api.get(urls["a ticket's events"]).json()["count"] > 2
     assert customer_client.get(urls["estimates"]).status_code == 403
     assert customer_client.get(urls["movements"]).status_code == 403
 

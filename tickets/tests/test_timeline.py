@@ -18,6 +18,7 @@ from inventory.services import part_adjust_stock
 from mechanic_shop.core.actors import acting_as
 from mechanic_shop.core.exceptions import Conflict
 from mechanic_shop.events.models import Event, OutgoingEmail, Webhook, WebhookDelivery
+from mechanic_shop.events.services import event_json
 from mechanic_shop.events.tasks import send_email
 from tickets.representations import ticket_representation
 from tickets.serializers import ServiceTicketSerializer
@@ -234,3 +235,35 @@ def test_a_mail_that_cannot_be_sent_is_retried_then_fails(make_ticket, settings)
     email.refresh_from_db()
     assert email.attempts == 2
     assert "SMTP is down" in email.error
+
+
+def test_a_page_of_the_timeline_is_the_statement_the_filters_build(admin_client_api, make_ticket, make_mechanic):
+    """With nothing but the page asked for, staff read a ticket's timeline through a statement built once (decision
+    0039, as a ticket's estimates): the same SQL, count and events as the filters' own path, each event as
+    `event_json` shows it (the webhooks' shape)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ticket = make_ticket(mechanics=[make_mechanic()], parts=[(baker.make(Part, quantity_in_stock=9), 2)])
+    ticket_set_status(ticket=ticket, status="in_progress")
+    make_ticket(status="in_progress")  # another ticket's events are not in the page
+    expected = list(Event.objects.filter(ticket_id=ticket.pk).order_by("id"))
+    assert len(expected) >= 3
+
+    def page(params):
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client_api.get(events_url(ticket), params)
+        assert response.status_code == 200
+        return response.json(), [q["sql"] for q in queries if "events_event" in q["sql"]]
+
+    for params in ({"page_size": 2}, {"page_size": 2, "page": 2}, {}):
+        prepared, prepared_sql = page(params)
+        # `ordering=id` is no ordering the sync filter knows: it sends the request down the filters' path unchanged.
+        built, built_sql = page({**params, "ordering": "id"})
+        assert (prepared["count"], prepared["results"]) == (built["count"], built["results"])
+        assert len(prepared_sql) == len(built_sql) == 2  # the count, then the page
+        assert prepared_sql[1] == built_sql[1]
+        assert prepared_sql[0].upper().startswith("SELECT COUNT(*) FROM (")  # the page's own statement, counted
+        size, number = params.get("page_size", 10), params.get("page", 1)
+        assert prepared["count"] == len(expected)
+        assert prepared["results"] == [event_json(e) for e in expected[(number - 1) * size : number * size]]
