@@ -266,6 +266,8 @@ class PreparedPage:
         self.takes_id = takes_id
         # Per thread, as its connection is: `prepared`, the statement (_PreparedPage) or None where it cannot be.
         self._local = threading.local()
+        # The same queryset without its ordering, prepared the same way, for `count` (made on first use).
+        self._unordered: PreparedPage | None = None
 
     def page(self, *args: int) -> "PageRows":
         """The queryset for `args` as Django's Paginator takes it: slicing it runs one page's statement."""
@@ -289,9 +291,15 @@ class PreparedPage:
         return [dict(zip(names, row, strict=True)) for row in rows]
 
     def count(self, args: tuple[int, ...]) -> int:
-        """How many rows the queryset for `args` holds: the prepared statement counted by the database
-        (`SELECT COUNT(*) FROM (…)`), or the ORM's `count()` where it is not prepared."""
-        prepared, params = self._bind(args)
+        """How many rows the queryset for `args` holds: its statement without the ORDER BY, prepared the same way and
+        counted by the database (`SELECT COUNT(*) FROM (…)`), or the ORM's `count()` where it is not prepared.
+
+        Without the ordering, SQLite folds the count into the subquery and counts index entries; with it, it reads
+        every row of the subquery in order first (five times as long for a ticket's 1,900 events)."""
+        if self._unordered is None:
+            make_queryset = self.make_queryset
+            self._unordered = PreparedPage(lambda *args: make_queryset(*args).order_by(), takes_id=self.takes_id)
+        prepared, params = self._unordered._bind(args)
         if prepared is None:
             return int(self.make_queryset(*args).count())
         connection = prepared.compiler.connection

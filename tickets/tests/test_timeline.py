@@ -264,6 +264,7 @@ def test_a_page_of_the_timeline_is_the_statement_the_filters_build(admin_client_
         assert len(prepared_sql) == len(built_sql) == 2  # the count, then the page
         assert prepared_sql[1] == built_sql[1]
         assert prepared_sql[0].upper().startswith("SELECT COUNT(*) FROM (")  # the page's own statement, counted
+        assert "ORDER BY" not in prepared_sql[0].upper()  # without its ordering
         size, number = params.get("page_size", 10), params.get("page", 1)
         assert prepared["count"] == len(expected)
         assert prepared["results"] == [event_json(e) for e in expected[(number - 1) * size : number * size]]
