@@ -253,8 +253,9 @@ class PreparedPage:
     A page of ten tickets spent a third of its time having Django build the same statement again: `values()` resolving
     each column, then the compiler its select list, its ordering and its converters
     (docs/decisions/0039-a-whole-lists-page-without-rebuilding-its-sql.md). For a queryset whose shape is fixed (a
-    view's whole list, or all of one vehicle's tickets, one ticket's estimates, one part's movements) only the page and
-    at most one integer argument change. `make_queryset` takes no argument (with `takes_id` false) or that one id.
+    view's whole list, or all of one vehicle's tickets, one ticket's estimates or events, one part's movements) only
+    the page and at most one integer argument change. `make_queryset` takes no argument (with `takes_id` false) or
+    that one id.
 
     It compiles the statement twice, with two different arguments and slices, and uses it only if the two texts are
     the same up to the `LIMIT … OFFSET …` that Django appends and the parameters differ exactly at the argument;
