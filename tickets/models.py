@@ -261,9 +261,9 @@ class CompletedWork(models.Model):
     Written once, as the ticket completes (`record_completed_work` in tickets/leaderboard.py, called in the completing
     transaction), from the ticket's time entries and labor lines. A completed ticket never changes again, so neither
     does its row. The board then sums one narrow row per mechanic and ticket, read in order from one index, instead
-    of joining every completed ticket to its entries and lines (docs/decisions/0040-the-efficiency-board-kept-as-
-    tickets-complete.md). Derived data: not shown in the admin; `manage.py fill_completed_work` writes the rows of a
-    ticket completed behind the services' backs."""
+    of joining every completed ticket to its entries and lines
+    (docs/decisions/0040-the-efficiency-board-kept-as-tickets-complete.md). Derived data: not shown in the admin;
+    `manage.py fill_completed_work` writes the rows of a ticket completed behind the services' backs."""
 
     ticket = models.ForeignKey(ServiceTicket, on_delete=models.CASCADE, related_name="completed_work")
     mechanic = models.ForeignKey("mechanics.Mechanic", on_delete=models.CASCADE, related_name="completed_work")

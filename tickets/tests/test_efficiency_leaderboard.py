@@ -312,7 +312,7 @@ def test_fill_completed_work_writes_the_rows_a_completion_behind_the_services_ba
 
     out = io.StringIO()
     call_command("fill_completed_work", stdout=out)
-    assert out.getvalue() == "1 rows written for 2 completed tickets without any.\n"
+    assert out.getvalue() == "Completed tickets without rows: 2. Rows written: 1.\n"
     assert list(CompletedWork.objects.filter(ticket=behind).values_list("mechanic_id", "clocked_seconds",
                                                                         "billed_cents", "completed_at")) == [
         (shop["bob"].pk, 36000, 2000, DAY)
@@ -325,7 +325,7 @@ def test_fill_completed_work_writes_the_rows_a_completion_behind_the_services_ba
 
     rows = list(CompletedWork.objects.values_list("ticket_id", "mechanic_id", "clocked_seconds", "billed_cents"))
     call_command("fill_completed_work", stdout=out)  # again: nothing left to write
-    assert out.getvalue().endswith("0 rows written for 1 completed tickets without any.\n")
+    assert out.getvalue().endswith("Completed tickets without rows: 1. Rows written: 0.\n")  # the idle one
     assert (
         list(CompletedWork.objects.values_list("ticket_id", "mechanic_id", "clocked_seconds", "billed_cents")) == rows
     )

@@ -12,4 +12,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         tickets, rows = fill_completed_work()
-        self.stdout.write(f"{rows} rows written for {tickets} completed tickets without any.")
+        self.stdout.write(f"Completed tickets without rows: {tickets}. Rows written: {rows}.")
