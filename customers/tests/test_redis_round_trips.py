@@ -1,4 +1,5 @@
-"""The cached customer list in two trips to Redis (docs/decisions/0028-one-trip-to-redis-per-request.md and 0036).
+"""The cached customer list in two trips to Redis, a customer detail in one (decisions 0028, 0036 and 0043 in
+docs/decisions/).
 
 Round trips are counted by the `round_trips` fixture (mechanic_shop/testing/redis.py). These need a real Redis:
 they run where REDIS_URL is set (CI's MariaDB + Redis run).
@@ -69,6 +70,33 @@ def test_a_miss_is_three_round_trips(viewer, customer, round_trips):
     # The page's MGET (a miss, handed on to the view), the script call, the page's SET; the list itself comes from
     # the database.
     assert round_trips == ["MGET", "EVALSHA", "SET"]
+
+
+def test_a_detail_answered_before_drf_is_one_round_trip(viewer, customer, round_trips):
+    detail = reverse("customer-detail", args=[customer.pk])
+    assert viewer.get(detail).status_code == 200  # stores the permission set
+    round_trips.clear()
+
+    response = viewer.get(detail)
+
+    assert response.status_code == 200
+    assert response.json()["name"] == customer.name
+    assert round_trips == ["EVALSHA"]  # the permission set, its generation and both counters (decision 0043)
+    assert response["RateLimit"].startswith('"minute";r=998;')
+
+
+def test_a_missing_detail_is_handed_to_drf_and_counted_once(viewer, customer, round_trips):
+    assert viewer.get(reverse("customer-detail", args=[customer.pk])).status_code == 200  # the permission set
+    round_trips.clear()
+
+    response = viewer.get("/customers/987654321")
+
+    assert response.status_code == 404
+    # Counted in the trip before DRF, given back (one pipeline), then counted again in DRF's own trip: a miss costs
+    # two trips more than a found record.
+    assert round_trips == ["EVALSHA", "DECRBY", "EVALSHA"]
+    assert response["RateLimit"].startswith('"minute";r=998;')
+    assert counter_value(f"throttle:user_short:user-{response.wsgi_request.user.pk}") == 2
 
 
 def test_a_customer_write_is_seen_at_the_next_request(viewer, customer):

@@ -32,9 +32,9 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import has_vary_header, patch_vary_headers
 from django.utils.http import http_date
-from rest_framework.exceptions import APIException
 
-from mechanic_shop.api import conditional, prefetch, throttling
+from mechanic_shop.api import conditional
+from mechanic_shop.api.before_drf import let_through, viewset_for
 from mechanic_shop.api.negotiation import plain_json_accepted
 from mechanic_shop.core.generations import generation_and_cached
 
@@ -176,15 +176,13 @@ def answer_hits_before_drf(
     """The router's view for a list whose page is cached (api/routers.py wraps it in this).
 
     A GET with a bearer token and a plain Accept that finds a fresh page gets it here, once the viewset's own
-    authenticator, permissions and throttles have let it through — run on the Django request, without DRF's request
-    wrapping, negotiation and finalizing, which were a fifth of such a hit (docs/decisions/0036). Anything else goes
+    authenticator, permissions and throttles have let it through (`let_through`, api/before_drf.py) — on the Django
+    request, without DRF's request wrapping, negotiation and finalizing, which were a fifth of such a hit
+    (docs/decisions/0036). Anything else goes
     to the DRF view as if this were not there: no page (its lookup is handed on, not repeated), another method or
     Accept, no token, a refusal. What a refused request was counted here is given back first, so DRF counts it once.
     """
-    viewset_class: Any = view.cls  # type: ignore[attr-defined]
-    initkwargs: dict[str, Any] = view.initkwargs  # type: ignore[attr-defined]
-    actions: dict[str, str] = view.actions  # type: ignore[attr-defined]
-    renderers = len(viewset_class.renderer_classes)
+    renderers = len(view.cls.renderer_classes)  # type: ignore[attr-defined]
 
     # functools.wraps copies the DRF view's attributes (cls, actions, csrf_exempt): the schema and Django see that view.
     @functools.wraps(view)
@@ -193,47 +191,8 @@ def answer_hits_before_drf(
             key, generation, hit = _look_up(page, request)
             if hit is None:
                 request.__dict__[_LOOKED_UP] = (key, generation)
-            else:
-                # As DRF's view() makes the viewset for a request, and `initial` names its action.
-                viewset = viewset_class(**initkwargs)
-                viewset.action_map = actions
-                viewset.action = actions["get"]
-                viewset.request, viewset.args, viewset.kwargs = request, args, kwargs
-                viewset.format_kwarg = None
-                if _let_through(viewset, request):
-                    return hit
+            elif let_through(viewset_for(view, request, args, kwargs), request) is not None:
+                return hit
         return view(request, *args, **kwargs)
 
     return answer
-
-
-def _let_through(viewset: Any, request: "HttpRequest") -> bool:
-    """What DRF's `initial` decides for the viewset, in its order: authentication (the first authenticator, the
-    bearer token's), the one trip to Redis, permissions, throttles. False at the first refusal, with nothing left
-    counted; the DRF view then answers it (401, 403, 429) exactly as it would have."""
-    authenticators = viewset.get_authenticators()
-    if not authenticators:
-        return False
-    try:
-        authenticated = authenticators[0].authenticate(request)
-    except APIException:
-        return False
-    if authenticated is None:
-        return False
-    # DRF sets both on the Django request too; the permissions read them.
-    request.user, request.auth = authenticated  # type: ignore[attr-defined]
-    prefetch.read_ahead(viewset, request)
-    if not all(permission.has_permission(request, viewset) for permission in viewset.get_permissions()):
-        prefetch.give_back(request)
-        return False
-    throttles = viewset.get_throttles()
-    if not throttling.has_counted(request):  # counted in the trip to Redis, or here, so it can be given back
-        throttling.count_ahead(request, prefetch.counters_of(throttles, request))
-    keys = throttling.counted_keys(request)
-    # Every throttle is asked, as DRF asks them all before refusing.
-    refused = [throttle for throttle in throttles if not throttle.allow_request(request, viewset)]
-    if refused:
-        throttling.forget(request)
-        prefetch.give_back_keys(keys)
-        return False
-    return True

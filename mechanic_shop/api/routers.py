@@ -4,6 +4,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import URLPattern
 from rest_framework.routers import SimpleRouter
 
+from mechanic_shop.api.before_drf import answer_retrieve_before_drf, check_retrieve_before_drf
 from mechanic_shop.api.caching import answer_hits_before_drf
 from mechanic_shop.api.viewsets import ShopViewSetMixin
 
@@ -14,8 +15,10 @@ if TYPE_CHECKING:
 class OptionalSlashRouter(SimpleRouter):
     """`/customers` and `/customers/` answer the same, with no redirect (a redirect would drop a POST body).
 
-    It registers only viewsets built on the API's base classes (mechanic_shop/api/viewsets.py), and gives a list whose
-    page is cached (`shared_cache_page`) a view that answers its hits before DRF (`answer_hits_before_drf`).
+    It registers only viewsets built on the API's base classes (mechanic_shop/api/viewsets.py). It gives a list whose
+    page is cached (`shared_cache_page`) a view that answers its hits before DRF (`answer_hits_before_drf`), and the
+    detail route of a viewset that sets `retrieve_before_drf` one that answers a plain GET before DRF
+    (`answer_retrieve_before_drf`).
     """
 
     def __init__(self) -> None:
@@ -28,6 +31,11 @@ class OptionalSlashRouter(SimpleRouter):
                 f"{viewset.__name__} must be built on mechanic_shop.api.viewsets (ShopModelViewSet, "
                 "ShopGenericViewSet or ShopReadOnlyViewSet)."
             )
+        if getattr(viewset, "retrieve_before_drf", False):
+            try:
+                check_retrieve_before_drf(viewset)
+            except TypeError as exc:
+                raise ImproperlyConfigured(str(exc)) from exc
         super().register(prefix, viewset, basename)
 
     def get_urls(self) -> list[Any]:
@@ -38,5 +46,7 @@ class OptionalSlashRouter(SimpleRouter):
                 page = getattr(getattr(getattr(view, "cls", None), "list", None), "shared_page", None)
                 if page is not None and getattr(view, "actions", {}).get("get") == "list":
                     url = URLPattern(url.pattern, answer_hits_before_drf(view, page), url.default_args, url.name)
+                elif getattr(view, "actions", {}).get("get") == "retrieve" and view.cls.retrieve_before_drf:  # type: ignore[attr-defined]
+                    url = URLPattern(url.pattern, answer_retrieve_before_drf(view), url.default_args, url.name)
             urls.append(url)
         return urls

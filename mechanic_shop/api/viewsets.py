@@ -47,6 +47,11 @@ class ShopViewSetMixin(_ViewBase):
     lookup_value_regex = ID_PATTERN
     # Whether a POST honours Idempotency-Key (mechanic_shop/idempotency/keys.py); authentication's actions say no.
     idempotency_keys = True
+    # Whether the router answers a plain GET of one object before DRF (api/before_drf.py, decision 0043). Only for a
+    # viewset whose rules live in get_authenticators, get_permissions, get_throttles, get_queryset and the object
+    # permissions, and whose retrieve is DRF's own (the router checks that): overrides of initial or the check_*
+    # methods would be skipped.
+    retrieve_before_drf = False
 
     def perform_authentication(self, request: "Request") -> None:
         super().perform_authentication(request)
