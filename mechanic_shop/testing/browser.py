@@ -39,9 +39,10 @@ def console_errors(driver) -> list[str]:
 
 
 @pytest.fixture
-def browser(settings):
+def browser(settings, tmp_path_factory):
     """A headless Chromium through chromedriver; at the end, its console must hold no error (a test that expects
-    some reads them first with `console_errors`)."""
+    some reads them first with `console_errors`). Its temporary files (profile, singleton socket) go to a directory
+    of pytest's, which pytest cleans up: Chromium leaves a directory in /tmp behind on every run otherwise."""
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
@@ -60,7 +61,9 @@ def browser(settings):
     # The console, and the performance log: the DevTools protocol's Network events, for `page_requests`.
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     # Both paths given, so selenium never tries to download a browser or driver of its own.
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
+    scratch = tmp_path_factory.mktemp("chromium")
+    service = Service(executable_path=driver_path, env={**os.environ, "TMPDIR": str(scratch)})
+    driver = webdriver.Chrome(options=options, service=service)
     driver.implicitly_wait(5)
     try:
         yield driver
