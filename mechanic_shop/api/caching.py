@@ -34,7 +34,7 @@ from django.utils.cache import has_vary_header, patch_vary_headers
 from django.utils.http import http_date
 
 from mechanic_shop.api import conditional
-from mechanic_shop.api.before_drf import let_through, viewset_for
+from mechanic_shop.api.before_drf import let_through
 from mechanic_shop.api.negotiation import plain_json_accepted
 from mechanic_shop.core.generations import generation_and_cached
 
@@ -182,7 +182,10 @@ def answer_hits_before_drf(
     to the DRF view as if this were not there: no page (its lookup is handed on, not repeated), another method or
     Accept, no token, a refusal. What a refused request was counted here is given back first, so DRF counts it once.
     """
-    renderers = len(view.cls.renderer_classes)  # type: ignore[attr-defined]
+    viewset_class: Any = view.cls  # type: ignore[attr-defined]
+    initkwargs: dict[str, Any] = view.initkwargs  # type: ignore[attr-defined]
+    actions: dict[str, str] = view.actions  # type: ignore[attr-defined]
+    renderers = len(viewset_class.renderer_classes)
 
     # functools.wraps copies the DRF view's attributes (cls, actions, csrf_exempt): the schema and Django see that view.
     @functools.wraps(view)
@@ -191,8 +194,15 @@ def answer_hits_before_drf(
             key, generation, hit = _look_up(page, request)
             if hit is None:
                 request.__dict__[_LOOKED_UP] = (key, generation)
-            elif let_through(viewset_for(view, request, args, kwargs), request) is not None:
-                return hit
+            else:
+                # As DRF's view() makes the viewset for a request, and `initial` names its action.
+                viewset = viewset_class(**initkwargs)
+                viewset.action_map = actions
+                viewset.action = actions["get"]
+                viewset.request, viewset.args, viewset.kwargs = request, args, kwargs
+                viewset.format_kwarg = None
+                if let_through(viewset, request) is not None:
+                    return hit
         return view(request, *args, **kwargs)
 
     return answer
