@@ -178,9 +178,9 @@ def answer_hits_before_drf(
     A GET with a bearer token and a plain Accept that finds a fresh page gets it here, once the viewset's own
     authenticator, permissions and throttles have let it through (`let_through`, api/before_drf.py) — on the Django
     request, without DRF's request wrapping, negotiation and finalizing, which were a fifth of such a hit
-    (docs/decisions/0036). Anything else goes
-    to the DRF view as if this were not there: no page (its lookup is handed on, not repeated), another method or
-    Accept, no token, a refusal. What a refused request was counted here is given back first, so DRF counts it once.
+    (docs/decisions/0036). Anything else goes to the DRF view as if this were not there: no page (its lookup is
+    handed on, not repeated), another method or Accept, no token, a refusal. What a refused request was counted here
+    is given back first, so DRF counts it once.
     """
     viewset_class: Any = view.cls  # type: ignore[attr-defined]
     initkwargs: dict[str, Any] = view.initkwargs  # type: ignore[attr-defined]
