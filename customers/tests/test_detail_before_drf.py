@@ -30,25 +30,6 @@ def detail(customer) -> str:
 
 
 @pytest.fixture
-def viewer(make_staff):
-    return make_staff("customers.view_customer")
-
-
-@pytest.fixture
-def drf_runs(monkeypatch):
-    """Counts the requests DRF's path served (its `initial`); a detail answered before DRF adds none."""
-    served = []
-    initial = CustomerViewSet.initial
-
-    def counted(self, request, *args, **kwargs):
-        served.append(request.method)
-        return initial(self, request, *args, **kwargs)
-
-    monkeypatch.setattr(CustomerViewSet, "initial", counted)
-    return served
-
-
-@pytest.fixture
 def rates(throttle_rates):
     throttle_rates(user_short="1000/minute", user_long="100000/day")
 

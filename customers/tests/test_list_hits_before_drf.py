@@ -9,7 +9,6 @@ from django.contrib.auth.models import Permission
 from django.core.cache import caches
 from django.urls import reverse
 
-from customers.views import CustomerViewSet
 from mechanic_shop.accounts.authentication import ROLE_CUSTOMER, ROLE_STAFF
 from mechanic_shop.api import caching
 from mechanic_shop.api.throttling import THROTTLE_CACHE
@@ -21,25 +20,6 @@ LIST = reverse("customer-list")
 PAGE = f"{LIST}?page=1&per_page=10"
 # What differs between two answers made a moment apart.
 PER_ANSWER = {"Expires", "Age", "Date", "RateLimit"}
-
-
-@pytest.fixture
-def viewer(make_staff):
-    return make_staff("customers.view_customer")
-
-
-@pytest.fixture
-def drf_runs(monkeypatch):
-    """Counts the requests DRF's path served (its `initial`); a hit answered before DRF adds none."""
-    served = []
-    initial = CustomerViewSet.initial
-
-    def counted(self, request, *args, **kwargs):
-        served.append(request.method)
-        return initial(self, request, *args, **kwargs)
-
-    monkeypatch.setattr(CustomerViewSet, "initial", counted)
-    return served
 
 
 def counter(scope: str, user, window: int) -> int | None:
