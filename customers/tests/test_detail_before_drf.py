@@ -140,8 +140,7 @@ def test_no_token_a_bad_token_and_a_deactivated_account_get_drfs_401(viewer, cus
 
     client = client_with_token(viewer, ROLE_STAFF)
     assert client.get(detail(customer)).status_code == 200
-    get_user = type(viewer).objects.filter(pk=viewer.pk)
-    get_user.update(is_active=False)  # a bulk update: no signal, no cache sees it
+    type(viewer).objects.filter(pk=viewer.pk).update(is_active=False)  # a bulk update: no signal, no cache sees it
     refused = client.get(detail(customer))
     assert refused.status_code == 401
     assert refused.json()["code"] == "user_inactive"

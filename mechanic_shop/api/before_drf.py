@@ -19,6 +19,7 @@ counts it once. The rate-limit headers and `If-None-Match` are the middleware's,
 import functools
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpResponse
 from rest_framework.exceptions import APIException
 from rest_framework.mixins import RetrieveModelMixin
@@ -79,9 +80,12 @@ def _refuse(*args: Any, **kwargs: Any) -> None:
 
 
 def check_retrieve_before_drf(viewset_class: type) -> None:
-    """Raise TypeError unless the viewset's `retrieve` is DRF's own: an override would be skipped here."""
+    """Refuse (ImproperlyConfigured) a viewset whose `retrieve` is not DRF's own: the override would be skipped here.
+    The router asks as the viewset is registered."""
     if getattr(viewset_class, "retrieve", None) is not RetrieveModelMixin.retrieve:
-        raise TypeError(f"{viewset_class.__name__} overrides retrieve, so it cannot set retrieve_before_drf.")
+        raise ImproperlyConfigured(
+            f"{viewset_class.__name__} overrides retrieve, so it cannot set retrieve_before_drf."
+        )
 
 
 def answer_retrieve_before_drf(view: "Callable[..., HttpResponseBase]") -> "Callable[..., HttpResponseBase]":
@@ -89,7 +93,6 @@ def answer_retrieve_before_drf(view: "Callable[..., HttpResponseBase]") -> "Call
     viewset_class: Any = view.cls  # type: ignore[attr-defined]
     initkwargs: dict[str, Any] = view.initkwargs  # type: ignore[attr-defined]
     actions: dict[str, str] = view.actions  # type: ignore[attr-defined]
-    check_retrieve_before_drf(viewset_class)
     renderers = len(viewset_class.renderer_classes)
 
     # functools.wraps copies the DRF view's attributes (cls, actions, csrf_exempt): the schema and Django see that view.

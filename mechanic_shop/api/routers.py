@@ -32,10 +32,7 @@ class OptionalSlashRouter(SimpleRouter):
                 "ShopGenericViewSet or ShopReadOnlyViewSet)."
             )
         if getattr(viewset, "retrieve_before_drf", False):
-            try:
-                check_retrieve_before_drf(viewset)
-            except TypeError as exc:
-                raise ImproperlyConfigured(str(exc)) from exc
+            check_retrieve_before_drf(viewset)
         super().register(prefix, viewset, basename)
 
     def get_urls(self) -> list[Any]:
