@@ -5,11 +5,14 @@ grants staff rights even if the account behind it were later made staff, and a s
 its account still has `is_staff`.
 """
 
+import functools
 import time
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import get_user_model
+from django.core.signals import setting_changed
 from django.db import connections, router
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
@@ -38,6 +41,19 @@ VERIFIED_TOKENS_MAX = 4096
 USER_COLUMNS = {"id", "is_active", "is_staff", "is_superuser"}
 
 
+@functools.cache
+def _user_model() -> "type[AuthUser]":
+    """`get_user_model()`, looked up once: DRF makes an authenticator for every request, and SimpleJWT's looks the model
+    up by its dotted name each time (through the settings and the app registry), as did `get_user` again."""
+    return get_user_model()
+
+
+@receiver(setting_changed)
+def _forget_user_model(*, setting: str, **kwargs: Any) -> None:
+    if setting == "AUTH_USER_MODEL":  # a test may swap it
+        _user_model.cache_clear()
+
+
 class ShopJWTAuthentication(JWTAuthentication):
     """SimpleJWT bearer tokens; the user's row is read, and checked active, on every request.
 
@@ -54,6 +70,11 @@ class ShopJWTAuthentication(JWTAuthentication):
     # sends the same token on every request until it expires; verifying those same bytes again gives the same
     # answer, so only the expiry is checked again. A token that failed is never remembered.
     _verified: dict[bytes, tuple[float, "Token"]] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # JWTAuthentication's own __init__ only sets user_model, through get_user_model().
+        super(JWTAuthentication, self).__init__(*args, **kwargs)
+        self.user_model = _user_model()
 
     def get_raw_token(self, header: bytes) -> bytes | None:
         # SimpleJWT takes a header with another scheme (`Token …`, `Basic …`) for no credentials at all, so the
@@ -85,7 +106,7 @@ class ShopJWTAuthentication(JWTAuthentication):
         except (KeyError, TypeError, ValueError) as exc:
             # A lazy string, as SimpleJWT's own get_user sends (its annotation says str).
             raise InvalidToken(cast(str, _("Token contained no recognizable user identification"))) from exc
-        user_model = get_user_model()
+        user_model = self.user_model
         alias = router.db_for_read(user_model)
         sql, driver, names = self._select_user_sql(user_model, alias)
         rows = fetch(connections[alias], sql, [user_id], driver, size=1)

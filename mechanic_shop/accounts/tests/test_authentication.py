@@ -37,6 +37,15 @@ def test_loads_the_caller_in_one_query_with_the_rest_deferred(make_staff):
     assert (user.username, user.email) == ("deskclerk", "desk@example.com")
 
 
+def test_the_user_model_is_looked_up_once_and_again_when_the_setting_changes(settings):
+    from customers.models import Customer
+
+    assert ShopJWTAuthentication().user_model is get_user_model()
+    # Any model will do to see the lookup made again: the authenticator only names it.
+    settings.AUTH_USER_MODEL = "customers.Customer"
+    assert ShopJWTAuthentication().user_model is Customer
+
+
 def test_flags_are_booleans_as_the_orm_gives_them(make_staff):
     _refresh, access = issue_tokens(make_staff(is_superuser=True), ROLE_STAFF)
     user, _token = authenticate(access)
