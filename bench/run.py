@@ -8,8 +8,9 @@ second, p50 and p99 latency (wrk --latency), SQL queries per request and respons
 in-process with Django's test client and CaptureQueriesContext), the share of non-2xx answers, and each
 endpoint's rate as a ratio of two floors measured in the same run: `GET /` (the framework's) and a bare WSGI hello
 world under the same gunicorn (bench/floor.py, the server's physical floor; measured before and after the endpoints,
-the mean of the two is used). Below the table it checks the targets: each endpoint with a floor target is measured
-again in ROUNDS rounds that alternate the floor and the endpoint, and judged by the median of the rounds' ratios.
+the mean of the two is used), and the workers' CPU time per request, alone and less the floor's. Below the table
+it checks the targets: each endpoint with a floor target is measured again in ROUNDS rounds that alternate the
+floor and the endpoint, and judged by the median of the rounds' ratios.
 """
 
 import argparse
@@ -120,7 +121,33 @@ end
 """
 
 
-def wrk(url: str, path: str, method: str, token: str | None, body: dict | None, args, bust: bool) -> dict:
+def workers_cpu_seconds(master_pid: int | None) -> float | None:
+    """User + system CPU seconds of a gunicorn master's workers: the live ones, and those it has reaped (recycled
+    after `max_requests`), which /proc adds to the master's children's times. None where there is no /proc."""
+    if master_pid is None:
+        return None
+    try:
+        ticks = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:  # gone since the listing
+                continue
+            if entry.name == str(master_pid):
+                ticks += int(fields[13]) + int(fields[14])  # cutime, cstime: reaped workers
+            elif fields[1] == str(master_pid):
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime of a live worker
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return None
+
+
+def wrk(
+    url: str, path: str, method: str, token: str | None, body: dict | None, args, bust: bool, server: int | None = None
+) -> dict:
+    """One wrk run; with `server` (a gunicorn master's pid), also its workers' CPU per request."""
     script = WRK_LUA.format(
         method=method,
         auth=f'wrk.headers["Authorization"] = "Bearer {token}"' if token else "",
@@ -130,7 +157,9 @@ def wrk(url: str, path: str, method: str, token: str | None, body: dict | None, 
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "-s", handle.name]
+    cpu_before = workers_cpu_seconds(server)
     out = subprocess.run([*cmd, url + path], capture_output=True, text=True, check=True).stdout
+    cpu_after = workers_cpu_seconds(server)
     os.unlink(handle.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
@@ -148,6 +177,8 @@ def wrk(url: str, path: str, method: str, token: str | None, body: dict | None, 
         "requests": total,
         "non2xx": int(non2xx.group(1)) if non2xx else 0,
         "socket_errors": errors.group(1) if errors else "",
+        # Requests wrk had not yet seen answered at the end are within a few of `total`.
+        "cpu_us": None if cpu_before is None or cpu_after is None else (cpu_after - cpu_before) * 1e6 / max(total, 1),
     }
 
 
@@ -357,18 +388,21 @@ def main() -> int:
                 for n, m, p, t, b, bust in endpoints
             ],
         )
-        floors = [wrk(floor_url, "/", "GET", None, None, args, False)["rps"]]
-        print(f"  bare WSGI floor: {floors[0]:.0f} req/s", flush=True)
+        floor_runs = [wrk(floor_url, "/", "GET", None, None, args, False, floor_server.pid)]
+        print(f"  bare WSGI floor: {floor_runs[0]['rps']:.0f} req/s", flush=True)
         rows = []
         for name, method, path, token, body, bust in endpoints:
-            result = wrk(url, path, method, token, body, args, bust)
+            result = wrk(url, path, method, token, body, args, bust, server.pid)
             result.update(inproc[name])
             if result["status"] >= 300:
                 print(f"  warning: {name} answered {result['status']} in-process", flush=True)
             rows.append((name, result))
-            print(f"  {name}: {result['rps']:.0f} req/s, p99 {result['p99']:.1f} ms", flush=True)
-        floors.append(wrk(floor_url, "/", "GET", None, None, args, False)["rps"])
-        print(f"  bare WSGI floor: {floors[1]:.0f} req/s", flush=True)
+            print(
+                f"  {name}: {result['rps']:.0f} req/s, p99 {result['p99']:.1f} ms, {cpu_text(result['cpu_us'])} µs CPU",
+                flush=True,
+            )
+        floor_runs.append(wrk(floor_url, "/", "GET", None, None, args, False, floor_server.pid))
+        print(f"  bare WSGI floor: {floor_runs[1]['rps']:.0f} req/s", flush=True)
         rounds = target_rounds(url, floor_url, [e for e in endpoints if e[0] in FLOOR_TARGETS], args)
         rss = worker_rss_mb(server.pid)
     finally:
@@ -376,25 +410,34 @@ def main() -> int:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
 
+    floors = [run["rps"] for run in floor_runs]
     bare = sum(floors) / len(floors)
+    floor_cpus = [run["cpu_us"] for run in floor_runs if run["cpu_us"] is not None]
+    floor_cpu = sum(floor_cpus) / len(floor_cpus) if floor_cpus else None
     floor = rows[0][1]["rps"]
     lines = [
         f"### {backend} + {cache}, {scale}, gunicorn {args.workers} workers, "
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s",
         "",
-        "| endpoint | req/s | p50 ms | p99 ms | SQL/req | bytes | non-2xx | × `GET /` | × bare floor |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-        f"| bare WSGI hello world (`bench/floor.py`) | {bare:.0f} | | | 0 | 15 | | | 1.00 |",
+        "| endpoint | req/s | p50 ms | p99 ms | SQL/req | bytes | non-2xx | × `GET /` | × bare floor | CPU µs "
+        "| over floor µs |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| bare WSGI hello world (`bench/floor.py`) | {bare:.0f} | | | 0 | 15 | | | 1.00 | {cpu_text(floor_cpu)} | |",
     ]
     for name, r in rows:
+        over = None if r["cpu_us"] is None or floor_cpu is None else r["cpu_us"] - floor_cpu
         lines.append(
             f"| `{name}` | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['queries']} | {r['bytes']} "
-            f"| {r['non2xx']}/{r['requests']} | {r['rps'] / floor:.2f} | {r['rps'] / bare:.3f} |"
+            f"| {r['non2xx']}/{r['requests']} | {r['rps'] / floor:.2f} | {r['rps'] / bare:.3f} "
+            f"| {cpu_text(r['cpu_us'])} | {cpu_text(over)} |"
         )
     lines += [
         "",
         f"Bare floor before and after the endpoints: {floors[0]:.0f} and {floors[1]:.0f} req/s (their mean is 1.00).",
         f"Worker RSS after the run: {', '.join(f'{mb:.0f} MB' for mb in rss)}.",
+        "CPU µs: the gunicorn workers' user + system CPU per request (their /proc times over wrk's requests), which "
+        "does not move with the machine's load as req/s does; over floor µs: that less the floor's, the work the API "
+        "does for the request.",
         "",
         *check_targets(rows, rounds),
     ]
@@ -402,6 +445,10 @@ def main() -> int:
     print("\n" + table)
     (RESULTS / f"{backend}-{cache}-{scale}.md").write_text(table + "\n")
     return 0
+
+
+def cpu_text(microseconds: float | None) -> str:
+    return "–" if microseconds is None else f"{microseconds:.0f}"
 
 
 def target_rounds(url: str, floor_url: str, endpoints: list[tuple], args) -> dict[str, list[float]]:
