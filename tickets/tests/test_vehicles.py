@@ -364,6 +364,16 @@ def test_history_access(request, client_name, perms, expected, car_with_history)
     assert client.get(history(999_999)).status_code == expected
 
 
+@pytest.mark.parametrize("query", [{}, {"status": "open"}, {"page_size": 100}, {"search": "brakes"}])
+def test_no_such_vehicle_is_404_whether_the_page_is_prepared_or_filtered(staff_client, customer_client, query):
+    # Staff with only the page in the query string are refused by the count hint, before any queryset is built;
+    # with a filter, by the view's queryset; a customer always by the queryset.
+    for client in (staff_client("tickets.view_serviceticket"), customer_client):
+        response = client.get(history(999_999), query)
+        assert response.status_code == 404
+        assert response.json() == {"detail": "No such vehicle."}
+
+
 def test_history_is_paginated(staff_client, car_with_history):
     vehicle, tickets = car_with_history
     client = staff_client("tickets.view_serviceticket")
