@@ -436,7 +436,7 @@ def main() -> int:
         f"Bare floor before and after the endpoints: {floors[0]:.0f} and {floors[1]:.0f} req/s (their mean is 1.00).",
         f"Worker RSS after the run: {', '.join(f'{mb:.0f} MB' for mb in rss)}.",
         "CPU µs: the gunicorn workers' user + system CPU per request (their /proc times over wrk's requests), which "
-        "does not move with the machine's load as req/s does; over floor µs: that less the floor's, the work the API "
+        "moves less with the machine's speed than req/s does; over floor µs: that less the floor's, the work the API "
         "does for the request.",
         "",
         *check_targets(rows, rounds),
