@@ -126,22 +126,33 @@ def workers_cpu_seconds(master_pid: int | None) -> float | None:
     after `max_requests`), which /proc adds to the master's children's times. None where there is no /proc."""
     if master_pid is None:
         return None
+
+    def stat(pid: str) -> list[str]:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()  # fields from the state on
+
+    def reaped() -> int:
+        fields = stat(str(master_pid))
+        return int(fields[13]) + int(fields[14])  # cutime, cstime: the workers it has reaped
+
     try:
-        ticks = 0
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                fields = (entry / "stat").read_text().rpartition(")")[2].split()
-            except OSError:  # gone since the listing
-                continue
-            if entry.name == str(master_pid):
-                ticks += int(fields[13]) + int(fields[14])  # cutime, cstime: reaped workers
-            elif fields[1] == str(master_pid):
-                ticks += int(fields[11]) + int(fields[12])  # utime, stime of a live worker
-        return ticks / os.sysconf("SC_CLK_TCK")
+        # A worker reaped between reading the master and reading the workers would count twice or not at all: read
+        # the master before and after the workers, and again until the two agree.
+        for _ in range(10):
+            before, live = reaped(), 0
+            for entry in Path("/proc").iterdir():
+                if not entry.name.isdigit():
+                    continue
+                try:
+                    fields = stat(entry.name)
+                except OSError:  # gone since the listing
+                    continue
+                if fields[1] == str(master_pid):
+                    live += int(fields[11]) + int(fields[12])  # utime, stime of a live worker
+            if reaped() == before:
+                return (before + live) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError):
         return None
+    return None
 
 
 def wrk(

@@ -109,7 +109,7 @@ class TicketListMixin:
     def list(self, request, *args, **kwargs):
         count_hint = self.count_hint(request)
         # Staff asking for a page of everything, with nothing else in the query string: the prepared statement, which
-        # stands for the view's queryset, so that is not built (an ORM filter was 5% of a vehicle's history).
+        # stands for the view's queryset, so that is not built (decision 0045: an ORM filter, 5% of a vehicle history).
         whole = self.whole_list is not None and count_hint is not None and PAGE_PARAMS.issuperset(request.query_params)
         if not whole:
             queryset = self.filter_queryset(self.get_queryset())  # a bad filter is the 400, before a bad page size

@@ -50,8 +50,9 @@ def _user_model() -> "type[AuthUser]":
 
 @receiver(setting_changed)
 def _forget_user_model(*, setting: str, **kwargs: Any) -> None:
-    if setting == "AUTH_USER_MODEL":  # a test may swap it
+    if setting == "AUTH_USER_MODEL":  # a test may swap it: the model, and the SELECT built for it
         _user_model.cache_clear()
+        ShopJWTAuthentication._user_sql.clear()
 
 
 class ShopJWTAuthentication(JWTAuthentication):

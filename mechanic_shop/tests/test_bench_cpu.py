@@ -32,8 +32,9 @@ def test_a_live_worker_and_a_reaped_one_both_count():
     finally:
         child.communicate("")  # it exits, and is reaped: its times move to this process's children's times
     reaped = workers_cpu_seconds(os.getpid())
-    assert alive - before >= 0.4
-    assert reaped - before >= 0.4
+    # About half a second each time (the spin, and the interpreter's start): counted once, alive and reaped alike.
+    assert 0.4 <= alive - before < 0.9
+    assert 0.4 <= reaped - before < 0.9
 
 
 def test_no_master_no_measure():

@@ -374,6 +374,21 @@ def test_no_such_vehicle_is_404_whether_the_page_is_prepared_or_filtered(staff_c
         assert response.json() == {"detail": "No such vehicle."}
 
 
+def test_a_staff_page_of_the_whole_history_builds_no_queryset(staff_client, car_with_history, monkeypatch):
+    from tickets.views import VehicleServiceHistoryViewSet
+
+    vehicle, tickets = car_with_history
+
+    def not_built(self):
+        raise AssertionError("the prepared page stands for the queryset")
+
+    monkeypatch.setattr(VehicleServiceHistoryViewSet, "get_queryset", not_built)
+    response = staff_client("tickets.view_serviceticket").get(history(vehicle.pk), {"page_size": 2})
+    assert response.status_code == 200
+    assert response.json()["count"] == 5
+    assert [t["id"] for t in response.json()["results"]] == [tickets[4].pk, tickets[3].pk]
+
+
 def test_history_is_paginated(staff_client, car_with_history):
     vehicle, tickets = car_with_history
     client = staff_client("tickets.view_serviceticket")

@@ -37,13 +37,27 @@ def test_loads_the_caller_in_one_query_with_the_rest_deferred(make_staff):
     assert (user.username, user.email) == ("deskclerk", "desk@example.com")
 
 
-def test_the_user_model_is_looked_up_once_and_again_when_the_setting_changes(settings):
+def test_the_user_model_is_looked_up_once_and_again_when_the_setting_changes(settings, monkeypatch):
     from customers.models import Customer
+    from mechanic_shop.accounts import authentication
 
-    assert ShopJWTAuthentication().user_model is get_user_model()
+    lookups = []
+
+    def looked_up():
+        lookups.append(1)
+        return get_user_model()
+
+    monkeypatch.setattr(authentication, "get_user_model", looked_up)
+    authentication._user_model.cache_clear()
+    first, second = ShopJWTAuthentication(), ShopJWTAuthentication()
+    assert first.user_model is second.user_model is get_user_model()
+    assert len(lookups) == 1
+    monkeypatch.setitem(ShopJWTAuthentication._user_sql, "default", ("SELECT 1", None, []))  # for the old model
     # Any model will do to see the lookup made again: the authenticator only names it.
     settings.AUTH_USER_MODEL = "customers.Customer"
     assert ShopJWTAuthentication().user_model is Customer
+    assert len(lookups) == 2
+    assert ShopJWTAuthentication._user_sql == {}  # built again for the new model on first use
 
 
 def test_flags_are_booleans_as_the_orm_gives_them(make_staff):
