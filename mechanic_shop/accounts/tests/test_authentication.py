@@ -60,6 +60,14 @@ def test_the_user_model_is_looked_up_once_and_again_when_the_setting_changes(set
     assert ShopJWTAuthentication._user_sql == {}  # built again for the new model on first use
 
 
+def test_the_authenticator_is_set_up_as_simplejwts_own():
+    # ShopJWTAuthentication skips JWTAuthentication.__init__ to set user_model itself: should a SimpleJWT upgrade set
+    # more there, this fails rather than leaving it unset.
+    from rest_framework_simplejwt.authentication import JWTAuthentication
+
+    assert vars(ShopJWTAuthentication()) == vars(JWTAuthentication())
+
+
 def test_flags_are_booleans_as_the_orm_gives_them(make_staff):
     _refresh, access = issue_tokens(make_staff(is_superuser=True), ROLE_STAFF)
     user, _token = authenticate(access)
